@@ -1,0 +1,8 @@
+/**
+ * Shared foundations: Kafka errors, time, randomness and logging. Everything else builds on these
+ * interfaces so the cores run unchanged in real processes and in the deterministic simulation.
+ */
+export * from './errors.js';
+export * from './clock.js';
+export * from './random.js';
+export * from './logger.js';
