@@ -1,0 +1,158 @@
+/**
+ * The configuration of one node process: its id and roles, where it listens, the controller
+ * quorum, its data directory, and the timing profile with any overrides. The local cluster
+ * supervisor writes one such file per node; `brokerlab node --id N --config FILE` reads it, so a
+ * cluster can also span hosts.
+ */
+import { readFileSync } from 'node:fs';
+import { applyOverrides, timingProfile, type ProfileName, type TimingConfig } from '../common/config.js';
+import { errors } from '../common/errors.js';
+
+export type NodeRole = 'controller' | 'broker';
+
+export interface VoterAddress {
+  readonly id: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Broker-side defaults for topics and requests, Kafka-named. */
+export interface BrokerSettings {
+  numPartitions: number;
+  defaultReplicationFactor: number;
+  minInsyncReplicas: number;
+  uncleanLeaderElectionEnable: boolean;
+  segmentBytes: number;
+  retentionMs: number;
+  retentionBytes: number;
+  maxMessageBytes: number;
+  /** 0 = leave flushing to the OS. */
+  flushIntervalMessages: number;
+  replicaFetchMaxBytes: number;
+}
+
+export const DEFAULT_BROKER_SETTINGS: Readonly<BrokerSettings> = {
+  numPartitions: 1,
+  defaultReplicationFactor: 3,
+  minInsyncReplicas: 1,
+  uncleanLeaderElectionEnable: false,
+  segmentBytes: 1024 * 1024 * 1024,
+  retentionMs: 7 * 24 * 3600 * 1000,
+  retentionBytes: -1,
+  maxMessageBytes: 1048588,
+  flushIntervalMessages: 0,
+  replicaFetchMaxBytes: 1024 * 1024,
+};
+
+/** The file format (JSON). Optional fields take defaults. */
+export interface NodeConfigFile {
+  nodeId: number;
+  roles: NodeRole[];
+  host?: string;
+  port: number;
+  advertisedHost?: string;
+  advertisedPort?: number;
+  voters: VoterAddress[];
+  dataDir: string;
+  logFile?: string;
+  logLevel?: string;
+  profile?: ProfileName;
+  /** Any timing or broker setting by its Kafka name (`replica.lag.time.max.ms`) or camelCase name. */
+  overrides?: Record<string, string | number | boolean>;
+}
+
+export interface NodeConfig {
+  readonly nodeId: number;
+  readonly roles: readonly NodeRole[];
+  readonly host: string;
+  readonly port: number;
+  readonly advertisedHost: string;
+  readonly advertisedPort: number;
+  readonly voters: readonly VoterAddress[];
+  readonly dataDir: string;
+  readonly logFile: string | undefined;
+  readonly logLevel: string;
+  readonly profile: ProfileName;
+  readonly timing: Readonly<TimingConfig>;
+  readonly broker: Readonly<BrokerSettings>;
+}
+
+export function hasRole(config: Pick<NodeConfig, 'roles'>, role: NodeRole): boolean {
+  return config.roles.includes(role);
+}
+
+export function loadNodeConfig(path: string): NodeConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw errors.invalidConfig(`cannot read node config ${path}: ${(e as Error).message}`);
+  }
+  return resolveNodeConfig(raw as NodeConfigFile);
+}
+
+/** Validates a config file's contents and fills defaults; throws INVALID_CONFIG naming the problem. */
+export function resolveNodeConfig(file: NodeConfigFile): NodeConfig {
+  const fail = (msg: string): never => {
+    throw errors.invalidConfig(msg);
+  };
+  if (!file || typeof file !== 'object') fail('node config must be a JSON object');
+  if (!Number.isInteger(file.nodeId) || file.nodeId <= 0) fail(`nodeId must be a positive integer, got ${file.nodeId}`);
+  if (!Array.isArray(file.roles) || file.roles.length === 0) fail('roles must list "controller" and/or "broker"');
+  for (const r of file.roles) if (r !== 'controller' && r !== 'broker') fail(`unknown role "${r}"`);
+  if (!isPort(file.port)) fail(`port must be 1..65535, got ${file.port}`);
+  if (!Array.isArray(file.voters) || file.voters.length === 0) fail('voters must list the controller quorum');
+  for (const v of file.voters) {
+    if (!Number.isInteger(v.id) || v.id <= 0 || typeof v.host !== 'string' || !isPort(v.port)) {
+      fail(`bad voter entry ${JSON.stringify(v)}`);
+    }
+  }
+  if (new Set(file.voters.map((v) => v.id)).size !== file.voters.length) fail('voter ids must be unique');
+  const isVoter = file.voters.some((v) => v.id === file.nodeId);
+  if (file.roles.includes('controller') !== isVoter) {
+    fail(`node ${file.nodeId} must be in voters exactly when it has the controller role`);
+  }
+  if (typeof file.dataDir !== 'string' || file.dataDir === '') fail('dataDir is required');
+
+  const profile = file.profile ?? 'fast';
+  const { timing, broker } = splitOverrides(timingProfile(profile), file.overrides ?? {});
+  const host = file.host ?? '127.0.0.1';
+  return {
+    nodeId: file.nodeId,
+    roles: [...file.roles],
+    host,
+    port: file.port,
+    advertisedHost: file.advertisedHost ?? host,
+    advertisedPort: file.advertisedPort ?? file.port,
+    voters: file.voters.map((v) => ({ ...v })),
+    dataDir: file.dataDir,
+    logFile: file.logFile,
+    logLevel: file.logLevel ?? 'info',
+    profile,
+    timing,
+    broker,
+  };
+}
+
+/** Sends each override to the timing or broker settings, whichever knows the name. */
+function splitOverrides(
+  timing: TimingConfig,
+  overrides: Record<string, string | number | boolean>,
+): { timing: TimingConfig; broker: BrokerSettings } {
+  const timingOverrides: Record<string, string | number | boolean> = {};
+  const brokerOverrides: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(overrides)) {
+    const camel = key.replace(/\.([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (camel in timing) timingOverrides[key] = value;
+    else if (camel in DEFAULT_BROKER_SETTINGS) brokerOverrides[key] = value;
+    else throw errors.invalidConfig(`unknown setting "${key}"`);
+  }
+  return {
+    timing: applyOverrides(timing, timingOverrides),
+    broker: applyOverrides({ ...DEFAULT_BROKER_SETTINGS }, brokerOverrides),
+  };
+}
+
+function isPort(p: unknown): boolean {
+  return Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536;
+}
