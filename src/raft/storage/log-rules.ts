@@ -20,15 +20,21 @@ export function checkAppendable(entries: readonly Entry[], firstIndex: number, l
 }
 
 /**
- * The entries that survive a snapshot: those after its index, but only if the log agrees with the
- * snapshot at that index. A log that disagrees (or is too short) is a stale branch: drop it all.
+ * How many leading entries of a log (starting at `firstIndex`, with these `terms`) a snapshot
+ * discards. The entries after the snapshot survive only if the log agrees with the snapshot at
+ * its index; a log that disagrees, is too short, or leaves a gap is a stale branch and goes whole.
+ * Afterwards the log always starts at `meta.index + 1`.
  */
+export function entriesDiscardedBySnapshot(firstIndex: number, terms: readonly number[], meta: { index: number; term: number }): number {
+  if (terms.length === 0 || firstIndex === meta.index + 1) return 0;
+  const at = meta.index - firstIndex;
+  if (at >= 0 && at < terms.length && terms[at] === meta.term) return at + 1;
+  return terms.length;
+}
+
+/** The entries that survive a snapshot (see `entriesDiscardedBySnapshot`). */
 export function entriesAfterSnapshot(entries: readonly Entry[], snapshot: Snapshot): Entry[] {
-  const { index, term } = snapshot.meta;
-  const at = entries.findIndex((e) => e.index === index);
-  if (at < 0 || entries[at]!.term !== term) {
-    // Entries already wholly after the snapshot with no overlap cannot be checked against it.
-    return entries.length > 0 && entries[0]!.index === index + 1 ? [...entries] : [];
-  }
-  return entries.slice(at + 1);
+  const firstIndex = entries[0]?.index ?? snapshot.meta.index + 1;
+  const discarded = entriesDiscardedBySnapshot(firstIndex, entries.map((e) => e.term), snapshot.meta);
+  return entries.slice(discarded);
 }
