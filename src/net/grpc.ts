@@ -1,0 +1,145 @@
+/**
+ * gRPC plumbing shared by every service: finding and loading `.proto` files from the repository's
+ * `proto/` directory (wherever the process runs from), channel and server options, and starting
+ * and stopping servers on loopback. Services and clients build on these so they all agree on
+ * keepalive, message size limits and how 64-bit numbers are decoded.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errors } from '../common/errors.js';
+
+/**
+ * Fields keep their snake_case names, 64-bit integers arrive as strings (convert them with
+ * `toSafeInteger`, which refuses values a JS number cannot hold), bytes as Buffers, enums as
+ * names, absent fields as defaults, and a `oneof` names its set field.
+ */
+export const PROTO_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  bytes: Buffer,
+  defaults: true,
+  oneofs: true,
+};
+
+/** Raft snapshots and large record batches travel as single messages. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  // Detect a dead peer on an idle stream in a few seconds, not at the OS's TCP timeout.
+  'grpc.keepalive_time_ms': 2_000,
+  'grpc.keepalive_timeout_ms': 2_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.http2.max_pings_without_data': 0,
+  // Our own reconnect loops decide how fast to retry; keep the channel's own backoff short.
+  'grpc.initial_reconnect_backoff_ms': 50,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+};
+
+export const SERVER_OPTIONS: grpc.ChannelOptions = {
+  'grpc.keepalive_time_ms': 2_000,
+  'grpc.keepalive_timeout_ms': 2_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  // Accept the clients' frequent keepalive pings instead of answering them with GOAWAY.
+  'grpc.http2.min_ping_interval_without_data_ms': 1_000,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+};
+
+/** Parent directories searched for `proto/`: enough to get from `dist/src/net/` to the root. */
+const MAX_PARENT_DIRECTORIES = 8;
+
+/** The repository's `proto/` directory, found by walking up from this module (src/ or dist/src/). */
+export function protoDirectory(startFile: string = fileURLToPath(import.meta.url)): string {
+  let dir = dirname(startFile);
+  for (let i = 0; i < MAX_PARENT_DIRECTORIES; i++) {
+    const candidate = join(dir, 'proto');
+    if (existsSync(join(candidate, 'raft.proto'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw errors.invalidConfig(`no proto/ directory found above ${startFile}`);
+}
+
+const loaded = new Map<string, grpc.GrpcObject>();
+
+/** Loads `proto/<fileName>` (imports resolve within `proto/`) once per process. */
+export function loadProto(fileName: string): grpc.GrpcObject {
+  let result = loaded.get(fileName);
+  if (!result) {
+    const dir = protoDirectory();
+    const definition = protoLoader.loadSync(join(dir, fileName), { ...PROTO_OPTIONS, includeDirs: [dir] });
+    result = grpc.loadPackageDefinition(definition);
+    loaded.set(fileName, result);
+  }
+  return result;
+}
+
+/** The client constructor of a service by its full name, e.g. `brokerlab.raft.Raft`. */
+export function serviceConstructor(fileName: string, fullName: string): grpc.ServiceClientConstructor {
+  let node: unknown = loadProto(fileName);
+  for (const part of fullName.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+  if (typeof node !== 'function' || !('service' in node)) throw errors.invalidConfig(`service ${fullName} not found in ${fileName}`);
+  return node as grpc.ServiceClientConstructor;
+}
+
+export function createServer(): grpc.Server {
+  return new grpc.Server(SERVER_OPTIONS);
+}
+
+/** Binds `server` to host:port (port 0 picks a free one) without TLS and resolves the bound port. */
+export function bindServer(server: grpc.Server, host = '127.0.0.1', port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
+      if (error) reject(errors.brokerNotAvailable(`cannot listen on ${host}:${port}: ${error.message}`));
+      else resolve(boundPort);
+    });
+  });
+}
+
+/** Stops accepting calls and lets running ones finish for up to `graceMs`, then cuts them. */
+export function stopServer(server: grpc.Server, graceMs = 1_000): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
+
+export function createClient<T extends grpc.Client>(constructor: grpc.ServiceClientConstructor, address: string): T {
+  return new constructor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as T;
+}
+
+/** Waits until the client's channel is connected, for at most `timeoutMs`. */
+export function waitForReady(client: grpc.Client, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/**
+ * A 64-bit wire integer (a string with `longs: String`, or a number) as a JS number. Values beyond
+ * 2^53 cannot be represented exactly and are refused rather than silently rounded.
+ */
+export function toSafeInteger(value: string | number | { toString(): string } | null | undefined): number {
+  if (value === null || value === undefined || value === '') return 0;
+  const n = typeof value === 'number' ? value : Number(value.toString());
+  if (!Number.isSafeInteger(n)) throw errors.invalidRequest(`integer ${String(value)} out of the safe range`);
+  return n;
+}
+
+/** A Node Buffer view of bytes, without copying. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

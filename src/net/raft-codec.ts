@@ -1,0 +1,160 @@
+/**
+ * Raft messages to and from their protobuf shape (proto/raft.proto, loaded with PROTO_OPTIONS):
+ * the message kind is the `oneof body` field that is set; entries carry their data as bytes.
+ * Decoding checks the kind and the numbers so a malformed frame is refused, not half-applied.
+ */
+import { errors } from '../common/errors.js';
+import type { Entry, EntryType, Message, Snapshot } from '../raft/types.js';
+import { asBuffer, toSafeInteger } from './grpc.js';
+
+type WireLong = string | number;
+
+export interface WireEntry {
+  index: WireLong;
+  term: WireLong;
+  type: string;
+  data: Uint8Array;
+}
+
+/** A RaftMessage as protobufjs accepts it for encoding and produces on decoding. */
+export interface WireRaftMessage {
+  from: number;
+  to: number;
+  term: WireLong;
+  body?: string;
+  pre_vote?: { last_log_index: WireLong; last_log_term: WireLong };
+  vote?: { last_log_index: WireLong; last_log_term: WireLong };
+  pre_vote_response?: { granted: boolean };
+  vote_response?: { granted: boolean };
+  append?: { prev_log_index: WireLong; prev_log_term: WireLong; entries: WireEntry[]; commit: WireLong };
+  append_response?: { success: boolean; index: WireLong; reject_hint: WireLong; reject_hint_term: WireLong };
+  heartbeat?: { commit: WireLong };
+  heartbeat_response?: Record<string, never>;
+  install_snapshot?: {
+    meta: { index: WireLong; term: WireLong; voters: number[]; learners: number[] } | null;
+    data: Uint8Array;
+  };
+}
+
+export interface WireRaftBatch {
+  messages: WireRaftMessage[];
+}
+
+export function messageToWire(message: Message): WireRaftMessage {
+  const base = { from: message.from, to: message.to, term: message.term };
+  switch (message.type) {
+    case 'PreVote':
+      return { ...base, pre_vote: { last_log_index: message.lastLogIndex, last_log_term: message.lastLogTerm } };
+    case 'Vote':
+      return { ...base, vote: { last_log_index: message.lastLogIndex, last_log_term: message.lastLogTerm } };
+    case 'PreVoteResponse':
+      return { ...base, pre_vote_response: { granted: message.granted } };
+    case 'VoteResponse':
+      return { ...base, vote_response: { granted: message.granted } };
+    case 'Append':
+      return {
+        ...base,
+        append: {
+          prev_log_index: message.prevLogIndex,
+          prev_log_term: message.prevLogTerm,
+          entries: message.entries.map(entryToWire),
+          commit: message.commit,
+        },
+      };
+    case 'AppendResponse':
+      return {
+        ...base,
+        append_response: {
+          success: message.success,
+          index: message.index,
+          reject_hint: message.rejectHint,
+          reject_hint_term: message.rejectHintTerm,
+        },
+      };
+    case 'Heartbeat':
+      return { ...base, heartbeat: { commit: message.commit } };
+    case 'HeartbeatResponse':
+      return { ...base, heartbeat_response: {} };
+    case 'InstallSnapshot':
+      return { ...base, install_snapshot: snapshotToWire(message.snapshot) };
+  }
+}
+
+export function messageFromWire(wire: WireRaftMessage): Message {
+  const base = { from: wire.from, to: wire.to, term: toSafeInteger(wire.term) };
+  const n = toSafeInteger;
+  switch (wire.body) {
+    case 'pre_vote':
+    case 'vote': {
+      const body = required(wire[wire.body], wire.body);
+      const type = wire.body === 'vote' ? 'Vote' : 'PreVote';
+      return { ...base, type, lastLogIndex: n(body.last_log_index), lastLogTerm: n(body.last_log_term) };
+    }
+    case 'pre_vote_response':
+    case 'vote_response': {
+      const body = required(wire[wire.body], wire.body);
+      return { ...base, type: wire.body === 'vote_response' ? 'VoteResponse' : 'PreVoteResponse', granted: body.granted };
+    }
+    case 'append': {
+      const body = required(wire.append, 'append');
+      return {
+        ...base,
+        type: 'Append',
+        prevLogIndex: n(body.prev_log_index),
+        prevLogTerm: n(body.prev_log_term),
+        entries: (body.entries ?? []).map(entryFromWire),
+        commit: n(body.commit),
+      };
+    }
+    case 'append_response': {
+      const body = required(wire.append_response, 'append_response');
+      return {
+        ...base,
+        type: 'AppendResponse',
+        success: body.success,
+        index: n(body.index),
+        rejectHint: n(body.reject_hint),
+        rejectHintTerm: n(body.reject_hint_term),
+      };
+    }
+    case 'heartbeat':
+      return { ...base, type: 'Heartbeat', commit: n(required(wire.heartbeat, 'heartbeat').commit) };
+    case 'heartbeat_response':
+      return { ...base, type: 'HeartbeatResponse' };
+    case 'install_snapshot':
+      return { ...base, type: 'InstallSnapshot', snapshot: snapshotFromWire(required(wire.install_snapshot, 'install_snapshot')) };
+    default:
+      throw errors.invalidRequest(`raft message without a known body (${String(wire.body)})`);
+  }
+}
+
+function entryToWire(entry: Entry): WireEntry {
+  return { index: entry.index, term: entry.term, type: entry.type, data: asBuffer(entry.data) };
+}
+
+function entryFromWire(wire: WireEntry): Entry {
+  if (wire.type !== 'normal' && wire.type !== 'noop') throw errors.invalidRequest(`unknown raft entry type "${wire.type}"`);
+  return { index: toSafeInteger(wire.index), term: toSafeInteger(wire.term), type: wire.type as EntryType, data: wire.data ?? new Uint8Array(0) };
+}
+
+function snapshotToWire(snapshot: Snapshot): NonNullable<WireRaftMessage['install_snapshot']> {
+  const { index, term, membership } = snapshot.meta;
+  return { meta: { index, term, voters: [...membership.voters], learners: [...membership.learners] }, data: asBuffer(snapshot.data) };
+}
+
+function snapshotFromWire(wire: NonNullable<WireRaftMessage['install_snapshot']>): Snapshot {
+  const meta = required(wire.meta, 'install_snapshot.meta');
+  return {
+    meta: {
+      index: toSafeInteger(meta.index),
+      term: toSafeInteger(meta.term),
+      membership: { voters: meta.voters ?? [], learners: meta.learners ?? [] },
+    },
+    data: wire.data ?? new Uint8Array(0),
+  };
+}
+
+function required<T>(value: T | null | undefined, field: string): T {
+  if (value === null || value === undefined) throw errors.invalidRequest(`raft message is missing ${field}`);
+  return value;
+}
