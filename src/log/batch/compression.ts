@@ -4,7 +4,7 @@
  * lz4 and zstd batches are refused with UNSUPPORTED_COMPRESSION_TYPE rather than misread.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { BrokerError, errors } from '../../common/errors.js';
+import { errors } from '../../common/errors.js';
 import { COMPRESSION_MASK } from './layout.js';
 
 export const CompressionType = {
@@ -52,7 +52,7 @@ export function decompressRecords(codec: number, records: Buffer, maxUncompresse
   try {
     return gunzipSync(records, { maxOutputLength: maxUncompressedBytes });
   } catch (e) {
-    if (e instanceof BrokerError) throw e;
+    // zlib reports output beyond maxOutputLength as a RangeError, damaged input as a plain Error.
     if (e instanceof RangeError) {
       throw errors.messageTooLarge(`gzip records expand beyond ${maxUncompressedBytes} bytes`);
     }

@@ -120,7 +120,7 @@ export function checkedBatchSize(buf: Buffer, pos: number, maxBatchBytes = 0x7ff
 
 /**
  * Validates the structure of the batch at `pos` cheaply (length, magic, CRC, counts) and returns its
- * header. Records are not decoded; `validateRecords` in the codec does that when needed.
+ * header. Records are not decoded; `validateBatch` (validate.ts) does that when needed.
  */
 export function validateBatchHeader(buf: Buffer, pos = 0, maxBatchBytes?: number): BatchHeader {
   const size = checkedBatchSize(buf, pos, maxBatchBytes);

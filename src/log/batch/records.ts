@@ -21,10 +21,11 @@ export interface BatchRecord {
 }
 
 /**
- * The smallest possible record: length, attributes, timestamp delta, offset delta, key length,
- * value length and header count, one byte each.
+ * The smallest possible record body: attributes, timestamp delta, offset delta, key length, value
+ * length and header count, one byte each; with its length varint a record takes at least 7 bytes.
  */
-const MIN_RECORD_BYTES = 7;
+const MIN_RECORD_BODY_BYTES = 6;
+const MIN_RECORD_BYTES = MIN_RECORD_BODY_BYTES + 1;
 /** A header needs at least its key length and value length. */
 const MIN_HEADER_BYTES = 2;
 const INT32_MAX = 0x7fff_ffff;
@@ -71,7 +72,7 @@ export class RecordWalker {
     const sectionEnd = cursor.end;
     const length = readVarint(bytes, cursor);
     const recordEnd = cursor.pos + length;
-    if (length < MIN_RECORD_BYTES - 1 || recordEnd > sectionEnd) {
+    if (length < MIN_RECORD_BODY_BYTES || recordEnd > sectionEnd) {
       throw errors.corruptMessage(`record length ${length} at byte ${cursor.pos} does not fit the ${sectionEnd - cursor.pos} bytes left`);
     }
     // Every field read below is confined to this record's own bytes.
