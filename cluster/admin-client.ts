@@ -1,0 +1,122 @@
+/**
+ * A NodeAdmin client for one node: status, fault injection and shutdown, each call bounded by a
+ * deadline so a paused or dead node makes the caller wait at most that long.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath } from './package-root.js';
+import type { FaultSpec, NodeStatusMessage } from './admin-types.js';
+
+export const DEFAULT_ADMIN_DEADLINE_MS = 1000;
+
+type UnaryMethod = (
+  request: object,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, response: unknown) => void,
+) => grpc.ClientUnaryCall;
+
+interface NodeAdminStub extends grpc.Client {
+  Status: UnaryMethod;
+  SetFaults: UnaryMethod;
+  Shutdown: UnaryMethod;
+}
+
+type NodeAdminConstructor = new (address: string, credentials: grpc.ChannelCredentials, options?: object) => NodeAdminStub;
+
+let cachedConstructor: NodeAdminConstructor | undefined;
+
+function nodeAdminConstructor(): NodeAdminConstructor {
+  if (cachedConstructor) return cachedConstructor;
+  const definition = protoLoader.loadSync(protoPath('admin.proto'), {
+    keepCase: true,
+    longs: Number,
+    enums: String,
+    defaults: true,
+    arrays: true,
+  });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    brokerlab: { admin: { NodeAdmin: NodeAdminConstructor } };
+  };
+  cachedConstructor = loaded.brokerlab.admin.NodeAdmin;
+  return cachedConstructor;
+}
+
+/** Raised when a node does not answer within the deadline or refuses the connection. */
+export class NodeUnreachableError extends Error {
+  constructor(
+    readonly address: string,
+    readonly reason: string,
+  ) {
+    super(`node at ${address} did not answer: ${reason}`);
+    this.name = 'NodeUnreachableError';
+  }
+}
+
+export class AdminClient {
+  private readonly stub: NodeAdminStub;
+
+  constructor(
+    readonly address: string,
+    private readonly deadlineMs = DEFAULT_ADMIN_DEADLINE_MS,
+  ) {
+    const NodeAdmin = nodeAdminConstructor();
+    // Fail fast instead of queueing calls while a dead node's channel retries its connection.
+    this.stub = new NodeAdmin(address, grpc.credentials.createInsecure(), {
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 500,
+    });
+  }
+
+  status(deadlineMs = this.deadlineMs): Promise<NodeStatusMessage> {
+    return this.call<NodeStatusMessage>('Status', {}, deadlineMs);
+  }
+
+  setFaults(spec: FaultSpec, deadlineMs = this.deadlineMs): Promise<FaultSpec> {
+    return this.call<FaultSpec>('SetFaults', spec, deadlineMs);
+  }
+
+  shutdown(deadlineMs = this.deadlineMs): Promise<{ accepted: boolean }> {
+    return this.call<{ accepted: boolean }>('Shutdown', {}, deadlineMs);
+  }
+
+  close(): void {
+    this.stub.close();
+  }
+
+  private call<T>(method: 'Status' | 'SetFaults' | 'Shutdown', request: object, deadlineMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const deadline = new Date(Date.now() + deadlineMs);
+      this.stub[method].call(this.stub, request, { deadline }, (error, response) => {
+        if (error) reject(new NodeUnreachableError(this.address, describeGrpcError(error, deadlineMs)));
+        else resolve(response as T);
+      });
+    });
+  }
+}
+
+function describeGrpcError(error: grpc.ServiceError, deadlineMs: number): string {
+  if (error.code === grpc.status.DEADLINE_EXCEEDED) return `no answer within ${deadlineMs} ms`;
+  if (error.code === grpc.status.UNAVAILABLE) return 'connection refused or lost';
+  return error.details || error.message;
+}
+
+/** One client per address, reused across polls; `closeAll` releases the channels. */
+export class AdminClientPool {
+  private readonly clients = new Map<string, AdminClient>();
+
+  constructor(private readonly deadlineMs = DEFAULT_ADMIN_DEADLINE_MS) {}
+
+  get(address: string): AdminClient {
+    let client = this.clients.get(address);
+    if (!client) {
+      client = new AdminClient(address, this.deadlineMs);
+      this.clients.set(address, client);
+    }
+    return client;
+  }
+
+  closeAll(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+}

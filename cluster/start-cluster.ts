@@ -1,0 +1,228 @@
+/**
+ * `startCluster`: a real local cluster for integration tests, driven by the same supervisor as
+ * the CLI. Temp directory and free ports by default; `stop()` ends every process it started, and
+ * a process 'exit' hook SIGKILLs any node a crashed test left behind.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findPartition, type ClusterStatus, type PartitionView } from './cluster-status.js';
+import type { NewClusterOptions } from './create-cluster.js';
+import { delayNode, healNodes, isolateNode, reapplyFaults } from './fault-injection.js';
+import { hasFaults } from './faults.js';
+import type { StopOutcome } from './node-process.js';
+import type { ClusterNodeRecord } from './run-dir.js';
+import { Supervisor } from './supervisor.js';
+import { clusterTiming, readyWaitMs } from './timing.js';
+import { pollUntil } from './wait.js';
+
+export interface StartClusterOptions extends NewClusterOptions {
+  /** Run directory; a fresh one under os.tmpdir() by default. */
+  dir?: string;
+  /** Keep the run directory after stop(). Directories you pass are always kept. */
+  keepDir?: boolean;
+  readyTimeoutMs?: number;
+  /** How long a node may take over its controlled shutdown before SIGKILL. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface WaitOptions {
+  timeoutMs?: number;
+}
+
+export interface ClusterNode {
+  id: number;
+  roles: readonly string[];
+  host: string;
+  port: number;
+  address: string;
+  dataDir: string;
+  logFile: string;
+  pid: number | null;
+}
+
+export const DEFAULT_WAIT_MS = 15_000;
+
+export class LocalCluster {
+  private stopped = false;
+
+  constructor(
+    private readonly supervisor: Supervisor,
+    private readonly ownsDir: boolean,
+  ) {}
+
+  get dir(): string {
+    return this.supervisor.runDir.root;
+  }
+
+  get bootstrapServers(): string[] {
+    return this.supervisor.bootstrapServers;
+  }
+
+  get nodes(): ClusterNode[] {
+    return this.supervisor.nodes.map(describeNode);
+  }
+
+  status(): Promise<ClusterStatus> {
+    return this.supervisor.status();
+  }
+
+  /** The current leader of a partition; -1 when it has none or is unknown. */
+  async leaderOf(topic: string, partition: number): Promise<number> {
+    return findPartition(await this.status(), topic, partition)?.leader ?? -1;
+  }
+
+  /** Polls the status until `probe` returns something other than undefined/false. */
+  waitFor<T>(probe: (status: ClusterStatus) => T | undefined | false, description: string, options: WaitOptions = {}): Promise<T> {
+    return pollUntil(
+      async () => {
+        const result = probe(await this.status());
+        return result === false ? undefined : result;
+      },
+      { timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS, intervalMs: 50, description },
+    );
+  }
+
+  waitForReady(options: WaitOptions = {}): Promise<ClusterStatus> {
+    return this.supervisor.waitForReady(options.timeoutMs ?? readyWaitMs(clusterTiming(this.supervisor.state)));
+  }
+
+  /** Waits for the partition to have a leader (other than `not`, if given); returns its id. */
+  waitForLeader(topic: string, partition: number, options: WaitOptions & { not?: number } = {}): Promise<number> {
+    const description = `a leader for ${topic}-${partition}${options.not !== undefined ? ` other than ${options.not}` : ''}`;
+    return this.waitFor(
+      (s) => {
+        const leader = findPartition(s, topic, partition)?.leader ?? -1;
+        return leader > 0 && leader !== options.not ? leader : undefined;
+      },
+      description,
+      options,
+    );
+  }
+
+  /** Waits until the partition's ISR has exactly `size` members; returns the ISR. */
+  waitForIsr(topic: string, partition: number, size: number, timeoutMs = DEFAULT_WAIT_MS): Promise<number[]> {
+    return this.waitFor(
+      (s) => {
+        const p = findPartition(s, topic, partition);
+        return p && p.isr.length === size ? p.isr : undefined;
+      },
+      `the ISR of ${topic}-${partition} to have ${size} members`,
+      { timeoutMs },
+    );
+  }
+
+  /** Waits for an active controller (other than `not`, if given); returns its id. */
+  waitForController(options: WaitOptions & { not?: number } = {}): Promise<number> {
+    return this.waitFor(
+      (s) => (s.activeController !== undefined && s.activeController !== options.not ? s.activeController : undefined),
+      `an active controller${options.not !== undefined ? ` other than ${options.not}` : ''}`,
+      options,
+    );
+  }
+
+  /** Waits until every partition of the topic has a leader; returns the partitions. */
+  waitForTopic(topic: string, partitions: number, options: WaitOptions = {}): Promise<PartitionView[]> {
+    return this.waitFor(
+      (s) => {
+        const found = s.partitions.filter((p) => p.topic === topic && p.leader > 0);
+        return found.length === partitions ? found : undefined;
+      },
+      `every partition of ${topic} to have a leader`,
+      options,
+    );
+  }
+
+  /** SIGKILL node `id` (the crash case). */
+  async kill(id: number): Promise<void> {
+    await this.supervisor.killNode(id);
+  }
+
+  /** With an id: SIGTERM that node (controlled shutdown). Without: stop the whole cluster. */
+  stop(id: number): Promise<StopOutcome | undefined>;
+  stop(): Promise<void>;
+  async stop(id?: number): Promise<StopOutcome | undefined | void> {
+    if (id !== undefined) return this.supervisor.stopNode(id);
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      await this.supervisor.stopAll();
+    } finally {
+      this.supervisor.close();
+      if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Starts node `id` again and re-sends it any injected faults. Returns its pid. */
+  async start(id: number): Promise<number> {
+    const { pid } = await this.supervisor.startNode(id);
+    if (hasFaults(this.supervisor.state.faults)) {
+      await this.waitFor((s) => s.nodes.find((n) => n.id === id)?.reachable, `node ${id} to answer`);
+      await reapplyFaults(this.supervisor, id);
+    }
+    return pid;
+  }
+
+  async restart(id: number): Promise<number> {
+    await this.supervisor.stopNode(id);
+    return this.start(id);
+  }
+
+  async pause(id: number): Promise<void> {
+    this.supervisor.pauseNode(id);
+  }
+
+  async resume(id: number): Promise<void> {
+    this.supervisor.resumeNode(id);
+  }
+
+  async isolate(id: number): Promise<void> {
+    await isolateNode(this.supervisor, id);
+  }
+
+  /** Heals node `id`, or every node. */
+  async heal(id?: number): Promise<void> {
+    await healNodes(this.supervisor, id);
+  }
+
+  async delay(id: number, delayMs: number): Promise<void> {
+    await delayNode(this.supervisor, id, delayMs);
+  }
+}
+
+function describeNode(n: ClusterNodeRecord): ClusterNode {
+  return {
+    id: n.id,
+    roles: n.roles,
+    host: n.host,
+    port: n.port,
+    address: `${n.host}:${n.port}`,
+    dataDir: n.dataDir,
+    logFile: n.logFile,
+    pid: n.pid,
+  };
+}
+
+export async function startCluster(options: StartClusterOptions = {}): Promise<LocalCluster> {
+  const ownsDir = options.dir === undefined && !options.keepDir;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'brokerlab-'));
+  const supervisorOptions = { detached: false, killOnExit: true, ...(options.shutdownTimeoutMs ? { shutdownTimeoutMs: options.shutdownTimeoutMs } : {}) };
+  let supervisor: Supervisor | undefined;
+  try {
+    supervisor = await Supervisor.create(dir, options, supervisorOptions);
+    const cluster = new LocalCluster(supervisor, ownsDir);
+    try {
+      await supervisor.startAll();
+      await supervisor.waitForReady(options.readyTimeoutMs ?? readyWaitMs(clusterTiming(supervisor.state)), true);
+    } catch (e) {
+      // Keep the directory: the error points at the node logs inside it.
+      await supervisor.stopAll();
+      supervisor.close();
+      throw e;
+    }
+    return cluster;
+  } catch (e) {
+    if (!supervisor && ownsDir) rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}

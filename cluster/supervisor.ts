@@ -1,0 +1,243 @@
+/**
+ * The local cluster supervisor: one implementation behind the `brokerlab` CLI and `startCluster`.
+ * It owns a run directory's state file and acts on the node processes it lists: start, stop,
+ * kill, pause, resume, status and readiness. Network faults live in fault-injection.ts.
+ */
+import { AdminClientPool, DEFAULT_ADMIN_DEADLINE_MS } from './admin-client.js';
+import { mergeClusterStatus, type ClusterStatus, type NodeSample } from './cluster-status.js';
+import { createClusterFiles, type NewClusterOptions } from './create-cluster.js';
+import { livePid, killNode, signal, spawnNode, tailOfFile, terminateNode, type StopOutcome } from './node-process.js';
+import { assertPortsFree } from './ports.js';
+import { processState, type ProcessState } from './process-state.js';
+import { readinessProblems } from './readiness.js';
+import { RunDir, type ClusterNodeRecord, type ClusterState } from './run-dir.js';
+import { pollUntil, WaitTimeoutError } from './wait.js';
+
+export const DEFAULT_READY_TIMEOUT_MS = 20_000;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8_000;
+
+export class UnknownNodeError extends Error {
+  constructor(
+    readonly nodeId: number,
+    known: readonly number[],
+  ) {
+    super(`unknown node ${nodeId}; this cluster has nodes ${known.join(', ')}`);
+    this.name = 'UnknownNodeError';
+  }
+}
+
+export class ClusterNotReadyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClusterNotReadyError';
+  }
+}
+
+export interface SupervisorOptions {
+  /** Start nodes in their own session so they outlive the CLI and ignore the terminal's Ctrl-C. */
+  detached?: boolean;
+  /** SIGKILL started nodes if this process exits with them still running. */
+  killOnExit?: boolean;
+  adminDeadlineMs?: number;
+  shutdownTimeoutMs?: number;
+}
+
+export class Supervisor {
+  readonly runDir: RunDir;
+  private current: ClusterState;
+  private readonly admin: AdminClientPool;
+  private readonly options: Required<SupervisorOptions>;
+
+  private constructor(runDir: RunDir, state: ClusterState, options: SupervisorOptions) {
+    this.runDir = runDir;
+    this.current = state;
+    this.options = {
+      detached: options.detached ?? false,
+      killOnExit: options.killOnExit ?? !options.detached,
+      adminDeadlineMs: options.adminDeadlineMs ?? DEFAULT_ADMIN_DEADLINE_MS,
+      shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    };
+    this.admin = new AdminClientPool(this.options.adminDeadlineMs);
+  }
+
+  /** Opens the cluster a run directory holds; throws NoClusterError when there is none. */
+  static open(dir: string, options: SupervisorOptions = {}): Supervisor {
+    const runDir = new RunDir(dir);
+    return new Supervisor(runDir, runDir.readState(), options);
+  }
+
+  /** Lays out a new cluster (nothing starts yet). */
+  static async create(dir: string, cluster: NewClusterOptions, options: SupervisorOptions = {}): Promise<Supervisor> {
+    const runDir = new RunDir(dir);
+    return new Supervisor(runDir, await createClusterFiles(runDir, cluster), options);
+  }
+
+  get state(): ClusterState {
+    return this.current;
+  }
+
+  get nodes(): readonly ClusterNodeRecord[] {
+    return this.current.nodes;
+  }
+
+  node(id: number): ClusterNodeRecord {
+    const node = this.current.nodes.find((n) => n.id === id);
+    if (!node) throw new UnknownNodeError(id, this.current.nodes.map((n) => n.id));
+    return node;
+  }
+
+  /** host:port of every broker, for clients. */
+  get bootstrapServers(): string[] {
+    return this.current.nodes.filter((n) => n.roles.includes('broker')).map((n) => `${n.host}:${n.port}`);
+  }
+
+  processState(id: number): ProcessState {
+    const pid = livePid(this.node(id));
+    return pid === undefined ? 'dead' : processState(pid);
+  }
+
+  /** Persists a change to the state file and keeps it as the current state. */
+  update(change: (state: ClusterState) => ClusterState): ClusterState {
+    this.current = change(this.current);
+    this.runDir.writeState(this.current);
+    return this.current;
+  }
+
+  private setPid(id: number, pid: number | null): void {
+    this.update((s) => ({ ...s, nodes: s.nodes.map((n) => (n.id === id ? { ...n, pid } : n)) }));
+  }
+
+  /** Starts the node unless it already runs; returns its pid and whether it was started now. */
+  async startNode(id: number): Promise<{ pid: number; started: boolean }> {
+    const node = this.node(id);
+    const running = livePid(node);
+    if (running !== undefined) return { pid: running, started: false };
+    await assertPortsFree([node.port], node.host);
+    const pid = spawnNode(node, { detached: this.options.detached, killOnExit: this.options.killOnExit });
+    this.setPid(id, pid);
+    return { pid, started: true };
+  }
+
+  /** Starts every node that is not running; ids of the nodes started. */
+  async startAll(): Promise<number[]> {
+    const toStart = this.current.nodes.filter((n) => livePid(n) === undefined);
+    for (const node of toStart) await assertPortsFree([node.port], node.host);
+    for (const node of toStart) await this.startNode(node.id);
+    return toStart.map((n) => n.id);
+  }
+
+  /** SIGTERM (controlled shutdown), SIGKILL after the bounded wait. Undefined if it was not running. */
+  async stopNode(id: number, timeoutMs = this.options.shutdownTimeoutMs): Promise<StopOutcome | undefined> {
+    const pid = livePid(this.node(id));
+    if (pid === undefined) {
+      this.setPid(id, null);
+      return undefined;
+    }
+    const outcome = await terminateNode(pid, timeoutMs);
+    this.setPid(id, null);
+    return outcome;
+  }
+
+  /** SIGKILL: the crash case. False if it was not running. */
+  async killNode(id: number): Promise<boolean> {
+    const pid = livePid(this.node(id));
+    if (pid === undefined) return false;
+    await killNode(pid);
+    return true;
+  }
+
+  /** SIGSTOP or SIGCONT; false if the node is not running. */
+  pauseNode(id: number): boolean {
+    return this.sendTo(id, 'SIGSTOP');
+  }
+
+  resumeNode(id: number): boolean {
+    return this.sendTo(id, 'SIGCONT');
+  }
+
+  private sendTo(id: number, name: NodeJS.Signals): boolean {
+    const pid = livePid(this.node(id));
+    if (pid === undefined) return false;
+    signal(pid, name);
+    return true;
+  }
+
+  /**
+   * Stops every node. Broker-only nodes go first while the controllers can still move their
+   * leaderships; combined and controller nodes then stop together, each bounded by the timeout.
+   */
+  async stopAll(timeoutMs = this.options.shutdownTimeoutMs): Promise<Map<number, StopOutcome>> {
+    const outcomes = new Map<number, StopOutcome>();
+    const brokersOnly = this.current.nodes.filter((n) => !n.roles.includes('controller'));
+    const rest = this.current.nodes.filter((n) => n.roles.includes('controller'));
+    for (const group of [brokersOnly, rest]) {
+      const results = await Promise.all(group.map(async (n) => [n.id, await this.stopNode(n.id, timeoutMs)] as const));
+      for (const [id, outcome] of results) if (outcome) outcomes.set(id, outcome);
+    }
+    return outcomes;
+  }
+
+  adminOf(id: number) {
+    const node = this.node(id);
+    return this.admin.get(`${node.host}:${node.port}`);
+  }
+
+  /** Samples every node: the process table locally, NodeAdmin.Status over gRPC (bounded). */
+  async status(): Promise<ClusterStatus> {
+    const samples = await Promise.all(this.current.nodes.map((n) => this.sample(n)));
+    return mergeClusterStatus(samples);
+  }
+
+  private async sample(node: ClusterNodeRecord): Promise<NodeSample> {
+    const pid = livePid(node);
+    const state: ProcessState = pid === undefined ? 'dead' : processState(pid);
+    const sample: NodeSample = { id: node.id, roles: node.roles, address: `${node.host}:${node.port}`, pid: pid ?? null, process: state };
+    if (state === 'dead') return { ...sample, error: 'not running' };
+    // A stopped process cannot answer; asking would only burn the deadline.
+    if (state === 'paused') return { ...sample, error: 'paused' };
+    try {
+      return { ...sample, status: await this.adminOf(node.id).status() };
+    } catch (e) {
+      return { ...sample, error: (e as Error).message };
+    }
+  }
+
+  /**
+   * Waits until the quorum has a leader and every broker is registered and unfenced. With
+   * `failOnExit`, a node that dies meanwhile fails the wait at once, showing its last output.
+   */
+  async waitForReady(timeoutMs = DEFAULT_READY_TIMEOUT_MS, failOnExit = false): Promise<ClusterStatus> {
+    try {
+      return await pollUntil(
+        async () => {
+          const status = await this.status();
+          if (failOnExit) this.throwIfAnyNodeExited(status);
+          const problems = readinessProblems(status);
+          return problems.length === 0 ? status : { problem: problems.join('; ') };
+        },
+        { timeoutMs, intervalMs: 50, description: 'the cluster to be ready' },
+      );
+    } catch (e) {
+      if (!(e instanceof WaitTimeoutError)) throw e;
+      throw new ClusterNotReadyError(
+        `the cluster in ${this.runDir.root} is not ready after ${timeoutMs} ms: ${e.lastProblem ?? 'no status yet'}. ` +
+          `Node logs: ${this.runDir.logsDir}/node-N.log (and node-N.out)`,
+      );
+    }
+  }
+
+  private throwIfAnyNodeExited(status: ClusterStatus): void {
+    const dead = status.nodes.find((n) => n.process === 'dead');
+    if (!dead) return;
+    const record = this.node(dead.id);
+    const tail = tailOfFile(record.outFile) || tailOfFile(record.logFile);
+    throw new ClusterNotReadyError(
+      `node ${dead.id} exited during startup; see ${record.logFile} and ${record.outFile}` + (tail ? `\nlast output:\n${tail}` : ''),
+    );
+  }
+
+  /** Releases gRPC channels; the nodes keep running. */
+  close(): void {
+    this.admin.closeAll();
+  }
+}

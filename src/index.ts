@@ -1,0 +1,13 @@
+/** The brokerlab package: what `import ... from 'brokerlab'` offers. */
+export { startCluster, LocalCluster } from '../cluster/index.js';
+export type {
+  StartClusterOptions,
+  WaitOptions,
+  ClusterNode,
+  ClusterStatus,
+  NodeView,
+  PartitionView,
+  ReplicaView,
+  ProcessState,
+  StopOutcome,
+} from '../cluster/index.js';
