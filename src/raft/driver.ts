@@ -1,0 +1,357 @@
+/**
+ * Runs a pure RaftCore in a real process: ticks it on a Clock, feeds it incoming messages and
+ * proposals, and carries out each Ready in the order Raft's safety needs: persist (snapshot, then
+ * entries, then hard state) -> send -> apply committed entries -> advance.
+ *
+ * Readies are handled one at a time. Inputs that arrive while one is being persisted wait in a
+ * bounded inbox and are stepped together afterwards, so one fsync covers everything that arrived
+ * meanwhile. A proposal's promise settles when its entry is committed and applied here, when the
+ * entry at its index turns out to have another term (leadership was lost and the entry
+ * overwritten), or when it times out.
+ */
+import type { Clock, Timer } from '../common/clock.js';
+import { errors, isBrokerError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { RaftCore, type RaftConfig } from './core.js';
+import {
+  NONE,
+  type Entry,
+  type Message,
+  type NodeId,
+  type RaftStorage,
+  type RaftTransport,
+  type Ready,
+  type Role,
+  type Snapshot,
+} from './types.js';
+
+/** The part of RaftCore the driver uses, so tests can drive a scripted core. */
+export type DrivenCore = Pick<
+  RaftCore,
+  'tick' | 'step' | 'propose' | 'hasReady' | 'ready' | 'advance' | 'role' | 'leader' | 'term' | 'commitIndex' | 'lastIndex'
+>;
+
+export interface RaftDriverOptions {
+  core: DrivenCore;
+  storage: RaftStorage;
+  transport: RaftTransport;
+  clock: Clock;
+  tickMs: number;
+  /** Applies committed entries (no-ops included) in index order; may be async. */
+  apply: (entries: readonly Entry[]) => void | Promise<void>;
+  /** Replaces the state machine with a snapshot received from the leader. */
+  restore?: (snapshot: Snapshot) => void | Promise<void>;
+  logger: Logger;
+  /** A proposal not committed and applied within this is rejected (default 10 s). */
+  proposalTimeoutMs?: number;
+  /** Proposals waiting for commit beyond this are refused (default 100k). */
+  maxPendingProposals?: number;
+  /** Incoming messages waiting for the core beyond this are dropped (default 10k). */
+  maxQueuedMessages?: number;
+}
+
+export interface OpenRaftDriverOptions extends Omit<RaftDriverOptions, 'core'> {
+  config: RaftConfig;
+}
+
+export interface RaftStateChange {
+  readonly role: Role;
+  readonly leader: NodeId;
+  readonly term: number;
+}
+
+export interface ProposalResult {
+  readonly index: number;
+  readonly term: number;
+}
+
+interface PendingProposal extends ProposalResult {
+  readonly deadline: number;
+  resolve(result: ProposalResult): void;
+  reject(error: unknown): void;
+}
+
+interface QueuedProposal {
+  readonly data: Uint8Array;
+  readonly resolve: (result: ProposalResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export class RaftDriver {
+  private readonly core: DrivenCore;
+  private readonly options: RaftDriverOptions;
+  private readonly proposalTimeoutMs: number;
+  private readonly maxPendingProposals: number;
+  private readonly maxQueuedMessages: number;
+  private inboxMessages: Message[] = [];
+  private inboxProposals: QueuedProposal[] = [];
+  private pendingTicks = 0;
+  /** Proposals in the log waiting for commit, by index; insertion order is deadline order. */
+  private readonly waiting = new Map<number, PendingProposal>();
+  private readonly listeners = new Set<(change: RaftStateChange) => void>();
+  private readonly fatalListeners = new Set<(error: unknown) => void>();
+  private processing: Promise<void> | undefined;
+  private tickTimer: Timer | undefined;
+  private stopped = false;
+  private applied = 0;
+  /** Term of the last applied entry. */
+  private appliedTerm = 0;
+  private droppedMessages = 0;
+  private lastRole: Role;
+  private lastLeader: NodeId;
+
+  constructor(options: RaftDriverOptions) {
+    this.options = options;
+    this.core = options.core;
+    this.proposalTimeoutMs = options.proposalTimeoutMs ?? 10_000;
+    this.maxPendingProposals = options.maxPendingProposals ?? 100_000;
+    this.maxQueuedMessages = options.maxQueuedMessages ?? 10_000;
+    this.lastRole = this.core.role();
+    this.lastLeader = this.core.leader();
+    options.transport.onMessage((message) => this.receive(message));
+  }
+
+  /**
+   * Loads `storage`, restores the state machine from its snapshot (if any), builds the core and
+   * starts it. Committed entries after the snapshot are applied again through `apply`.
+   */
+  static async open(options: OpenRaftDriverOptions): Promise<RaftDriver> {
+    const initial = await options.storage.load();
+    if (initial.snapshot) await options.restore?.(initial.snapshot);
+    const core = new RaftCore(options.config, initial);
+    const driver = new RaftDriver({ ...options, core });
+    driver.start(initial.snapshot?.meta.index ?? 0);
+    return driver;
+  }
+
+  /** Starts ticking. `appliedIndex` is where the state machine already is (a restored snapshot). */
+  start(appliedIndex = 0): void {
+    this.applied = appliedIndex;
+    this.scheduleTick();
+    this.kick();
+  }
+
+  /**
+   * Appends `data` to the log. Resolves with its position once committed and applied here;
+   * rejects with NOT_CONTROLLER (details.leaderId) when this node does not lead or lost the
+   * entry, REQUEST_TIMED_OUT after the proposal timeout.
+   */
+  propose(data: Uint8Array): Promise<ProposalResult> {
+    if (this.stopped) return Promise.reject(errors.notController('raft node stopped', { leaderId: NONE }));
+    if (this.lastRole !== 'leader') return Promise.reject(this.notLeader());
+    if (this.waiting.size + this.inboxProposals.length >= this.maxPendingProposals) {
+      return Promise.reject(errors.throttlingQuotaExceeded(`${this.maxPendingProposals} proposals already pending`));
+    }
+    return new Promise((resolve, reject) => {
+      this.inboxProposals.push({ data, resolve, reject });
+      this.kick();
+    });
+  }
+
+  onStateChange(listener: (change: RaftStateChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called when persistence fails: the node stopped itself, since it can no longer keep Raft's promises. */
+  onFatal(listener: (error: unknown) => void): () => void {
+    this.fatalListeners.add(listener);
+    return () => this.fatalListeners.delete(listener);
+  }
+
+  role(): Role {
+    return this.lastRole;
+  }
+
+  leader(): NodeId {
+    return this.lastLeader;
+  }
+
+  status(): { role: Role; leader: NodeId; term: number; commitIndex: number; lastIndex: number; appliedIndex: number; pendingProposals: number; droppedMessages: number } {
+    return {
+      role: this.core.role(),
+      leader: this.core.leader(),
+      term: this.core.term(),
+      commitIndex: this.core.commitIndex(),
+      lastIndex: this.core.lastIndex(),
+      appliedIndex: this.applied,
+      pendingProposals: this.waiting.size + this.inboxProposals.length,
+      droppedMessages: this.droppedMessages,
+    };
+  }
+
+  appliedIndex(): number {
+    return this.applied;
+  }
+
+  /** Stops ticking and stepping, waits for the Ready in progress, and rejects what is still pending. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.tickTimer?.cancel();
+    while (this.processing) await this.processing;
+    const stopped = errors.notController('raft node stopped', { leaderId: NONE });
+    for (const p of this.inboxProposals.splice(0)) p.reject(stopped);
+    for (const p of this.waiting.values()) p.reject(stopped);
+    this.waiting.clear();
+    this.inboxMessages = [];
+  }
+
+  private receive(message: Message): void {
+    if (this.stopped) return;
+    if (this.inboxMessages.length >= this.maxQueuedMessages) {
+      // Raft tolerates loss; an unbounded inbox would not survive a flood.
+      this.droppedMessages++;
+      return;
+    }
+    this.inboxMessages.push(message);
+    this.kick();
+  }
+
+  private scheduleTick(): void {
+    this.tickTimer = this.options.clock.schedule(this.options.tickMs, () => {
+      if (this.stopped) return;
+      this.pendingTicks++;
+      this.expireProposals();
+      this.scheduleTick();
+      this.kick();
+    });
+  }
+
+  /** Starts the processing loop unless it is running (it will pick up the new input). */
+  private kick(): void {
+    if (this.processing || this.stopped) return;
+    this.processing = this.process().finally(() => {
+      this.processing = undefined;
+    });
+  }
+
+  private async process(): Promise<void> {
+    try {
+      while (!this.stopped) {
+        this.stepInputs();
+        if (!this.core.hasReady()) return;
+        await this.handleReady(this.core.ready());
+        this.core.advance();
+      }
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private stepInputs(): void {
+    for (; this.pendingTicks > 0; this.pendingTicks--) this.core.tick();
+    const messages = this.inboxMessages;
+    this.inboxMessages = [];
+    for (const message of messages) this.core.step(message);
+    const proposals = this.inboxProposals;
+    this.inboxProposals = [];
+    for (const proposal of proposals) this.proposeNow(proposal);
+  }
+
+  private proposeNow(proposal: QueuedProposal): void {
+    let position: ProposalResult;
+    try {
+      position = this.core.propose(proposal.data);
+    } catch (error) {
+      proposal.reject(error);
+      return;
+    }
+    const overwritten = this.waiting.get(position.index);
+    if (overwritten) {
+      // An older proposal at this index lost its entry before we learned of it.
+      this.waiting.delete(position.index);
+      overwritten.reject(this.notLeader(`entry ${position.index} was overwritten`));
+    }
+    this.waiting.set(position.index, {
+      ...position,
+      deadline: this.options.clock.monotonic() + this.proposalTimeoutMs,
+      resolve: proposal.resolve,
+      reject: proposal.reject,
+    });
+  }
+
+  private async handleReady(ready: Ready): Promise<void> {
+    const { storage, transport } = this.options;
+    if (ready.snapshot) await storage.saveSnapshot(ready.snapshot);
+    if (ready.entries.length > 0) await storage.append(ready.entries);
+    // After the entries, so a crash never leaves a commit index beyond the durable log.
+    if (ready.hardState) await storage.setHardState(ready.hardState);
+    for (const message of ready.messages) transport.send(message);
+    if (ready.snapshot) await this.restoreSnapshot(ready.snapshot);
+    if (ready.committed.length > 0) await this.applyCommitted(ready.committed);
+    if (ready.softState) this.announce(ready.softState.role, ready.softState.leader);
+  }
+
+  private async restoreSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.options.restore?.(snapshot);
+    this.applied = Math.max(this.applied, snapshot.meta.index);
+    // Whether proposals the snapshot covers made it in cannot be told any more.
+    for (const [index, p] of this.waiting) {
+      if (index > snapshot.meta.index) continue;
+      p.reject(errors.requestTimedOut(`outcome unknown: entry ${index} was replaced by a snapshot`));
+      this.waiting.delete(index);
+    }
+  }
+
+  private async applyCommitted(entries: readonly Entry[]): Promise<void> {
+    await this.options.apply(entries);
+    this.applied = entries[entries.length - 1]!.index;
+    for (const entry of entries) {
+      const p = this.waiting.get(entry.index);
+      if (!p) continue;
+      this.waiting.delete(entry.index);
+      if (entry.term === p.term) p.resolve({ index: p.index, term: p.term });
+      else p.reject(this.notLeader(`entry ${entry.index} was overwritten by term ${entry.term}`));
+    }
+    const appliedTerm = entries[entries.length - 1]!.term;
+    if (appliedTerm > this.appliedTerm) {
+      this.appliedTerm = appliedTerm;
+      this.rejectProposalsOlderThan(appliedTerm);
+    }
+  }
+
+  /**
+   * Once an entry of term T is committed, every later committed entry has a term >= T (terms never
+   * go down along a log), so a waiting proposal of an older term can never commit: fail it now
+   * rather than at its timeout.
+   */
+  private rejectProposalsOlderThan(term: number): void {
+    for (const [index, p] of this.waiting) {
+      if (p.term >= term) continue;
+      this.waiting.delete(index);
+      p.reject(this.notLeader(`entry ${index} of term ${p.term} was lost to term ${term}`));
+    }
+  }
+
+  private announce(role: Role, leader: NodeId): void {
+    if (role === this.lastRole && leader === this.lastLeader) return;
+    this.lastRole = role;
+    this.lastLeader = leader;
+    const change: RaftStateChange = { role, leader, term: this.core.term() };
+    this.options.logger.info(change, role === 'leader' ? 'became raft leader' : 'raft role or leader changed');
+    for (const listener of this.listeners) listener(change);
+  }
+
+  private expireProposals(): void {
+    const now = this.options.clock.monotonic();
+    for (const [index, p] of this.waiting) {
+      if (p.deadline > now) break;
+      this.waiting.delete(index);
+      p.reject(errors.requestTimedOut(`entry ${index} not committed within ${this.proposalTimeoutMs} ms`));
+    }
+  }
+
+  private notLeader(reason = 'not the raft leader'): Error {
+    const leaderId = this.core.leader();
+    return errors.notController(`${reason}; leader is ${leaderId === NONE ? 'unknown' : leaderId}`, { leaderId });
+  }
+
+  /** A failed write or apply leaves memory ahead of disk: stop, and crash if nobody handles it. */
+  private fail(error: unknown): void {
+    this.options.logger.error({ err: error, storageError: isBrokerError(error, 'KAFKA_STORAGE_ERROR') }, 'raft driver stopped');
+    void this.stop();
+    if (this.fatalListeners.size === 0) throw error;
+    for (const listener of this.fatalListeners) listener(error);
+  }
+}

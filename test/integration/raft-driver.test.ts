@@ -1,0 +1,173 @@
+/**
+ * Three RaftDrivers in one process over an in-memory network, on the real clock: the driver's
+ * promises (commit + apply, NOT_CONTROLLER, lost entries, timeouts) and its persist-before-send
+ * order, with the real core and memory storage.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/common/clock.js';
+import { isBrokerError, type BrokerError } from '../../src/common/errors.js';
+import { silentLogger } from '../../src/common/logger.js';
+import { SeededRandom } from '../../src/common/random.js';
+import { NetworkFaults, faultyTransport } from '../../src/net/faults.js';
+import { RaftDriver } from '../../src/raft/driver.js';
+import { MemoryRaftStorage } from '../../src/raft/storage/index.js';
+import type { Entry, HardState, Message, NodeId, RaftStorage, RaftTransport } from '../../src/raft/types.js';
+
+class Hub {
+  private readonly handlers = new Map<NodeId, (m: Message) => void>();
+  transport(id: NodeId): RaftTransport {
+    return {
+      send: (m) => setImmediate(() => this.handlers.get(m.to)?.(m)),
+      onMessage: (h) => this.handlers.set(id, h),
+    };
+  }
+}
+
+/** Records the order of storage writes and sends, to check persist-before-send. */
+class RecordingStorage extends MemoryRaftStorage {
+  constructor(private readonly events: string[]) {
+    super();
+  }
+  override async append(entries: readonly Entry[]): Promise<void> {
+    await new Promise((r) => setTimeout(r, 2));
+    await super.append(entries);
+    this.events.push(`append:${entries[entries.length - 1]!.index}`);
+  }
+  override async setHardState(state: HardState): Promise<void> {
+    await super.setHardState(state);
+    this.events.push(`hardState:${state.commit}`);
+  }
+}
+
+interface Member {
+  id: NodeId;
+  driver: RaftDriver;
+  applied: Entry[];
+  faults: NetworkFaults;
+  storage: RaftStorage;
+  events: string[];
+}
+
+const running: RaftDriver[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((d) => d.stop()));
+});
+
+async function cluster(options: { proposalTimeoutMs?: number } = {}): Promise<Member[]> {
+  const hub = new Hub();
+  const ids = [1, 2, 3];
+  return Promise.all(
+    ids.map(async (id) => {
+      const events: string[] = [];
+      const storage = new RecordingStorage(events);
+      const faults = new NetworkFaults();
+      const inner = hub.transport(id);
+      const transport = faultyTransport(
+        { send: (m) => (events.push(`send:${m.type}`), inner.send(m)), onMessage: (h) => inner.onMessage(h) },
+        faults,
+      );
+      const applied: Entry[] = [];
+      const driver = await RaftDriver.open({
+        config: { id, voters: ids, electionTicks: 10, heartbeatTicks: 2, random: new SeededRandom(id) },
+        storage,
+        transport,
+        clock: systemClock,
+        tickMs: 10,
+        apply: (entries) => void applied.push(...entries),
+        logger: silentLogger(),
+        ...(options.proposalTimeoutMs ? { proposalTimeoutMs: options.proposalTimeoutMs } : {}),
+      });
+      running.push(driver);
+      return { id, driver, applied, faults, storage, events };
+    }),
+  );
+}
+
+async function until<T>(probe: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const leaderOf = (members: Member[], except?: NodeId): Member | undefined =>
+  members.find((m) => m.id !== except && m.driver.role() === 'leader');
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+const normal = (entries: Entry[]): string[] => entries.filter((e) => e.type === 'normal').map((e) => new TextDecoder().decode(e.data));
+
+describe('RaftDriver', () => {
+  it('resolves a proposal once it is committed and applied on the leader, and replicates it everywhere', async () => {
+    const members = await cluster();
+    const leader = await until(() => leaderOf(members));
+    const result = await leader.driver.propose(text('hello'));
+    expect(normal(leader.applied)).toEqual(['hello']);
+    expect(leader.applied.at(-1)).toMatchObject({ index: result.index, term: result.term });
+    for (const m of members) await until(() => normal(m.applied).length === 1);
+    expect(members.map((m) => normal(m.applied))).toEqual([['hello'], ['hello'], ['hello']]);
+  });
+
+  it('pipelines many proposals, all applied in proposal order', async () => {
+    const members = await cluster();
+    const leader = await until(() => leaderOf(members));
+    const results = await Promise.all(Array.from({ length: 300 }, (_, i) => leader.driver.propose(text(`p${i}`))));
+    const indexes = results.map((r) => r.index);
+    expect(indexes).toEqual(indexes.slice().sort((a, b) => a - b));
+    expect(normal(leader.applied)).toEqual(Array.from({ length: 300 }, (_, i) => `p${i}`));
+  });
+
+  it('rejects a proposal on a follower with NOT_CONTROLLER naming the leader', async () => {
+    const members = await cluster();
+    const leader = await until(() => leaderOf(members));
+    const follower = members.find((m) => m !== leader)!;
+    await until(() => follower.driver.leader() === leader.id);
+    const error = (await follower.driver.propose(text('x')).catch((e: unknown) => e)) as BrokerError;
+    expect(isBrokerError(error, 'NOT_CONTROLLER')).toBe(true);
+    expect(error.details['leaderId']).toBe(leader.id);
+  });
+
+  it('persists entries and hard state before sending the messages of the same Ready', async () => {
+    const members = await cluster();
+    const leader = await until(() => leaderOf(members));
+    leader.events.length = 0;
+    const { index } = await leader.driver.propose(text('ordered'));
+    const appendAt = leader.events.indexOf(`append:${index}`);
+    const firstAppendSent = leader.events.findIndex((e, i) => i > 0 && e === 'send:Append');
+    expect(appendAt).toBeGreaterThanOrEqual(0);
+    expect(firstAppendSent).toBeGreaterThan(appendAt);
+  });
+
+  it('fails the proposals of a leader cut off from the quorum once a new leader overwrites them', async () => {
+    const members = await cluster({ proposalTimeoutMs: 20_000 });
+    const old = await until(() => leaderOf(members));
+    await old.driver.propose(text('before'));
+    old.faults.isolate();
+    const lost = old.driver.propose(text('lost')).catch((e: unknown) => e);
+    const successor = await until(() => leaderOf(members, old.id));
+    await successor.driver.propose(text('after'));
+    old.faults.heal();
+    const error = (await lost) as BrokerError;
+    expect(isBrokerError(error, 'NOT_CONTROLLER')).toBe(true);
+    await until(() => normal(old.applied).includes('after'));
+    expect(normal(old.applied)).toEqual(['before', 'after']);
+  });
+
+  it('times out a proposal that cannot commit, and stop() rejects what is still pending', async () => {
+    const members = await cluster({ proposalTimeoutMs: 150 });
+    const leader = await until(() => leaderOf(members));
+    for (const m of members) if (m !== leader) m.faults.isolate();
+    const started = Date.now();
+    const error = (await leader.driver.propose(text('stuck')).catch((e: unknown) => e)) as BrokerError;
+    expect(isBrokerError(error, 'REQUEST_TIMED_OUT')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2_000);
+
+    const fresh = await cluster({ proposalTimeoutMs: 60_000 });
+    const freshLeader = await until(() => leaderOf(fresh));
+    for (const m of fresh) if (m !== freshLeader) m.faults.isolate();
+    const pending = freshLeader.driver.propose(text('pending')).catch((e: unknown) => e);
+    await freshLeader.driver.stop();
+    expect(isBrokerError(await pending, 'NOT_CONTROLLER')).toBe(true);
+  });
+});
