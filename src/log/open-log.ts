@@ -1,0 +1,65 @@
+/**
+ * Opening one partition's log: `<dataDir>/<topic>-<partition>/` on the given Storage, recovered if
+ * it was not closed cleanly.
+ */
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import { OffsetCheckpoint } from './checkpoint/offset-checkpoint.js';
+import { resolveLogConfig, type LogConfig } from './config.js';
+import { LeaderEpochCache } from './epoch/leader-epoch-cache.js';
+import { loadLog } from './recovery/log-loader.js';
+import { LEADER_EPOCH_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, partitionDirName } from './segment/file-names.js';
+import { SegmentedLog } from './segmented-log.js';
+import { joinPath, type Storage } from './storage/storage.js';
+
+export interface OpenPartitionLogOptions {
+  storage: Storage;
+  /** The log directory (Kafka's `log.dirs` entry) that holds one directory per partition. */
+  dataDir: string;
+  topic: string;
+  partition: number;
+  /** Settings to override; the rest take Kafka's defaults. */
+  config?: Partial<LogConfig>;
+  clock: Clock;
+  logger?: Logger;
+}
+
+export function partitionLogDir(dataDir: string, topic: string, partition: number): string {
+  return joinPath(dataDir, partitionDirName(topic, partition));
+}
+
+export function openPartitionLog(options: OpenPartitionLogOptions): SegmentedLog {
+  const { storage, topic, partition, clock } = options;
+  const config = resolveLogConfig(options.config);
+  const dir = partitionLogDir(options.dataDir, topic, partition);
+  const logger = options.logger?.child({ topic, partition });
+  storage.ensureDir(dir);
+  const epochCache = new LeaderEpochCache(storage, joinPath(dir, LEADER_EPOCH_CHECKPOINT), logger);
+  const logStartCheckpoint = new OffsetCheckpoint(storage, joinPath(dir, LOG_START_OFFSET_CHECKPOINT), topic, partition, logger);
+  const recoveryPointCheckpoint = new OffsetCheckpoint(storage, joinPath(dir, RECOVERY_POINT_CHECKPOINT), topic, partition, logger);
+  const loaded = loadLog({ storage, dir, config, nowMs: clock.monotonic(), logger, epochCache, logStartCheckpoint, recoveryPointCheckpoint });
+  if (loaded.recoveredSegments > 0) {
+    logger?.info({ recoveredSegments: loaded.recoveredSegments, logEndOffset: loaded.recoveryPoint }, 'recovered log after an unclean shutdown');
+  }
+  return new SegmentedLog({
+    topic,
+    partition,
+    dir,
+    storage,
+    config,
+    clock,
+    logger,
+    segments: loaded.segments,
+    logStartOffset: loaded.logStartOffset,
+    recoveryPoint: loaded.recoveryPoint,
+    epochCache,
+    logStartCheckpoint,
+    recoveryPointCheckpoint,
+  });
+}
+
+/** Deletes a partition's directory and everything in it (the topic was deleted). The log must be closed. */
+export function deletePartitionLog(storage: Storage, dataDir: string, topic: string, partition: number): void {
+  storage.removeDir(partitionLogDir(dataDir, topic, partition));
+  storage.syncDir(dataDir);
+}
