@@ -207,8 +207,8 @@ export class MetadataCache {
     }
   }
 
-  /** Live known brokers first (rotated), then the bootstrap list, without repeats. */
-  private candidateAddresses(): string[] {
+  /** Addresses to ask a cluster-wide question: live known brokers first (rotated), then the bootstrap list. */
+  candidateAddresses(): string[] {
     const known = [...this.brokers.values()].filter((b) => !b.fenced).map((b) => formatAddress(b.host, b.port));
     const start = known.length > 0 ? this.nextBrokerIndex++ % known.length : 0;
     const rotated = [...known.slice(start), ...known.slice(0, start)];

@@ -1,0 +1,212 @@
+/**
+ * Cluster administration: create and delete topics, list and describe them, describe the
+ * cluster. Topic changes go to any broker, which forwards them to the active controller and
+ * answers once they are committed. Per-topic failures surface as BrokerErrors; retriable ones
+ * (NOT_CONTROLLER during a controller change, network errors) are retried within `timeoutMs`.
+ * A create retried after a lost answer may report TOPIC_ALREADY_EXISTS for a topic it created
+ * itself, as with Kafka's AdminClient.
+ */
+import { BrokerError, errors } from '../common/errors.js';
+import type { BrokerPool } from './broker-pool.js';
+import { listOffsets } from './list-offsets.js';
+import { MetadataCache } from './metadata-cache.js';
+import type { ResolvedClientOptions } from './options.js';
+import { monotonicNowMs, sleep, withRetries } from './retry.js';
+import type { ClusterDescription, CreatedTopic, TopicDescription, TopicToCreate } from './types.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type TopicInfo, type TopicResult, type UnaryMethodName, type UnaryMethods } from './wire.js';
+
+export interface TopicChangeOptions {
+  /** Bound on the whole operation, retries included (default: the client's requestTimeoutMs). */
+  timeoutMs?: number;
+}
+
+export interface CreateTopicsOptions extends TopicChangeOptions {
+  /** Also wait until every partition of the new topics has a leader (within `timeoutMs`). */
+  waitForLeaders?: boolean;
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  /** Log start offset. */
+  earliest: number;
+  /** High watermark: the offset the next acknowledged record will get. */
+  latest: number;
+}
+
+export class Admin {
+  private readonly metadata: MetadataCache;
+
+  constructor(
+    private readonly pool: BrokerPool,
+    private readonly options: ResolvedClientOptions,
+  ) {
+    this.metadata = new MetadataCache(pool, {
+      requestTimeoutMs: options.requestTimeoutMs,
+      metadataMaxAgeMs: options.metadataMaxAgeMs,
+      refreshMinIntervalMs: options.retryBackoffMs,
+    });
+    this.metadata.trackAllTopics();
+  }
+
+  /** Creates topics; throws the first failing topic's BrokerError (details list every topic's outcome). */
+  async createTopics(topics: readonly TopicToCreate[], options: CreateTopicsOptions = {}): Promise<CreatedTopic[]> {
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const startedMs = monotonicNowMs();
+    const specs = topics.map((t) => ({
+      name: t.name,
+      num_partitions: t.partitions,
+      replication_factor: t.replicationFactor,
+      configs: t.configs ?? {},
+    }));
+    const results = await this.changeTopics(
+      specs.map((s) => s.name),
+      timeoutMs,
+      (names, remainingMs) => this.callAnyBroker('CreateTopics', { topics: specs.filter((s) => names.includes(s.name)), timeout_ms: remainingMs }, remainingMs),
+    );
+    const created = results.map((r) => ({ name: r.name, topicId: r.topic_id }));
+    if (options.waitForLeaders) {
+      await this.waitForLeaders(created.map((t) => t.name), Math.max(1, timeoutMs - (monotonicNowMs() - startedMs)));
+    }
+    return created;
+  }
+
+  async deleteTopics(names: readonly string[], options: TopicChangeOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    await this.changeTopics([...names], timeoutMs, (pending, remainingMs) =>
+      this.callAnyBroker('DeleteTopics', { names: pending, timeout_ms: remainingMs }, remainingMs),
+    );
+  }
+
+  async listTopics(): Promise<string[]> {
+    const response = await this.metadata.fetch([]);
+    return response.topics.filter((t) => t.error_code === 0).map((t) => t.name);
+  }
+
+  /** Describes the named topics (every topic if none is named); an unknown topic throws UNKNOWN_TOPIC_OR_PARTITION. */
+  async describeTopics(names: readonly string[] = []): Promise<TopicDescription[]> {
+    const response = await this.metadata.fetch([...names]);
+    const failed = response.topics.find((t) => t.error_code !== 0);
+    if (failed) throw BrokerError.fromCode(failed.error_code, `topic ${failed.name}`, { topic: failed.name });
+    return response.topics.map(describeTopic);
+  }
+
+  async describeCluster(): Promise<ClusterDescription> {
+    const response = await this.metadata.fetch([]);
+    return { brokers: response.brokers.map((b) => ({ ...b })), controllerId: response.controller_id };
+  }
+
+  /** Log start and high watermark of every partition of `topic`. */
+  async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const info = await this.metadata.waitForTopic(topic, this.options.requestTimeoutMs);
+    const partitions = info.partitions.map((p) => p.partition);
+    const ask = (timestamp: number) => partitions.map((partition) => ({ topic, partition, timestamp }));
+    const [earliest, latest] = await Promise.all([
+      listOffsets(this.pool, this.metadata, ask(EARLIEST_TIMESTAMP), this.options.requestTimeoutMs),
+      listOffsets(this.pool, this.metadata, ask(LATEST_TIMESTAMP), this.options.requestTimeoutMs),
+    ]);
+    return partitions.map((partition) => {
+      const key = `${topic}\u0000${partition}`;
+      const start = earliest.get(key)!;
+      const end = latest.get(key)!;
+      if (start.error) throw start.error;
+      if (end.error) throw end.error;
+      return { partition, earliest: start.offset, latest: end.offset };
+    });
+  }
+
+  close(): void {
+    this.metadata.close();
+  }
+
+  /**
+   * Runs a topic change until every topic has a final outcome: topics that fail retriably are
+   * asked again (only they), within `timeoutMs`. Throws if any topic failed.
+   */
+  private async changeTopics(
+    names: string[],
+    timeoutMs: number,
+    send: (pending: string[], remainingMs: number) => Promise<{ results: TopicResult[] }>,
+  ): Promise<TopicResult[]> {
+    const outcomes = new Map<string, TopicResult>();
+    let pending = [...new Set(names)];
+    try {
+      await withRetries(
+        async (remainingMs) => {
+          const response = await send(pending, remainingMs);
+          let retriable: BrokerError | undefined;
+          for (const result of response.results) {
+            const error = result.error_code === 0 ? undefined : BrokerError.fromCode(result.error_code, `topic ${result.name}: ${result.error_message}`);
+            if (error?.retriable) retriable ??= error;
+            else outcomes.set(result.name, result);
+          }
+          pending = pending.filter((name) => !outcomes.has(name));
+          if (retriable) throw retriable;
+          if (pending.length > 0) throw errors.unknownServerError(`no result for topic(s) ${pending.join(', ')}`);
+        },
+        { ...this.options, timeoutMs, maxAttempts: Number.MAX_SAFE_INTEGER, onRetriableError: () => this.metadata.requestRefresh() },
+      );
+    } catch (e) {
+      if (!(e instanceof BrokerError)) throw e;
+      for (const name of pending) outcomes.set(name, { name, error_code: e.code, error_message: e.message, topic_id: '' });
+    }
+    const results = names.map((name) => outcomes.get(name)!);
+    const failed = results.find((r) => r.error_code !== 0);
+    if (failed) {
+      throw BrokerError.fromCode(failed.error_code, `topic ${failed.name}: ${failed.error_message}`, {
+        topic: failed.name,
+        results: results.map((r) => ({ name: r.name, errorCode: r.error_code, errorMessage: r.error_message })),
+      });
+    }
+    return results;
+  }
+
+  private async waitForLeaders(names: string[], timeoutMs: number): Promise<void> {
+    const deadlineMs = monotonicNowMs() + timeoutMs;
+    let leaderless: string[] = names;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await this.metadata.fetch(names);
+        leaderless = response.topics.flatMap((t) => partitionsWithoutLeader(t, names));
+        if (leaderless.length === 0 && response.topics.length >= names.length) return;
+      } catch (e) {
+        if (!(e instanceof BrokerError) || !e.retriable) throw e;
+      }
+      const delayMs = Math.min(this.options.retryBackoffMs * attempt, this.options.retryBackoffMaxMs);
+      if (monotonicNowMs() + delayMs >= deadlineMs) {
+        throw errors.leaderNotAvailable(`no leader after ${timeoutMs} ms for ${leaderless.join(', ') || names.join(', ')}`);
+      }
+      await sleep(delayMs);
+    }
+  }
+
+  /** Asks brokers in turn; only an unreachable broker moves on to the next one. */
+  private async callAnyBroker<M extends UnaryMethodName>(method: M, request: UnaryMethods[M][0], timeoutMs: number): Promise<UnaryMethods[M][1]> {
+    let lastError: BrokerError | undefined;
+    for (const address of this.metadata.candidateAddresses()) {
+      try {
+        return await this.pool.connection(address).call(method, request, timeoutMs);
+      } catch (e) {
+        if (!(e instanceof BrokerError) || e.kafkaName !== 'NETWORK_EXCEPTION') throw e;
+        lastError = e;
+      }
+    }
+    throw lastError ?? errors.networkException('no broker address to ask');
+  }
+}
+
+function partitionsWithoutLeader(topic: TopicInfo, names: string[]): string[] {
+  if (!names.includes(topic.name)) return [];
+  if (topic.error_code !== 0 || topic.partitions.length === 0) return [topic.name];
+  return topic.partitions.filter((p) => p.leader < 0).map((p) => `${topic.name}-${p.partition}`);
+}
+
+function describeTopic(topic: TopicInfo): TopicDescription {
+  return {
+    name: topic.name,
+    topicId: topic.topic_id,
+    configs: { ...topic.configs },
+    partitions: [...topic.partitions]
+      .sort((a, b) => a.partition - b.partition)
+      .map((p) => ({ partition: p.partition, leader: p.leader, leaderEpoch: p.leader_epoch, replicas: [...p.replicas], isr: [...p.isr] })),
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The producer: `send` places each message on a partition (explicit, by key with Kafka's murmur2,
+ * or round-robin), appends it to that partition's open batch, and resolves once the batch is
+ * acknowledged with each record's offset. Batching, pipelining, retries and ordering live in the
+ * accumulator, the sender and PartitionInFlight; this file is the surface and its lifecycle.
+ */
+import { errors } from '../common/errors.js';
+import type { RecordHeader, RecordInput } from '../log/batch/index.js';
+import type { BrokerPool } from './broker-pool.js';
+import { MetadataCache } from './metadata-cache.js';
+import { acksToWire, type ResolvedClientOptions, resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js';
+import { createDefaultPartitioner, type Partitioner } from './partitioner.js';
+import { estimateRecordBytes } from './producer-batch.js';
+import { RecordAccumulator } from './record-accumulator.js';
+import { monotonicNowMs } from './retry.js';
+import { Sender } from './sender.js';
+import type { Bytes, ProducerMessage, RecordMetadata, SendRequest } from './types.js';
+
+export interface CloseOptions {
+  /** How long to wait for pending sends before failing them (default: the delivery timeout). */
+  timeoutMs?: number;
+}
+
+export class Producer {
+  private readonly options: ResolvedProducerOptions;
+  private readonly metadata: MetadataCache;
+  private readonly accumulator: RecordAccumulator;
+  private readonly sender: Sender;
+  private readonly partitioner: Partitioner;
+  /** Every send not yet settled, so flush and close can wait for them. */
+  private readonly pendingSends = new Set<Promise<unknown>>();
+  private state: 'open' | 'closing' | 'closed' = 'open';
+
+  constructor(pool: BrokerPool, clientOptions: ResolvedClientOptions, options: ProducerOptions = {}) {
+    this.options = resolveProducerOptions(options, clientOptions);
+    this.metadata = new MetadataCache(pool, {
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      metadataMaxAgeMs: clientOptions.metadataMaxAgeMs,
+      refreshMinIntervalMs: this.options.retryBackoffMs,
+    });
+    this.accumulator = new RecordAccumulator(this.options);
+    this.sender = new Sender(this.accumulator, this.metadata, pool, this.options);
+    this.partitioner = this.options.partitioner ?? createDefaultPartitioner();
+  }
+
+  /**
+   * Sends messages to one topic. Resolves, in message order, with each record's partition and
+   * offset once acknowledged per `acks`; rejects with the first BrokerError if any record fails
+   * (the others still complete: records are never half-sent).
+   */
+  send(request: SendRequest): Promise<RecordMetadata[]> {
+    if (this.state !== 'open') return Promise.reject(errors.invalidRequest('the producer is closed'));
+    if (!request.topic) return Promise.reject(errors.invalidTopicException('a topic name is required'));
+    const acks = request.acks === undefined ? this.options.acks : acksToWire(request.acks);
+    const sent = this.enqueue(request.topic, request.messages, acks);
+    const tracked = sent.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pendingSends.add(tracked);
+    void tracked.then(() => this.pendingSends.delete(tracked));
+    return sent;
+  }
+
+  /** Sends every batch now, ignoring linger, and waits until every send made so far has its outcome. */
+  async flush(): Promise<void> {
+    this.accumulator.beginFlush();
+    try {
+      this.sender.wakeup();
+      await Promise.all([...this.pendingSends]);
+    } finally {
+      this.accumulator.endFlush();
+    }
+  }
+
+  /**
+   * Stops taking sends, waits up to `timeoutMs` for pending ones, then fails whatever is left with
+   * a retriable NETWORK_EXCEPTION and releases the producer's streams.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    const timeoutMs = options.timeoutMs ?? this.options.deliveryTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    try {
+      await Promise.race([this.flush(), timedOut]);
+    } finally {
+      clearTimeout(timer);
+      const error = errors.networkException('the producer was closed before the record was acknowledged');
+      this.accumulator.failAll(error);
+      this.sender.close(error);
+      this.metadata.close();
+      this.state = 'closed';
+    }
+  }
+
+  private async enqueue(topic: string, messages: readonly ProducerMessage[], acks: 0 | 1 | -1): Promise<RecordMetadata[]> {
+    if (messages.length === 0) return [];
+    const info = await this.metadata.waitForTopic(topic, this.options.maxBlockMs);
+    if (this.state === 'closed') throw errors.invalidRequest('the producer is closed');
+    const numPartitions = info.partitions.length;
+    const availablePartitions = info.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
+    const wallNowMs = Date.now();
+    const nowMs = monotonicNowMs();
+    const results = messages.map((message) => {
+      let record: RecordInput;
+      try {
+        record = toRecordInput(message, wallNowMs);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      const recordBytes = estimateRecordBytes(record);
+      if (recordBytes > this.options.maxRequestSizeBytes) {
+        return Promise.reject(errors.messageTooLarge(`a record of about ${recordBytes} bytes exceeds maxRequestSizeBytes ${this.options.maxRequestSizeBytes}`));
+      }
+      const partition = this.partitioner({ topic, key: record.key ?? null, partition: message.partition, numPartitions, availablePartitions });
+      if (!Number.isInteger(partition) || partition < 0 || partition >= numPartitions) {
+        return Promise.reject(errors.unknownTopicOrPartition(`partition ${partition} of ${topic} does not exist (${numPartitions} partitions)`));
+      }
+      return this.accumulator.append(topic, partition, acks, record, nowMs);
+    });
+    this.sender.wakeup();
+    return Promise.all(results);
+  }
+}
+
+function toRecordInput(message: ProducerMessage, defaultTimestampMs: number): RecordInput {
+  if (message.value === undefined) throw errors.invalidRecord('a message needs a value (null for a tombstone)');
+  const timestamp = message.timestamp ?? defaultTimestampMs;
+  if (!Number.isSafeInteger(timestamp)) throw errors.invalidTimestamp(`timestamp ${String(message.timestamp)} is not an integer`);
+  return {
+    key: toBuffer(message.key),
+    value: toBuffer(message.value),
+    headers: toHeaders(message.headers),
+    timestamp,
+  };
+}
+
+function toBuffer(bytes: Bytes | null | undefined): Buffer | null {
+  if (bytes === null || bytes === undefined) return null;
+  return typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+}
+
+function toHeaders(headers: ProducerMessage['headers']): RecordHeader[] {
+  if (!headers) return [];
+  const entries = Array.isArray(headers) ? headers.map((h) => [h.key, h.value] as const) : Object.entries(headers);
+  return entries.map(([key, value]) => ({ key, value: toBuffer(value) }));
+}

@@ -1,0 +1,190 @@
+/**
+ * Moves ready batches from the accumulator to partition leaders. Each batch is one ProduceRequest
+ * on the leader's pipelined Produce stream; a partition keeps up to `maxInFlightPerPartition`
+ * batches in flight, and `PartitionInFlight` keeps its records in order when some fail.
+ * Retriable failures come back after an exponential backoff until the batch's delivery timeout;
+ * errors that mean "stale metadata" (and timeouts, which may mean a dead leader) refresh metadata
+ * first. Every request is bounded by min(requestTimeoutMs, time left before the delivery timeout).
+ */
+import { BrokerError } from '../common/errors.js';
+import type { BrokerPool } from './broker-pool.js';
+import type { MetadataCache } from './metadata-cache.js';
+import { PartitionInFlight, type RetryDecision } from './partition-in-flight.js';
+import { ProduceChannel, type ProduceRequestBody } from './produce-stream.js';
+import type { ProducerBatch } from './producer-batch.js';
+import { deliveryTimeoutError, type PartitionQueue, type RecordAccumulator } from './record-accumulator.js';
+import { backoffDelayMs, monotonicNowMs, type BackoffOptions } from './retry.js';
+import type { ProduceResponse } from './wire.js';
+
+export interface SenderOptions extends BackoffOptions {
+  maxInFlightPerPartition: number;
+  requestTimeoutMs: number;
+  deliveryTimeoutMs: number;
+}
+
+export class Sender {
+  private readonly inFlightByPartition = new Map<string, PartitionInFlight>();
+  private readonly channels = new Map<string, ProduceChannel>();
+  private runScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAtMs = Infinity;
+  private closed = false;
+
+  constructor(
+    private readonly accumulator: RecordAccumulator,
+    private readonly metadata: MetadataCache,
+    private readonly pool: BrokerPool,
+    private readonly options: SenderOptions,
+  ) {}
+
+  /** Looks for work soon; appends in the same tick share this one look, hence their batches. */
+  wakeup(): void {
+    if (this.runScheduled || this.closed) return;
+    this.runScheduled = true;
+    setImmediate(() => {
+      this.runScheduled = false;
+      if (!this.closed) this.run();
+    });
+  }
+
+  /** Batches of all partitions awaiting an answer. */
+  inFlightCount(): number {
+    let count = 0;
+    for (const inFlight of this.inFlightByPartition.values()) count += inFlight.count();
+    return count;
+  }
+
+  /** Stops sending; batches still in flight fail with `error`. */
+  close(error: BrokerError): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const inFlight of this.inFlightByPartition.values()) inFlight.failAll(error);
+    for (const channel of this.channels.values()) channel.close();
+    this.channels.clear();
+  }
+
+  private run(): void {
+    const nowMs = monotonicNowMs();
+    this.accumulator.expire(nowMs);
+    let leaderMissing = false;
+    for (const queue of this.accumulator.partitionQueues()) {
+      if (!this.sendReady(queue, nowMs)) leaderMissing = true;
+    }
+    if (leaderMissing) this.refreshMetadataThenRun();
+    this.armTimer(nowMs);
+  }
+
+  /** Sends what `queue` may send now; false if its leader is unknown. */
+  private sendReady(queue: PartitionQueue, nowMs: number): boolean {
+    const inFlight = this.inFlightOf(queue);
+    for (;;) {
+      const head = this.accumulator.readyHead(queue, nowMs);
+      if (!head || !inFlight.canSend(this.options.maxInFlightPerPartition, head.attempts > 0)) return true;
+      const leader = this.metadata.leaderOf(queue.topic, queue.partition);
+      if (!leader) return false;
+      const batch = this.accumulator.take(queue);
+      if (batch) this.dispatch(batch, inFlight, leader.address, nowMs);
+    }
+  }
+
+  private dispatch(batch: ProducerBatch, inFlight: PartitionInFlight, address: string, nowMs: number): void {
+    inFlight.add(batch);
+    const timeoutMs = Math.max(1, Math.min(this.options.requestTimeoutMs, Math.floor(batch.deadlineMs - nowMs)));
+    const body: ProduceRequestBody = {
+      topic: batch.topic,
+      partition: batch.partition,
+      acks: batch.acks,
+      timeout_ms: timeoutMs,
+      records: batch.bytes!,
+    };
+    const channel = this.channelFor(address);
+    if (batch.acks === 0) {
+      channel.requestWithoutAnswer(body).then(
+        () => this.apply(batch, inFlight.acknowledged(batch, -1)),
+        (e: unknown) => this.onFailure(batch, inFlight, e),
+      );
+    } else {
+      channel.request(body, timeoutMs).then(
+        (response) => this.onResponse(batch, inFlight, response),
+        (e: unknown) => this.onFailure(batch, inFlight, e),
+      );
+    }
+  }
+
+  private onResponse(batch: ProducerBatch, inFlight: PartitionInFlight, response: ProduceResponse): void {
+    if (response.error_code === 0) {
+      this.apply(batch, inFlight.acknowledged(batch, response.base_offset));
+      return;
+    }
+    const error = BrokerError.fromCode(
+      response.error_code,
+      `Produce ${batch.topic}-${batch.partition}${response.error_message ? `: ${response.error_message}` : ''}`,
+    );
+    if (error.kafkaName === 'NOT_LEADER_OR_FOLLOWER' && response.current_leader >= 0) {
+      this.metadata.applyLeaderHint(batch.topic, batch.partition, response.current_leader);
+    }
+    this.onFailure(batch, inFlight, error);
+  }
+
+  private onFailure(batch: ProducerBatch, inFlight: PartitionInFlight, e: unknown): void {
+    if (!(e instanceof BrokerError)) throw e;
+    // A request that timed out may mean a dead or partitioned leader: look again, as Kafka does on disconnect.
+    if (e.refreshMetadata || e.kafkaName === 'REQUEST_TIMED_OUT') this.refreshMetadataThenRun();
+    const decision = e.retriable && !this.closed ? inFlight.failedRetriably(batch, e) : inFlight.failedFatally(batch, e);
+    this.apply(batch, decision);
+  }
+
+  /** Carries out a partition's retry decision, if one was made, and looks for more work. */
+  private apply(batch: ProducerBatch, decision: RetryDecision | undefined): void {
+    if (decision) {
+      for (const { batch: abandoned, error } of decision.abandon) abandoned.fail(error);
+      const nowMs = monotonicNowMs();
+      const first = decision.retry[0];
+      const retryAtMs = first ? nowMs + backoffDelayMs(first.attempts, this.options) : nowMs;
+      const retry = decision.retry.filter((b) => {
+        if (retryAtMs < b.deadlineMs) return true;
+        b.fail(deliveryTimeoutError(b, this.options.deliveryTimeoutMs));
+        return false;
+      });
+      for (const b of retry) b.retryAtMs = retryAtMs;
+      this.accumulator.requeueFront(batch.topic, batch.partition, retry);
+    }
+    this.wakeup();
+  }
+
+  private refreshMetadataThenRun(): void {
+    const run = (): void => this.wakeup();
+    this.metadata.refresh().then(run, run);
+  }
+
+  private armTimer(nowMs: number): void {
+    const nextMs = this.accumulator.nextEventMs(nowMs);
+    if (nextMs === undefined || (this.timer && this.timerAtMs <= nextMs)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAtMs = nextMs;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAtMs = Infinity;
+      this.wakeup();
+    }, Math.ceil(nextMs - nowMs));
+  }
+
+  private inFlightOf(queue: PartitionQueue): PartitionInFlight {
+    const key = `${queue.topic}\u0000${queue.partition}`;
+    let inFlight = this.inFlightByPartition.get(key);
+    if (!inFlight) {
+      inFlight = new PartitionInFlight();
+      this.inFlightByPartition.set(key, inFlight);
+    }
+    return inFlight;
+  }
+
+  private channelFor(address: string): ProduceChannel {
+    let channel = this.channels.get(address);
+    if (!channel) {
+      channel = new ProduceChannel(this.pool.connection(address));
+      this.channels.set(address, channel);
+    }
+    return channel;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The shapes a caller of the client sees: messages to send, what a send resolves to, records a
+ * consumer returns, and what admin calls describe. Keys, values and header values accept strings
+ * for convenience and always come back as Buffers.
+ */
+import type { RecordHeader } from '../log/batch/index.js';
+
+export type { RecordHeader };
+
+/** 0: no answer awaited; 1: the leader appended; -1 or 'all': every in-sync replica has it. */
+export type Acks = 0 | 1 | -1 | 'all';
+
+export type Bytes = Buffer | string;
+
+export interface ProducerMessage {
+  key?: Bytes | null;
+  value: Bytes | null;
+  /** As an object (one value per key) or as a list (repeated keys allowed, order kept). */
+  headers?: Record<string, Bytes | null> | Array<{ key: string; value: Bytes | null }>;
+  /** Overrides the partitioner. */
+  partition?: number;
+  /** Milliseconds since the epoch; the producer's clock by default. */
+  timestamp?: number;
+}
+
+export interface SendRequest {
+  topic: string;
+  messages: ProducerMessage[];
+  /** Defaults to the producer's `acks` ('all' unless configured). */
+  acks?: Acks;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** The record's offset in the partition; -1 with acks=0, where the broker does not answer. */
+  offset: number;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export type OffsetSpec = number | 'earliest' | 'latest';
+
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+  timestamp: number;
+}
+
+export interface TopicToCreate {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  /** Topic configs by Kafka name, e.g. `{ 'min.insync.replicas': '2' }`. */
+  configs?: Record<string, string>;
+}
+
+export interface CreatedTopic {
+  name: string;
+  topicId: string;
+}
+
+export interface PartitionDescription {
+  partition: number;
+  /** -1 when the partition has no leader. */
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+}
+
+export interface TopicDescription {
+  name: string;
+  topicId: string;
+  partitions: PartitionDescription[];
+  configs: Record<string, string>;
+}
+
+export interface BrokerDescription {
+  id: number;
+  host: string;
+  port: number;
+  fenced: boolean;
+}
+
+export interface ClusterDescription {
+  brokers: BrokerDescription[];
+  /** -1 when no controller is known. */
+  controllerId: number;
+}
