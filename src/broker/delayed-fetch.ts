@@ -1,0 +1,134 @@
+/**
+ * Long polls: a fetch that finds nothing to return waits here until new data appears for one of
+ * its partitions or `maxWaitMs` passes, whichever is first. Follower fetches are woken when a
+ * leader's log end offset moves, consumer fetches when its high watermark moves; either is also
+ * woken by a role change so it can answer with the error. The queue is bounded: when full, the
+ * caller answers at once with what it has.
+ */
+import type { Clock, Timer } from '../common/clock.js';
+import { assert } from '../common/errors.js';
+
+export interface WaitingFetch {
+  /** Keys of the partitions whose changes may satisfy this fetch. */
+  readonly watchKeys: readonly string[];
+  /** Answers the fetch and returns true if it can be answered now; otherwise changes nothing. */
+  tryComplete(): boolean;
+  /** The wait is over: answer with whatever is there. */
+  forceComplete(): void;
+}
+
+interface Entry {
+  readonly fetch: WaitingFetch;
+  timer: Timer | undefined;
+  done: boolean;
+  /** Inside `tryComplete`: a nested wake must not answer the same fetch twice. */
+  checking: boolean;
+}
+
+export class DelayedFetchQueue {
+  private readonly byKey = new Map<string, Set<Entry>>();
+  private count = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly maxWaiting: number,
+  ) {
+    assert(maxWaiting > 0, 'the fetch queue needs room for at least one request');
+  }
+
+  size(): number {
+    return this.count;
+  }
+
+  /** Parks `fetch` for at most `maxWaitMs`. Returns false (and parks nothing) when the queue is full. */
+  park(fetch: WaitingFetch, maxWaitMs: number): boolean {
+    if (this.count >= this.maxWaiting) return false;
+    const entry: Entry = { fetch, timer: undefined, done: false, checking: false };
+    for (const key of fetch.watchKeys) {
+      let set = this.byKey.get(key);
+      if (!set) this.byKey.set(key, (set = new Set()));
+      set.add(entry);
+    }
+    this.count++;
+    entry.timer = this.clock.schedule(Math.max(0, maxWaitMs), () => {
+      if (entry.done) return;
+      this.remove(entry);
+      entry.fetch.forceComplete();
+    });
+    return true;
+  }
+
+  /** Something changed for partition `key`: answer every fetch watching it that now can be. */
+  wake(key: string): void {
+    const set = this.byKey.get(key);
+    if (!set) return;
+    for (const entry of [...set]) {
+      if (entry.done || entry.checking) continue;
+      entry.checking = true;
+      let completed: boolean;
+      try {
+        completed = entry.fetch.tryComplete();
+      } finally {
+        entry.checking = false;
+      }
+      if (completed) this.remove(entry);
+    }
+  }
+
+  /** Answers every waiting fetch now (shutdown). */
+  completeAll(): void {
+    const entries = new Set<Entry>();
+    for (const set of this.byKey.values()) for (const entry of set) entries.add(entry);
+    for (const entry of entries) {
+      if (entry.done) continue;
+      this.remove(entry);
+      entry.fetch.forceComplete();
+    }
+  }
+
+  private remove(entry: Entry): void {
+    if (entry.done) return;
+    entry.done = true;
+    entry.timer?.cancel();
+    this.count--;
+    for (const key of entry.fetch.watchKeys) {
+      const set = this.byKey.get(key);
+      if (!set) continue;
+      set.delete(entry);
+      if (set.size === 0) this.byKey.delete(key);
+    }
+  }
+}
+
+export interface LongPoll<R> {
+  readonly watchKeys: readonly string[];
+  readonly maxWaitMs: number;
+  /** Reads every partition of the fetch as it stands now. */
+  read(): R;
+  /** Enough to answer before the wait is over (minBytes reached, or an error to report). */
+  isSatisfied(result: R): boolean;
+  respond(result: R): void;
+}
+
+/**
+ * Answers a fetch at once if it can be, otherwise parks it in `queue` until it can or its wait
+ * ends. `respond` is called exactly once.
+ */
+export function serveWithLongPoll<R>(queue: DelayedFetchQueue, poll: LongPoll<R>): void {
+  const first = poll.read();
+  if (poll.maxWaitMs <= 0 || poll.isSatisfied(first)) return poll.respond(first);
+  const parked = queue.park(
+    {
+      watchKeys: poll.watchKeys,
+      tryComplete: () => {
+        const result = poll.read();
+        if (!poll.isSatisfied(result)) return false;
+        poll.respond(result);
+        return true;
+      },
+      forceComplete: () => poll.respond(poll.read()),
+    },
+    poll.maxWaitMs,
+  );
+  if (!parked) poll.respond(first);
+}
