@@ -1,0 +1,49 @@
+/**
+ * What a simulated node keeps on "disk": hard state, log entries and snapshot. A crash keeps this
+ * and loses everything else, so only what the driver persisted survives a restart.
+ */
+import { assert } from '../common/errors.js';
+import type { Entry, HardState, RaftInitialState, Ready, Snapshot } from '../raft/types.js';
+
+export class DurableState {
+  private hardState: HardState = { term: 0, vote: 0, commit: 0 };
+  private snapshot: Snapshot | undefined;
+  private entries: Entry[] = [];
+
+  /** Persists a Ready's snapshot, entries and hard state, in that order, as one atomic write. */
+  persist(ready: Ready): void {
+    if (ready.snapshot) {
+      // A snapshot from the leader replaces the whole log; its entries follow in `ready.entries`.
+      this.snapshot = ready.snapshot;
+      this.entries = [];
+    }
+    if (ready.entries.length > 0) this.appendEntries(ready.entries);
+    if (ready.hardState) this.hardState = ready.hardState;
+  }
+
+  /** The application's own snapshot: the entries it covers are dropped. */
+  saveSnapshot(snapshot: Snapshot): void {
+    if (this.snapshot !== undefined && this.snapshot.meta.index >= snapshot.meta.index) return;
+    const keepFrom = this.entries.findIndex((e) => e.index > snapshot.meta.index);
+    this.entries = keepFrom < 0 ? [] : this.entries.slice(keepFrom);
+    this.snapshot = snapshot;
+  }
+
+  load(): RaftInitialState {
+    const base = { hardState: this.hardState, entries: this.entries.slice() };
+    return this.snapshot ? { ...base, snapshot: this.snapshot } : base;
+  }
+
+  lastIndex(): number {
+    return this.entries.length > 0 ? this.entries[this.entries.length - 1]!.index : (this.snapshot?.meta.index ?? 0);
+  }
+
+  private appendEntries(entries: readonly Entry[]): void {
+    const first = entries[0]!.index;
+    assert(first <= this.lastIndex() + 1, `persisting entries from ${first} would leave a gap after ${this.lastIndex()}`);
+    const offset = this.snapshot?.meta.index ?? 0;
+    assert(first > offset, `persisting entry ${first} already covered by the snapshot at ${offset}`);
+    this.entries.length = first - offset - 1;
+    for (const entry of entries) this.entries.push(entry);
+  }
+}

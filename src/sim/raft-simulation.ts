@@ -1,0 +1,438 @@
+/**
+ * The deterministic Raft simulation: N nodes in one process on a virtual clock and a virtual
+ * network, every random choice drawn from one seed. Faults run for a fault phase, then a quiet
+ * period must bring a stable leader and commit every new proposal in bounded time. Safety
+ * invariants are checked after every event; the first violation throws a SimulationFailure that
+ * names the seed to replay.
+ */
+import { SeededRandom } from '../common/random.js';
+import type { RaftConfig } from '../raft/core.js';
+import type { Membership, Message, NodeId, Role } from '../raft/types.js';
+import { SafetyChecker } from './checker.js';
+import { SimClient } from './client.js';
+import { EventQueue } from './event-queue.js';
+import { fail, type FailureContext } from './failure.js';
+import { CALM_NETWORK, SimNetwork } from './network.js';
+import { describeFault, planFaults, type Fault, type FaultTarget } from './nemesis.js';
+import { SimNode } from './sim-node.js';
+import { Digest, describeMessage } from './trace.js';
+
+export const TICK_MS = 10;
+export const ELECTION_TICKS = 10;
+export const HEARTBEAT_TICKS = 2;
+/** After the faults stop, a leader known to every node must exist within this time. */
+export const LEADER_DEADLINE_MS = 1000;
+/** How long proposals keep coming once the leader deadline passed. */
+export const LIVENESS_WINDOW_MS = 500;
+/** Every proposal made after the leader deadline must commit within this time. */
+export const COMMIT_BOUND_MS = 300;
+
+export interface RaftSimOptions {
+  seed: number;
+  /** Voters; drawn from the seed (3 or 5) when not given. */
+  nodes?: 3 | 5;
+  /** Learners besides the voters; drawn from the seed (mostly 0, sometimes 1 or 2) when not given. */
+  learners?: number;
+  /** Length of the fault phase; drawn from the seed (300–1500 ms) when not given. */
+  faultPhaseMs?: number;
+  /** Inject faults (default true); without them the run is a quiet period only. */
+  faults?: boolean;
+  /** Receives one line per event, for verbose replays. */
+  trace?: (line: string) => void;
+}
+
+export interface SimResult {
+  seed: number;
+  nodes: number;
+  learners: number;
+  virtualTimeMs: number;
+  events: number;
+  faults: number;
+  crashes: number;
+  pauses: number;
+  messagesSent: number;
+  messagesDelivered: number;
+  messagesDropped: number;
+  messagesDuplicated: number;
+  /** Terms in which a leader was elected. */
+  leaderTerms: number;
+  maxTerm: number;
+  committedIndex: number;
+  proposalsAccepted: number;
+  /** Proposals made after the leader deadline, all of which committed in time. */
+  awaitedProposalsCommitted: number;
+  snapshotsTaken: number;
+  snapshotsInstalled: number;
+  /** A digest of the whole event sequence: equal for two runs of the same seed. */
+  digest: string;
+}
+
+type SimEvent =
+  | { readonly kind: 'tick'; readonly node: NodeId }
+  | { readonly kind: 'deliver'; readonly message: Message }
+  | { readonly kind: 'persisted'; readonly node: NodeId; readonly incarnation: number }
+  | { readonly kind: 'fault'; readonly fault: Fault }
+  | { readonly kind: 'propose' }
+  | { readonly kind: 'check-leader' };
+
+export function runRaftSimulation(options: RaftSimOptions): SimResult {
+  return new RaftSimulation(options).run();
+}
+
+class RaftSimulation {
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly random: SeededRandom;
+  private readonly nodes = new Map<NodeId, SimNode>();
+  private readonly network: SimNetwork;
+  private readonly checker: SafetyChecker;
+  private readonly client: SimClient;
+  private readonly persistRandom: SeededRandom;
+  private readonly digest = new Digest();
+  private readonly lastRole = new Map<NodeId, string>();
+  private readonly trace: ((line: string) => void) | undefined;
+  private readonly voterCount: number;
+  private readonly learnerCount: number;
+  private readonly faultPhaseMs: number;
+  private readonly proposeEveryMs: number;
+  private readonly context: FailureContext;
+  private readonly counts = { events: 0, faults: 0, crashes: 0, pauses: 0 };
+  /** Nodes down, in the order they went down: restarts and resumes take the oldest first. */
+  private readonly down = { crashed: [] as NodeId[], paused: [] as NodeId[] };
+
+  constructor(private readonly options: RaftSimOptions) {
+    const random = new SeededRandom(options.seed);
+    this.random = random;
+    // Every parameter is drawn even when overridden, so an override does not shift later draws.
+    const drawnVoters = random.pick([3, 5] as const);
+    const drawnLearners = random.chance(0.25) ? random.int(1, 2) : 0;
+    const drawnFaultPhaseMs = random.int(300, 1500);
+    const snapshotEvery = random.int(3, 40);
+    const maxInflightAppends = random.int(2, 16);
+    const maxEntriesPerAppend = random.int(4, 32);
+    this.proposeEveryMs = random.int(3, 20);
+    this.voterCount = options.nodes ?? drawnVoters;
+    this.learnerCount = options.learners ?? drawnLearners;
+    this.faultPhaseMs = options.faults === false ? 0 : (options.faultPhaseMs ?? drawnFaultPhaseMs);
+    this.trace = options.trace;
+    this.context = { seed: options.seed, nodes: this.voterCount, now: () => this.queue.now() };
+
+    const voters = range(1, this.voterCount);
+    const learners = range(this.voterCount + 1, this.learnerCount);
+    const membership: Membership = { voters, learners };
+    const makeConfig = (id: NodeId) => (nodeRandom: SeededRandom): RaftConfig => ({
+      id,
+      voters,
+      learners,
+      electionTicks: ELECTION_TICKS,
+      heartbeatTicks: HEARTBEAT_TICKS,
+      maxInflightAppends,
+      maxEntriesPerAppend,
+      random: nodeRandom,
+    });
+    this.network = new SimNetwork(random.fork(), (delayMs, message) => this.schedule(delayMs, { kind: 'deliver', message }));
+    this.persistRandom = random.fork();
+    this.client = new SimClient(random.fork(), [...voters, ...learners]);
+    this.checker = new SafetyChecker(this.context);
+    this.checker.onCommitted = (entry) => this.client.committed(entry);
+    const observer = {
+      applied: (node: NodeId, entry: Parameters<SafetyChecker['observeApplied']>[1]) => this.checker.observeApplied(node, entry),
+      restored: (node: NodeId, snapshot: Parameters<SafetyChecker['observeRestore']>[1]) => this.checker.observeRestore(node, snapshot),
+      send: (message: Message) => this.network.send(message),
+    };
+    for (const id of [...voters, ...learners]) {
+      this.nodes.set(id, new SimNode(id, membership, makeConfig(id), random.fork(), snapshotEvery, observer));
+    }
+  }
+
+  private get now(): number {
+    return this.queue.now();
+  }
+
+  private leaderDeadlineMs(): number {
+    return this.faultPhaseMs + LEADER_DEADLINE_MS;
+  }
+
+  private endMs(): number {
+    return this.leaderDeadlineMs() + LIVENESS_WINDOW_MS + COMMIT_BOUND_MS;
+  }
+
+  run(): SimResult {
+    this.scheduleStart();
+    for (let event = this.queue.pop(); event !== undefined; event = this.queue.pop()) {
+      if (this.now > this.endMs()) break;
+      this.counts.events++;
+      this.digest.add(this.now);
+      this.handle(event);
+      this.checkCommitDeadline();
+    }
+    this.checkFinalProgress();
+    return this.result();
+  }
+
+  private scheduleStart(): void {
+    for (const id of this.nodes.keys()) this.queue.schedule(this.random.int(0, TICK_MS - 1), { kind: 'tick', node: id });
+    if (this.options.faults !== false) {
+      const plan = planFaults(this.random.fork(), [...this.nodes.keys()], this.faultPhaseMs);
+      for (const { atMs, fault } of plan) this.queue.schedule(atMs, { kind: 'fault', fault });
+    }
+    this.queue.schedule(this.random.int(0, this.proposeEveryMs), { kind: 'propose' });
+    this.queue.schedule(this.leaderDeadlineMs(), { kind: 'check-leader' });
+  }
+
+  private schedule(delayMs: number, event: SimEvent): void {
+    this.queue.schedule(this.now + delayMs, event);
+  }
+
+  private handle(event: SimEvent): void {
+    switch (event.kind) {
+      case 'tick':
+        return this.onTick(event.node);
+      case 'deliver':
+        return this.onDeliver(event.message);
+      case 'persisted':
+        return this.onPersisted(event.node, event.incarnation);
+      case 'fault':
+        return this.onFault(event.fault);
+      case 'propose':
+        return this.onPropose();
+      case 'check-leader':
+        return this.checkStableLeader();
+    }
+  }
+
+  private onTick(id: NodeId): void {
+    this.digest.add(id);
+    const node = this.nodes.get(id)!;
+    if (node.status === 'up') {
+      node.core.tick();
+      this.afterActivity(node);
+    }
+    if (this.now + TICK_MS <= this.endMs()) this.schedule(TICK_MS, { kind: 'tick', node: id });
+  }
+
+  private onDeliver(message: Message): void {
+    this.digest.addMessage(message);
+    if (!this.network.admit(message)) return;
+    const node = this.nodes.get(message.to)!;
+    if (node.status === 'crashed') return;
+    if (node.status === 'paused') {
+      node.inbox.push(message);
+      return;
+    }
+    this.trace?.(`${this.now} deliver ${describeMessage(message)}`);
+    node.core.step(message);
+    this.afterActivity(node);
+  }
+
+  private onPersisted(id: NodeId, incarnation: number): void {
+    const node = this.nodes.get(id)!;
+    this.digest.add(id);
+    if (node.incarnation !== incarnation || node.status === 'crashed' || node.inFlightReady === undefined) return;
+    if (node.status === 'paused') {
+      node.persistDueOnResume = true;
+      return;
+    }
+    node.completePersist();
+    this.afterActivity(node);
+  }
+
+  /** After a node did anything: check it, and start persisting its next Ready. */
+  private afterActivity(node: SimNode): void {
+    if (node.status !== 'up') return;
+    const core = node.core;
+    this.checker.observeCommitIndex(core);
+    if (core.role() === 'leader') this.checker.checkLeader(core);
+    if (this.trace) this.traceRoleChange(node.id, core.role(), core.term(), core.leader());
+    const ready = node.takeReady();
+    if (ready === undefined) return;
+    const delayMs = this.persistRandom.chance(0.3) ? 0 : this.persistRandom.chance(0.9) ? this.persistRandom.int(1, 4) : this.persistRandom.int(5, 30);
+    this.schedule(delayMs, { kind: 'persisted', node: node.id, incarnation: node.incarnation });
+  }
+
+  private onFault(fault: Fault): void {
+    this.counts.faults++;
+    this.digest.add(this.counts.faults);
+    this.trace?.(`${this.now} fault ${describeFault(fault)}`);
+    const network = this.network;
+    switch (fault.kind) {
+      case 'network':
+        network.conditions = { ...fault.conditions };
+        return;
+      case 'isolate':
+        return this.isolate(this.resolveTarget(fault.node));
+      case 'partition':
+        return network.partition(fault.groups);
+      case 'cut-one-way':
+        return network.cutLink(fault.from, fault.to);
+      case 'heal':
+        return network.heal();
+      case 'crash':
+        return this.crash(this.resolveTarget(fault.node));
+      case 'restart':
+        return this.restart(this.down.crashed.shift());
+      case 'pause':
+        return this.pause(this.resolveTarget(fault.node));
+      case 'resume':
+        return this.resume(this.down.paused.shift());
+      case 'quiet':
+        return this.quiet();
+    }
+  }
+
+  /** The node a fault hits: 'leader' is the current leader (none: the fault is skipped). */
+  private resolveTarget(target: FaultTarget): NodeId | undefined {
+    if (target !== 'leader') return target;
+    let leader: SimNode | undefined;
+    for (const node of this.nodes.values()) {
+      if (node.status !== 'crashed' && node.core.role() === 'leader' && (leader === undefined || node.core.term() > leader.core.term())) leader = node;
+    }
+    return leader?.id;
+  }
+
+  private isolate(id: NodeId | undefined): void {
+    if (id === undefined) return;
+    this.network.partition([[id], [...this.nodes.keys()].filter((other) => other !== id)]);
+  }
+
+  private crash(id: NodeId | undefined): void {
+    const node = id === undefined ? undefined : this.nodes.get(id)!;
+    if (node === undefined || node.status === 'crashed') return;
+    if (node.status === 'paused') removeFrom(this.down.paused, node.id);
+    this.counts.crashes++;
+    node.crash();
+    this.down.crashed.push(node.id);
+  }
+
+  private restart(id: NodeId | undefined): void {
+    const node = id === undefined ? undefined : this.nodes.get(id)!;
+    if (node === undefined || node.status !== 'crashed') return;
+    removeFrom(this.down.crashed, node.id);
+    node.restart();
+    this.afterActivity(node);
+  }
+
+  private pause(id: NodeId | undefined): void {
+    const node = id === undefined ? undefined : this.nodes.get(id)!;
+    if (node === undefined || node.status !== 'up') return;
+    this.counts.pauses++;
+    node.status = 'paused';
+    this.down.paused.push(node.id);
+  }
+
+  /** A paused process continues: it reads the messages that queued up and finishes its write. */
+  private resume(id: NodeId | undefined): void {
+    const node = id === undefined ? undefined : this.nodes.get(id)!;
+    if (node === undefined || node.status !== 'paused') return;
+    removeFrom(this.down.paused, node.id);
+    node.status = 'up';
+    const inbox = node.inbox.splice(0, node.inbox.length);
+    for (const message of inbox) {
+      node.core.step(message);
+      this.checker.observeCommitIndex(node.core);
+    }
+    if (node.persistDueOnResume) {
+      node.persistDueOnResume = false;
+      node.completePersist();
+    }
+    this.afterActivity(node);
+  }
+
+  private quiet(): void {
+    this.network.heal();
+    this.network.conditions = { ...CALM_NETWORK };
+    for (const id of this.nodes.keys()) {
+      this.restart(id);
+      this.resume(id);
+    }
+  }
+
+  private onPropose(): void {
+    const outcome = this.client.propose(this.nodes, this.now, this.now >= this.leaderDeadlineMs());
+    this.digest.add(outcome.accepted ? outcome.index! : 0);
+    if (outcome.accepted) {
+      this.trace?.(`${this.now} propose ${outcome.payload} at node ${outcome.node} -> index ${outcome.index}`);
+      this.afterActivity(this.nodes.get(outcome.node)!);
+    }
+    const next = this.now + this.proposeEveryMs;
+    if (next <= this.leaderDeadlineMs() + LIVENESS_WINDOW_MS) this.schedule(this.proposeEveryMs, { kind: 'propose' });
+  }
+
+  /** Liveness: once faults have stopped for a while, one leader is known to every node. */
+  private checkStableLeader(): void {
+    const leaders = [...this.nodes.values()].filter((n) => n.status === 'up' && n.core.role() === 'leader');
+    if (leaders.length !== 1) {
+      fail(this.context, 'liveness', `${leaders.length} leaders ${LEADER_DEADLINE_MS}ms after the faults stopped (${this.describeNodes()})`);
+    }
+    const leaderId = leaders[0]!.id;
+    for (const node of this.nodes.values()) {
+      if (node.core.leader() !== leaderId) {
+        fail(this.context, 'liveness', `node ${node.id} does not follow leader ${leaderId} ${LEADER_DEADLINE_MS}ms after the faults stopped (${this.describeNodes()})`);
+      }
+    }
+  }
+
+  private checkCommitDeadline(): void {
+    const oldest = this.client.oldestAwaited();
+    if (oldest !== undefined && this.now - oldest.acceptedAtMs > COMMIT_BOUND_MS) {
+      fail(this.context, 'liveness', `proposal ${oldest.payload} accepted at t=${oldest.acceptedAtMs}ms did not commit within ${COMMIT_BOUND_MS}ms (${this.describeNodes()})`);
+    }
+  }
+
+  private checkFinalProgress(): void {
+    if (this.client.awaitedCommitted === 0) {
+      fail(this.context, 'liveness', `no proposal committed after the cluster settled (${this.describeNodes()})`);
+    }
+    if (this.client.awaitedCount() > 0) {
+      fail(this.context, 'liveness', `${this.client.awaitedCount()} proposals never committed (${this.describeNodes()})`);
+    }
+  }
+
+  private describeNodes(): string {
+    return [...this.nodes.values()]
+      .map((n) => `${n.id}:${n.status === 'up' ? n.core.role() : n.status} term=${n.core.term()} lead=${n.core.leader()} commit=${n.core.commitIndex()} last=${n.core.lastIndex()}`)
+      .join(', ');
+  }
+
+  private traceRoleChange(id: NodeId, role: Role, term: number, leader: NodeId): void {
+    const summary = `${role} term=${term} leader=${leader}`;
+    if (this.lastRole.get(id) === summary) return;
+    this.lastRole.set(id, summary);
+    this.trace!(`${this.now} node ${id} is ${summary}`);
+  }
+
+  private result(): SimResult {
+    const nodes = [...this.nodes.values()];
+    const stats = this.network.stats;
+    return {
+      seed: this.options.seed,
+      nodes: this.voterCount,
+      learners: this.learnerCount,
+      virtualTimeMs: this.now,
+      events: this.counts.events,
+      faults: this.counts.faults,
+      crashes: this.counts.crashes,
+      pauses: this.counts.pauses,
+      messagesSent: stats.sent,
+      messagesDelivered: stats.delivered,
+      messagesDropped: stats.dropped,
+      messagesDuplicated: stats.duplicated,
+      leaderTerms: this.checker.leaderCount(),
+      maxTerm: Math.max(...nodes.map((n) => n.core.term())),
+      committedIndex: this.checker.committedIndex(),
+      proposalsAccepted: this.client.proposalsAccepted,
+      awaitedProposalsCommitted: this.client.awaitedCommitted,
+      snapshotsTaken: nodes.reduce((sum, n) => sum + n.snapshotsTaken, 0),
+      snapshotsInstalled: nodes.reduce((sum, n) => sum + n.snapshotsInstalled, 0),
+      digest: this.digest.hex(),
+    };
+  }
+}
+
+function removeFrom(ids: NodeId[], id: NodeId): void {
+  const at = ids.indexOf(id);
+  if (at >= 0) ids.splice(at, 1);
+}
+
+function range(first: number, count: number): NodeId[] {
+  return Array.from({ length: count }, (_, i) => first + i);
+}
