@@ -9,7 +9,10 @@ import { errors } from '../../common/errors.js';
 import { BATCH_HEADER_SIZE, BATCH_LENGTH_OFFSET, LOG_OVERHEAD, readBatchHeader, type BatchHeader } from '../batch/layout.js';
 import type { StorageFile } from '../storage/storage.js';
 
-/** Bytes read per chunk while walking headers. */
+/**
+ * Bytes read per chunk while walking headers. The first read takes only one header: an index
+ * lookup usually lands on the very batch wanted, and large batches make a big first read wasted.
+ */
 const WALK_CHUNK_BYTES = 16 * 1024;
 
 export interface LocatedBatch {
@@ -30,10 +33,12 @@ export function walkBatchHeaders(
   let position = startPosition;
   let chunk: Buffer = Buffer.alloc(0);
   let chunkStart = 0;
+  let chunkBytes = BATCH_HEADER_SIZE;
   while (position < endPosition) {
     if (position + BATCH_HEADER_SIZE > chunkStart + chunk.length) {
       chunkStart = position;
-      chunk = file.read(position, Math.min(WALK_CHUNK_BYTES, endPosition - position));
+      chunk = file.read(position, Math.min(chunkBytes, endPosition - position));
+      chunkBytes = WALK_CHUNK_BYTES;
       if (chunk.length < BATCH_HEADER_SIZE) throw corruptSegment(file, position, 'batch header cut short');
     }
     const local = position - chunkStart;

@@ -74,7 +74,7 @@ export function producerBatch(count: number, options: { tag?: string; valueBytes
   const records = Array.from({ length: count }, (_, i) => ({
     key: Buffer.from(`k${i}`),
     value: Buffer.from(`${tag}-${i}`.padEnd(options.valueBytes ?? 0, '.')),
-    timestamp: options.timestamp ?? 1_700_000_000_000 + i,
+    timestamp: (options.timestamp ?? 1_700_000_000_000) + i,
   }));
   return buildBatch(records);
 }

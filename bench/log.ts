@@ -1,0 +1,152 @@
+/**
+ * Partition-log throughput on the local disk: 100-byte records in 16 KiB batches, appended as a
+ * leader (full validation) with the default flush policy (the OS flushes) and with an fsync per
+ * batch, appended as a follower (CRC check only), and read back sequentially in 1 MiB fetches.
+ * Each figure is the median of several runs, each in a fresh temporary directory.
+ *
+ *   npm run bench -- log [--runs 5] [--mb 256] [--fsync-mb 16]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../src/common/clock.js';
+import { buildBatch } from '../src/log/batch/build.js';
+import { stampBatch } from '../src/log/batch/layout.js';
+import type { LogConfig } from '../src/log/config.js';
+import { openPartitionLog } from '../src/log/open-log.js';
+import type { SegmentedLog } from '../src/log/segmented-log.js';
+import { FileStorage } from '../src/log/storage/file-storage.js';
+import { median, printResult, round } from './_stats.js';
+
+const RECORD_BYTES = 100;
+const BATCH_TARGET_BYTES = 16 * 1024;
+const FETCH_BYTES = 1024 * 1024;
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const runs = option('runs', 5);
+const appendMb = option('mb', 256);
+const fsyncMb = option('fsync-mb', 16);
+
+/** A producer batch of 100-byte records, as many as fit in 16 KiB. */
+function makeBatch(): { batch: Buffer; records: number } {
+  const value = Buffer.alloc(RECORD_BYTES, 'x');
+  const build = (count: number): Buffer => buildBatch(Array.from({ length: count }, (_, i) => ({ value, timestamp: 1_700_000_000_000 + i })));
+  let count = Math.floor(BATCH_TARGET_BYTES / RECORD_BYTES);
+  while (build(count).length > BATCH_TARGET_BYTES) count--;
+  return { batch: build(count), records: count };
+}
+
+interface RunResult {
+  seconds: number;
+  records: number;
+  /** Record payload bytes (100 per record). */
+  payloadBytes: number;
+  /** Batch bytes as stored. */
+  logBytes: number;
+}
+
+function withLog<T>(config: Partial<LogConfig>, fn: (log: SegmentedLog) => T): T {
+  const dataDir = mkdtempSync(join(tmpdir(), 'brokerlab-bench-log-'));
+  const storage = new FileStorage();
+  const log = openPartitionLog({ storage, dataDir, topic: 'bench', partition: 0, config, clock: systemClock });
+  try {
+    return fn(log);
+  } finally {
+    log.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function appendRun(template: { batch: Buffer; records: number }, totalMb: number, config: Partial<LogConfig>, after?: (log: SegmentedLog) => void): RunResult {
+  const batches = Math.ceil((totalMb * 1024 * 1024) / template.batch.length);
+  return withLog(config, (log) => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < batches; i++) log.appendAsLeader(template.batch, 0);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    after?.(log);
+    return { seconds, records: batches * template.records, payloadBytes: batches * template.records * RECORD_BYTES, logBytes: batches * template.batch.length };
+  });
+}
+
+function followerRun(template: { batch: Buffer; records: number }, totalMb: number): RunResult {
+  const batches = Math.ceil((totalMb * 1024 * 1024) / template.batch.length);
+  // Followers receive several batches per fetch; 64 per append is a 1 MiB fetch.
+  const perFetch = 64;
+  const fetch = Buffer.concat(Array.from({ length: perFetch }, () => template.batch));
+  return withLog({}, (log) => {
+    const start = process.hrtime.bigint();
+    for (let sent = 0; sent < batches; sent += perFetch) {
+      for (let b = 0; b < perFetch; b++) stampBatch(fetch, b * template.batch.length, log.logEndOffset() + b * template.records, 0);
+      log.appendAsFollower(fetch);
+    }
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const sentBatches = Math.ceil(batches / perFetch) * perFetch;
+    return { seconds, records: sentBatches * template.records, payloadBytes: sentBatches * template.records * RECORD_BYTES, logBytes: sentBatches * template.batch.length };
+  });
+}
+
+function readRun(template: { batch: Buffer; records: number }, totalMb: number): RunResult {
+  let result: RunResult | undefined;
+  appendRun(template, totalMb, {}, (log) => {
+    const start = process.hrtime.bigint();
+    let offset = log.logStartOffset();
+    let logBytes = 0;
+    while (offset < log.logEndOffset()) {
+      const read = log.read(offset, FETCH_BYTES);
+      logBytes += read.records.length;
+      offset = read.nextOffset;
+    }
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const records = log.logEndOffset();
+    result = { seconds, records, payloadBytes: records * RECORD_BYTES, logBytes };
+  });
+  return result!;
+}
+
+interface Figures {
+  recordsPerSec: number;
+  payloadMBps: number;
+  logMBps: number;
+}
+
+function summarize(name: string, results: RunResult[]): Figures {
+  const recordsPerSec = median(results.map((r) => r.records / r.seconds));
+  const payloadMBps = median(results.map((r) => r.payloadBytes / r.seconds / 1e6));
+  const logMBps = median(results.map((r) => r.logBytes / r.seconds / 1e6));
+  const perRun = results.map((r) => round(r.logBytes / r.seconds / 1e6, 0)).join(', ');
+  process.stdout.write(
+    `${name.padEnd(28)} ${Math.round(recordsPerSec).toLocaleString('en-US').padStart(12)} records/s  ` +
+      `${round(logMBps).toFixed(1).padStart(7)} MB/s of batches  ${round(payloadMBps).toFixed(1).padStart(7)} MB/s of values  (runs: ${perRun})\n`,
+  );
+  return { recordsPerSec: Math.round(recordsPerSec), payloadMBps: round(payloadMBps), logMBps: round(logMBps) };
+}
+
+function repeat(n: number, fn: () => RunResult): RunResult[] {
+  fn(); // warm-up: JIT and page-cache allocation, not counted
+  return Array.from({ length: n }, fn);
+}
+
+const template = makeBatch();
+process.stdout.write(
+  `partition log on ${tmpdir()}: ${template.records} records of ${RECORD_BYTES} bytes per ${template.batch.length}-byte batch; ` +
+    `median of ${runs} runs (${appendMb} MB per run, ${fsyncMb} MB with fsync)\n`,
+);
+const appendDefault = summarize('append, default flush', repeat(runs, () => appendRun(template, appendMb, {})));
+const appendFsync = summarize('append, fsync per batch', repeat(runs, () => appendRun(template, fsyncMb, { flushIntervalMessages: 1 })));
+const appendFollower = summarize('append as follower', repeat(runs, () => followerRun(template, appendMb)));
+const readSequential = summarize('sequential read (1 MiB)', repeat(runs, () => readRun(template, appendMb)));
+
+printResult('log', {
+  recordBytes: RECORD_BYTES,
+  batchBytes: template.batch.length,
+  recordsPerBatch: template.records,
+  runs,
+  appendDefaultFlush: appendDefault,
+  appendFsyncPerBatch: appendFsync,
+  appendAsFollower: appendFollower,
+  sequentialRead: readSequential,
+});
