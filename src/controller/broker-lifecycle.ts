@@ -1,0 +1,110 @@
+/**
+ * A broker's life as the controller sees it, following Kafka's broker states:
+ *
+ *   registered (fenced) --caught up--> unfenced --wantShutdown--> controlled shutdown --> fenced
+ *          ^                              |                                                |
+ *          +--------- re-registration ----+---- session expired / wantFence ---------------+
+ *
+ * Each transition is records: the broker's own record (Register/Unfence/Fence/ControlledShutdown)
+ * and the leader and ISR updates it implies for every partition.
+ */
+import type { Logger } from '../common/logger.js';
+import { leadsAnyPartition, type MetadataImage } from '../metadata/image.js';
+import type { BrokerId, BrokerRegistration } from '../metadata/types.js';
+import { nextBrokerEpoch } from './broker-epochs.js';
+import { electLeaderlessPartitions, removeBrokerFromIsrs } from './partition-updates.js';
+import type { RecordBatch } from './record-batch.js';
+import type { BrokerHeartbeatRequest, RegisterBrokerRequest } from './types.js';
+
+/**
+ * Registers a broker under a new epoch; it starts fenced. A new incarnation is a restarted process
+ * whose log may have lost its unflushed tail, so it leaves every ISR (except as a last member) and
+ * its leaderships move, as after an unclean shutdown in Kafka; it rejoins ISRs by catching up.
+ */
+export function registerBroker(batch: RecordBatch, req: RegisterBrokerRequest, logger?: Logger): number {
+  const previous = batch.image.brokers.get(req.brokerId);
+  const brokerEpoch = nextBrokerEpoch(batch.image);
+  batch.add({
+    type: 'RegisterBroker',
+    brokerId: req.brokerId,
+    brokerEpoch,
+    incarnationId: req.incarnationId,
+    endpoint: req.endpoint,
+    ...(req.kafkaEndpoint ? { kafkaEndpoint: req.kafkaEndpoint } : {}),
+  });
+  if (previous && previous.incarnationId !== req.incarnationId) removeBrokerFromIsrs(batch, req.brokerId);
+  logger?.info({ brokerId: req.brokerId, brokerEpoch, restarted: previous !== undefined }, 'broker registered');
+  return brokerEpoch;
+}
+
+export function fenceBroker(batch: RecordBatch, broker: BrokerRegistration, reason: string, logger?: Logger): void {
+  batch.add({ type: 'FenceBroker', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch });
+  const moved = removeBrokerFromIsrs(batch, broker.brokerId);
+  logger?.info({ brokerId: broker.brokerId, reason, partitionsChanged: moved.length }, 'broker fenced');
+}
+
+export function unfenceBroker(batch: RecordBatch, broker: BrokerRegistration, logger?: Logger): void {
+  batch.add({ type: 'UnfenceBroker', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch });
+  // Partitions that went offline waiting for this broker (their last ISR member) get it back as leader.
+  const elected = electLeaderlessPartitions(batch);
+  logger?.info({ brokerId: broker.brokerId, leadersElected: elected.length }, 'broker unfenced');
+}
+
+export function enterControlledShutdown(batch: RecordBatch, broker: BrokerRegistration, logger?: Logger): void {
+  batch.add({ type: 'BrokerControlledShutdown', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch });
+  const moved = removeBrokerFromIsrs(batch, broker.brokerId);
+  logger?.info({ brokerId: broker.brokerId, partitionsChanged: moved.length }, 'broker in controlled shutdown');
+}
+
+/** The broker has applied the metadata log up to its own registration, as committed. */
+export function isCaughtUp(committed: MetadataImage, brokerId: BrokerId, brokerEpoch: number, metadataOffset: number): boolean {
+  const registration = committed.brokers.get(brokerId);
+  const offset = committed.brokerRegistrationOffsets.get(brokerId);
+  return registration?.brokerEpoch === brokerEpoch && offset !== undefined && metadataOffset >= offset;
+}
+
+export interface HeartbeatOutcome {
+  readonly shouldShutdown: boolean;
+}
+
+/**
+ * The state transition one heartbeat causes (Kafka's BrokerHeartbeatManager.calculateNextBrokerState).
+ * A broker in controlled shutdown may exit once it leads nothing both in the working image and in
+ * the committed one, so the moves of its leaderships are durable before it goes; it is then fenced.
+ */
+export function applyHeartbeat(
+  batch: RecordBatch,
+  committed: MetadataImage,
+  broker: BrokerRegistration,
+  req: BrokerHeartbeatRequest,
+  logger?: Logger,
+): HeartbeatOutcome {
+  const caughtUp = isCaughtUp(committed, broker.brokerId, broker.brokerEpoch, req.currentMetadataOffset);
+  if (broker.fenced) {
+    if (req.wantShutdown) return { shouldShutdown: true };
+    if (!req.wantFence && caughtUp) unfenceBroker(batch, broker, logger);
+    return { shouldShutdown: false };
+  }
+  if (broker.inControlledShutdown) {
+    // Retry moving what could not move before (a follower may have come back).
+    removeBrokerFromIsrs(batch, broker.brokerId);
+    if (leadsAnyPartition(batch.image, broker.brokerId) || leadsAnyPartition(committed, broker.brokerId)) {
+      return { shouldShutdown: false };
+    }
+    fenceBroker(batch, broker, 'controlled shutdown complete', logger);
+    return { shouldShutdown: true };
+  }
+  if (req.wantFence) {
+    fenceBroker(batch, broker, 'requested by the broker', logger);
+    return { shouldShutdown: req.wantShutdown === true };
+  }
+  if (req.wantShutdown) {
+    if (leadsAnyPartition(batch.image, broker.brokerId)) {
+      enterControlledShutdown(batch, broker, logger);
+      return { shouldShutdown: false };
+    }
+    fenceBroker(batch, broker, 'shutdown with no leaderships', logger);
+    return { shouldShutdown: true };
+  }
+  return { shouldShutdown: false };
+}

@@ -1,0 +1,176 @@
+/**
+ * The active controller's decisions. It is pure: the node feeds it requests, ticks and committed
+ * images, proposes the records it returns to Raft as one entry per operation, and sends each
+ * response once that entry commits.
+ *
+ * Like Kafka's QuorumController, it decides on its *latest* image: the committed image plus every
+ * batch it has returned but not yet seen committed, so back-to-back requests see each other's
+ * effects. If a proposal is lost (leadership moved), the node calls `reset` or `activate` with the
+ * committed image and the uncommitted decisions are forgotten.
+ *
+ * Liveness (last heartbeat per broker) and the preferred-leader timers live only here, in memory;
+ * a newly active controller gives every broker a fresh session rather than trust stale times.
+ */
+import type { Clock } from '../common/clock.js';
+import type { TimingConfig } from '../common/config.js';
+import { assert } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { Random } from '../common/random.js';
+import type { MetadataImage } from '../metadata/image.js';
+import type { AlterPartitionRequest, PartitionRegistration } from '../metadata/types.js';
+import { alterPartition } from './alter-partition.js';
+import { checkBrokerEpoch } from './broker-epochs.js';
+import { BrokerHeartbeats } from './broker-heartbeats.js';
+import { applyHeartbeat, fenceBroker, isCaughtUp, registerBroker } from './broker-lifecycle.js';
+import { createTopics } from './create-topics.js';
+import { deleteTopics } from './delete-topics.js';
+import { electLeaderlessPartitions, electPreferredLeaders, leaderChanges } from './partition-updates.js';
+import { PreferredLeaderTracker } from './preferred-leader.js';
+import { allocateProducerIds } from './producer-ids.js';
+import { RecordBatch } from './record-batch.js';
+import type {
+  AllocateProducerIdsRequest,
+  BrokerHeartbeatRequest,
+  BrokerHeartbeatResponse,
+  ControllerResult,
+  CreateTopicRequest,
+  CreateTopicResult,
+  DeleteTopicResult,
+  DeleteTopicTarget,
+  ProducerIdBlock,
+  RegisterBrokerRequest,
+  RegisterBrokerResponse,
+  TickReport,
+} from './types.js';
+
+export interface QuorumControllerOptions {
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly timing: TimingConfig;
+  readonly logger?: Logger;
+  /** auto.leader.rebalance.enable (default true). */
+  readonly autoLeaderRebalance?: boolean;
+}
+
+export class QuorumController {
+  private committed: MetadataImage;
+  private latest: MetadataImage;
+  private readonly heartbeats: BrokerHeartbeats;
+  private readonly preferredLeaders: PreferredLeaderTracker;
+
+  constructor(
+    private readonly options: QuorumControllerOptions,
+    committedImage: MetadataImage,
+  ) {
+    this.heartbeats = new BrokerHeartbeats(options.timing.brokerSessionTimeoutMs);
+    this.preferredLeaders = new PreferredLeaderTracker(options.timing.leaderImbalanceCheckIntervalMs);
+    this.committed = committedImage;
+    this.latest = committedImage;
+    this.activate(committedImage);
+  }
+
+  /** The image decisions are made on: committed plus this controller's own uncommitted records. */
+  latestImage(): MetadataImage {
+    return this.latest;
+  }
+
+  committedImage(): MetadataImage {
+    return this.committed;
+  }
+
+  /** This controller became active: start from the committed image and give every broker a fresh session. */
+  activate(committedImage: MetadataImage): void {
+    this.reset(committedImage);
+    this.heartbeats.renewAll(committedImage.brokers.keys(), this.now());
+    this.options.logger?.info({ offset: committedImage.offset, brokers: committedImage.brokers.size }, 'controller activated');
+  }
+
+  /** Forgets every uncommitted decision (a proposal was lost, or leadership changed hands). */
+  reset(committedImage: MetadataImage): void {
+    this.committed = committedImage;
+    this.latest = committedImage;
+    this.preferredLeaders.reset();
+  }
+
+  /** The node applied committed entries up to `image.offset`. */
+  onCommitted(image: MetadataImage): void {
+    assert(image.offset >= this.committed.offset, `committed image went back from ${this.committed.offset} to ${image.offset}`);
+    this.committed = image;
+  }
+
+  registerBroker(req: RegisterBrokerRequest): ControllerResult<RegisterBrokerResponse> {
+    return this.decide((batch) => {
+      const brokerEpoch = registerBroker(batch, req, this.options.logger);
+      this.heartbeats.touch(req.brokerId, this.now());
+      return { brokerEpoch };
+    });
+  }
+
+  heartbeat(req: BrokerHeartbeatRequest): ControllerResult<BrokerHeartbeatResponse> {
+    return this.decide((batch) => {
+      const broker = checkBrokerEpoch(batch.image, req.brokerId, req.brokerEpoch);
+      this.heartbeats.touch(req.brokerId, this.now(), req.currentMetadataOffset);
+      const { shouldShutdown } = applyHeartbeat(batch, this.committed, broker, req, this.options.logger);
+      const after = batch.image.brokers.get(req.brokerId)!;
+      return {
+        isFenced: after.fenced,
+        isCaughtUp: isCaughtUp(this.committed, req.brokerId, req.brokerEpoch, req.currentMetadataOffset),
+        inControlledShutdown: after.inControlledShutdown,
+        shouldShutdown,
+      };
+    });
+  }
+
+  /**
+   * Periodic duties: fence brokers whose session expired (electing new leaders for what they led),
+   * elect leaders for leaderless partitions that can have one, and move leadership back to
+   * preferred replicas that have been ready for `leaderImbalanceCheckIntervalMs`.
+   */
+  tick(): ControllerResult<TickReport> {
+    return this.decide((batch) => {
+      const before = batch.image;
+      const now = this.now();
+      const fencedBrokers: number[] = [];
+      for (const id of [...before.brokers.keys()].sort((a, b) => a - b)) {
+        const broker = batch.image.brokers.get(id)!;
+        if (broker.fenced || this.heartbeats.hasValidSession(id, now)) continue;
+        fenceBroker(batch, broker, 'session expired', this.options.logger);
+        fencedBrokers.push(id);
+      }
+      electLeaderlessPartitions(batch);
+      if (this.options.autoLeaderRebalance ?? true) {
+        electPreferredLeaders(batch, this.preferredLeaders.due(batch.image, now));
+      }
+      return { fencedBrokers, leaderChanges: leaderChanges(before, batch.image) };
+    });
+  }
+
+  /** Accepts or refuses a leader's ISR change; the response is the partition after the change. */
+  alterPartition(req: AlterPartitionRequest): ControllerResult<PartitionRegistration> {
+    return this.decide((batch) => alterPartition(batch, req));
+  }
+
+  createTopics(requests: readonly CreateTopicRequest[]): ControllerResult<CreateTopicResult[]> {
+    return this.decide((batch) => createTopics(batch, requests, this.options.random, this.options.logger));
+  }
+
+  deleteTopics(targets: readonly DeleteTopicTarget[]): ControllerResult<DeleteTopicResult[]> {
+    return this.decide((batch) => deleteTopics(batch, targets, this.options.logger));
+  }
+
+  allocateProducerIds(req: AllocateProducerIdsRequest): ControllerResult<ProducerIdBlock> {
+    return this.decide((batch) => allocateProducerIds(batch, req));
+  }
+
+  /** Runs one decision on the latest image; a thrown error leaves the controller unchanged. */
+  private decide<T>(decision: (batch: RecordBatch) => T): ControllerResult<T> {
+    const batch = new RecordBatch(this.latest);
+    const response = decision(batch);
+    this.latest = batch.image;
+    return { records: batch.records, response };
+  }
+
+  private now(): number {
+    return this.options.clock.monotonic();
+  }
+}
