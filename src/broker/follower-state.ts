@@ -12,6 +12,7 @@
  */
 import { assert, isBrokerError, type BrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { BATCH_HEADER_SIZE, lastOffsetOf, readBatchHeader } from '../log/batch/layout.js';
 import type { PartitionLog } from '../log/types.js';
 import type { BrokerId } from '../metadata/types.js';
 import type { DivergingEpoch, ReplicaFetchPartitionRequest, ReplicaFetchPartitionResponse } from './fetch-messages.js';
@@ -77,7 +78,10 @@ export class FollowerState {
 
   private append(response: ReplicaFetchPartitionResponse): FollowerFetchOutcome {
     let bytes = 0;
-    if (response.records.length > 0) bytes = this.log.appendAsFollower(response.records).sizeInBytes;
+    if (response.records.length > 0) {
+      this.restartAtBatchHoldingLogStart(response.records);
+      bytes = this.log.appendAsFollower(response.records).sizeInBytes;
+    }
     const leo = this.log.logEndOffset();
     this.hw = Math.max(this.log.logStartOffset(), Math.min(leo, response.highWatermark));
     // The log start may not pass the high watermark; the leader's never passes its own.
@@ -85,6 +89,17 @@ export class FollowerState {
     if (followedStart > this.log.logStartOffset()) this.log.advanceLogStartOffset(followedStart);
     assert(this.hw <= leo, `follower hw ${this.hw} <= leo ${leo}`);
     return { kind: 'appended', bytes };
+  }
+
+  /**
+   * A leader whose log start lies inside a batch sends that whole batch to a follower that
+   * restarted at the log start. An empty log can take it by restarting at the batch's first offset.
+   */
+  private restartAtBatchHoldingLogStart(records: Buffer): void {
+    const leo = this.log.logEndOffset();
+    if (records.length < BATCH_HEADER_SIZE || this.log.logStartOffset() !== leo) return;
+    const first = readBatchHeader(records, 0);
+    if (first.baseOffset < leo && lastOffsetOf(first) >= leo) this.log.truncateFullyAndStartAt(first.baseOffset);
   }
 
   /**
