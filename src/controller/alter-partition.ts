@@ -6,7 +6,7 @@
 import { errors } from '../common/errors.js';
 import { isActiveBroker, topicConfig, type MetadataImage } from '../metadata/image.js';
 import { NO_LEADER, type AlterPartitionRequest, type BrokerId, type PartitionRegistration } from '../metadata/types.js';
-import { checkBrokerEpoch } from './broker-epochs.js';
+import { checkBrokerEpoch } from './broker-lifecycle.js';
 import { ineligibleReplica } from './controller-errors.js';
 import { buildPartitionChange } from './partition-change.js';
 import type { RecordBatch } from './record-batch.js';

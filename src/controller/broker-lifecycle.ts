@@ -9,12 +9,34 @@
  * and the leader and ISR updates it implies for every partition.
  */
 import type { Logger } from '../common/logger.js';
-import { leadsAnyPartition, type MetadataImage } from '../metadata/image.js';
+import { highestBrokerEpoch, leadsAnyPartition, type MetadataImage } from '../metadata/image.js';
 import type { BrokerId, BrokerRegistration } from '../metadata/types.js';
-import { nextBrokerEpoch } from './broker-epochs.js';
+import { staleBrokerEpoch } from './controller-errors.js';
 import { electLeaderlessPartitions, removeBrokerFromIsrs } from './partition-updates.js';
 import type { RecordBatch } from './record-batch.js';
 import type { BrokerHeartbeatRequest, RegisterBrokerRequest } from './types.js';
+
+/**
+ * The next broker epoch: larger than any handed out before. It derives from the image (the largest
+ * registered epoch + 1), so it stays unique across controller failover: an epoch only counts once
+ * its registration commits, and a registration only ever replaces a lower epoch.
+ */
+export function nextBrokerEpoch(image: MetadataImage): number {
+  return highestBrokerEpoch(image) + 1;
+}
+
+/**
+ * Every broker request carries the epoch its registration got, so a request from an old
+ * incarnation is refused. Throws STALE_BROKER_EPOCH (see controller-errors.ts) otherwise.
+ */
+export function checkBrokerEpoch(image: MetadataImage, brokerId: BrokerId, brokerEpoch: number): BrokerRegistration {
+  const registration = image.brokers.get(brokerId);
+  if (!registration) throw staleBrokerEpoch(`broker ${brokerId} is not registered`);
+  if (registration.brokerEpoch !== brokerEpoch) {
+    throw staleBrokerEpoch(`broker ${brokerId} has epoch ${registration.brokerEpoch}, not ${brokerEpoch}`);
+  }
+  return registration;
+}
 
 /**
  * Registers a broker under a new epoch; it starts fenced. A new incarnation is a restarted process

@@ -13,12 +13,34 @@ import { validateTopicConfigs } from '../metadata/topic-config.js';
 import type { BrokerId } from '../metadata/types.js';
 import { placeReplicas } from './placement.js';
 import type { RecordBatch } from './record-batch.js';
-import { collisionKey, validateTopicName } from './topic-names.js';
 import type { CreateTopicRequest, CreateTopicResult } from './types.js';
 
 /** Kafka's num.partitions and default.replication.factor. */
 export const DEFAULT_NUM_PARTITIONS = 1;
 export const DEFAULT_REPLICATION_FACTOR = 1;
+
+export const MAX_TOPIC_NAME_LENGTH = 249;
+const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
+
+/**
+ * Kafka's rules for topic names: 1 to 249 characters of [a-zA-Z0-9._-], not "." or "..".
+ * Throws INVALID_TOPIC_EXCEPTION with the reason.
+ */
+export function validateTopicName(name: string): void {
+  if (name.length === 0) throw errors.invalidTopicException('topic name is empty');
+  if (name === '.' || name === '..') throw errors.invalidTopicException(`topic name "${name}" is not allowed`);
+  if (name.length > MAX_TOPIC_NAME_LENGTH) {
+    throw errors.invalidTopicException(`topic name is ${name.length} characters, longer than ${MAX_TOPIC_NAME_LENGTH}`);
+  }
+  if (!LEGAL_TOPIC_NAME.test(name)) {
+    throw errors.invalidTopicException(`topic name "${name}" has characters outside [a-zA-Z0-9._-]`);
+  }
+}
+
+/** Metric names turn '.' into '_', so names with the same key would collide; Kafka refuses the second. */
+function collisionKey(name: string): string {
+  return name.replace(/\./g, '_');
+}
 
 export function createTopics(
   batch: RecordBatch,

@@ -15,7 +15,11 @@ export { QuorumController, type QuorumControllerOptions } from './quorum-control
 export * from './types.js';
 export { buildPartitionChange, isrWithout, type Election, type PartitionChangeTarget } from './partition-change.js';
 export { placeReplicas } from './placement.js';
-export { validateTopicName, MAX_TOPIC_NAME_LENGTH } from './topic-names.js';
 export { PRODUCER_ID_BLOCK_SIZE } from './producer-ids.js';
-export { DEFAULT_NUM_PARTITIONS, DEFAULT_REPLICATION_FACTOR } from './create-topics.js';
+export {
+  DEFAULT_NUM_PARTITIONS,
+  DEFAULT_REPLICATION_FACTOR,
+  MAX_TOPIC_NAME_LENGTH,
+  validateTopicName,
+} from './create-topics.js';
 export { MISSING_KAFKA_ERRORS, isKafkaError, type MissingKafkaError } from './controller-errors.js';

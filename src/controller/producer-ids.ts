@@ -3,7 +3,7 @@
  * block handed out by one controller is never handed out again by its successor.
  */
 import { assert } from '../common/errors.js';
-import { checkBrokerEpoch } from './broker-epochs.js';
+import { checkBrokerEpoch } from './broker-lifecycle.js';
 import type { RecordBatch } from './record-batch.js';
 import type { AllocateProducerIdsRequest, ProducerIdBlock } from './types.js';
 
