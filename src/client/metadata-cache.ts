@@ -92,14 +92,15 @@ export class MetadataCache {
 
   /**
    * A broker answered NOT_LEADER_OR_FOLLOWER naming the current leader: use it until the next
-   * refresh confirms. The epoch is unknown, so -1 (skip the check) stands in for it.
+   * refresh confirms. The epoch is unknown, so -1 (skip the check) stands in for it. Returns
+   * whether the hint changed the leader.
    */
-  applyLeaderHint(topic: string, partition: number, brokerId: number): void {
+  applyLeaderHint(topic: string, partition: number, brokerId: number): boolean {
     const info = this.partitionInfo(topic, partition);
-    if (info && brokerId >= 0 && this.brokers.has(brokerId) && info.leader !== brokerId) {
-      info.leader = brokerId;
-      info.leader_epoch = -1;
-    }
+    if (!info || brokerId < 0 || !this.brokers.has(brokerId) || info.leader === brokerId) return false;
+    info.leader = brokerId;
+    info.leader_epoch = -1;
+    return true;
   }
 
   /** Ask for a refresh without waiting for it; failures are left for the next caller to meet. */

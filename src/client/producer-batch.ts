@@ -38,6 +38,8 @@ export class ProducerBatch {
   /** Not sent again before this monotonic time (retry backoff). */
   retryAtMs = 0;
   lastError: BrokerError | undefined;
+  /** A metadata refresh the next attempt must wait for (the last error said the leader moved). */
+  metadataRefresh: Promise<void> | undefined;
   /** The batch as sent; fixed after the first send. */
   bytes: Buffer | undefined;
   baseSequence = NO_SEQUENCE;

@@ -83,7 +83,7 @@ export class RecordAccumulator {
   nextEventMs(nowMs: number): number | undefined {
     let earliest: number | undefined;
     const consider = (ms: number): void => {
-      if (ms > nowMs && (earliest === undefined || ms < earliest)) earliest = ms;
+      if (ms > nowMs && Number.isFinite(ms) && (earliest === undefined || ms < earliest)) earliest = ms;
     };
     for (const queue of this.queues.values()) {
       const head = queue.batches[0];

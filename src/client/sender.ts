@@ -120,16 +120,20 @@ export class Sender {
       response.error_code,
       `Produce ${batch.topic}-${batch.partition}${response.error_message ? `: ${response.error_message}` : ''}`,
     );
-    if (error.kafkaName === 'NOT_LEADER_OR_FOLLOWER' && response.current_leader >= 0) {
-      this.metadata.applyLeaderHint(batch.topic, batch.partition, response.current_leader);
-    }
-    this.onFailure(batch, inFlight, error);
+    const leaderHinted =
+      error.kafkaName === 'NOT_LEADER_OR_FOLLOWER' && this.metadata.applyLeaderHint(batch.topic, batch.partition, response.current_leader);
+    this.onFailure(batch, inFlight, error, leaderHinted);
   }
 
-  private onFailure(batch: ProducerBatch, inFlight: PartitionInFlight, e: unknown): void {
+  private onFailure(batch: ProducerBatch, inFlight: PartitionInFlight, e: unknown, leaderHinted = false): void {
     if (!(e instanceof BrokerError)) throw e;
-    // A request that timed out may mean a dead or partitioned leader: look again, as Kafka does on disconnect.
-    if (e.refreshMetadata || e.kafkaName === 'REQUEST_TIMED_OUT') this.refreshMetadataThenRun();
+    // Stale metadata, or a timeout that may mean a dead or partitioned leader: look again (as Kafka
+    // does on a disconnect), and let the retry wait for the answer unless the broker named the leader.
+    if ((e.refreshMetadata || e.kafkaName === 'REQUEST_TIMED_OUT') && !this.closed) {
+      const refreshed = this.metadata.refresh().catch(() => undefined);
+      if (!leaderHinted) batch.metadataRefresh = refreshed;
+      void refreshed.then(() => this.wakeup());
+    }
     const decision = e.retriable && !this.closed ? inFlight.failedRetriably(batch, e) : inFlight.failedFatally(batch, e);
     this.apply(batch, decision);
   }
@@ -147,9 +151,27 @@ export class Sender {
         return false;
       });
       for (const b of retry) b.retryAtMs = retryAtMs;
+      this.holdUntilMetadataRefreshed(retry, retryAtMs);
       this.accumulator.requeueFront(batch.topic, batch.partition, retry);
     }
     this.wakeup();
+  }
+
+  /**
+   * Retrying before a pending metadata refresh lands would only ask the old leader again: hold the
+   * batches (their delivery timeout still runs) until it does, and no sooner than `retryAtMs`.
+   */
+  private holdUntilMetadataRefreshed(batches: ProducerBatch[], retryAtMs: number): void {
+    const refreshes = batches.map((b) => b.metadataRefresh).filter((r) => r !== undefined);
+    if (refreshes.length === 0) return;
+    for (const b of batches) b.retryAtMs = Infinity;
+    void Promise.all(refreshes).then(() => {
+      for (const b of batches) {
+        b.metadataRefresh = undefined;
+        if (b.retryAtMs === Infinity) b.retryAtMs = retryAtMs;
+      }
+      this.wakeup();
+    });
   }
 
   private refreshMetadataThenRun(): void {

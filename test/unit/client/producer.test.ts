@@ -30,10 +30,6 @@ function storedValues(partition: FakePartition): string[] {
   return partition.batches.flatMap((batch) => readRecords(batch).map((r) => r.value!.toString()));
 }
 
-function values(count: number, prefix = 'v'): Array<{ value: string }> {
-  return Array.from({ length: count }, (_, i) => ({ value: `${prefix}${i}` }));
-}
-
 describe('producer', () => {
   it('batches many messages into few requests whose bytes decode to the records sent', async () => {
     const { cluster, client } = await setUp();
