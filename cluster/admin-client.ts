@@ -115,6 +115,16 @@ export class AdminClientPool {
     return client;
   }
 
+  /**
+   * Drops the channel to a node that did not answer. A fresh channel connects at once on the next
+   * call, where the old one would wait out its reconnect backoff: during startup that wait, not the
+   * node, would decide how soon the cluster counts as ready.
+   */
+  forget(address: string): void {
+    this.clients.get(address)?.close();
+    this.clients.delete(address);
+  }
+
   closeAll(): void {
     for (const client of this.clients.values()) client.close();
     this.clients.clear();

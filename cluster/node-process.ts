@@ -24,10 +24,12 @@ export interface SpawnOptions {
   detached: boolean;
   /** SIGKILL the node if this process exits without stopping it (integration tests). */
   killOnExit: boolean;
+  /** The script to run with `--config FILE`; the built node process by default. */
+  entryPoint?: string;
 }
 
 export function spawnNode(node: ClusterNodeRecord, options: SpawnOptions): number {
-  const entryPoint = nodeEntryPoint();
+  const entryPoint = options.entryPoint ?? nodeEntryPoint();
   if (!existsSync(entryPoint)) throw new NodeNotBuiltError(entryPoint);
   const out = openSync(node.outFile, 'a');
   try {

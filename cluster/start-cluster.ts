@@ -12,7 +12,7 @@ import { delayNode, healNodes, isolateNode, reapplyFaults } from './fault-inject
 import { hasFaults } from './faults.js';
 import type { StopOutcome } from './node-process.js';
 import type { ClusterNodeRecord } from './run-dir.js';
-import { Supervisor } from './supervisor.js';
+import { Supervisor, type SupervisorOptions } from './supervisor.js';
 import { clusterTiming, readyWaitMs } from './timing.js';
 import { pollUntil } from './wait.js';
 
@@ -24,6 +24,8 @@ export interface StartClusterOptions extends NewClusterOptions {
   readyTimeoutMs?: number;
   /** How long a node may take over its controlled shutdown before SIGKILL. */
   shutdownTimeoutMs?: number;
+  /** Another node program to run (`node <it> --config FILE`), e.g. a test double. */
+  nodeEntryPoint?: string;
 }
 
 export interface WaitOptions {
@@ -206,7 +208,9 @@ function describeNode(n: ClusterNodeRecord): ClusterNode {
 export async function startCluster(options: StartClusterOptions = {}): Promise<LocalCluster> {
   const ownsDir = options.dir === undefined && !options.keepDir;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'brokerlab-'));
-  const supervisorOptions = { detached: false, killOnExit: true, ...(options.shutdownTimeoutMs ? { shutdownTimeoutMs: options.shutdownTimeoutMs } : {}) };
+  const supervisorOptions: SupervisorOptions = { detached: false, killOnExit: true };
+  if (options.shutdownTimeoutMs !== undefined) supervisorOptions.shutdownTimeoutMs = options.shutdownTimeoutMs;
+  if (options.nodeEntryPoint !== undefined) supervisorOptions.nodeEntryPoint = options.nodeEntryPoint;
   let supervisor: Supervisor | undefined;
   try {
     supervisor = await Supervisor.create(dir, options, supervisorOptions);

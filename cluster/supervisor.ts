@@ -40,13 +40,15 @@ export interface SupervisorOptions {
   killOnExit?: boolean;
   adminDeadlineMs?: number;
   shutdownTimeoutMs?: number;
+  /** The node program (run as `node <it> --config FILE`); the built dist/src/node/main.js by default. */
+  nodeEntryPoint?: string;
 }
 
 export class Supervisor {
   readonly runDir: RunDir;
   private current: ClusterState;
   private readonly admin: AdminClientPool;
-  private readonly options: Required<SupervisorOptions>;
+  private readonly options: Required<Omit<SupervisorOptions, 'nodeEntryPoint'>> & { nodeEntryPoint?: string };
 
   private constructor(runDir: RunDir, state: ClusterState, options: SupervisorOptions) {
     this.runDir = runDir;
@@ -57,6 +59,7 @@ export class Supervisor {
       adminDeadlineMs: options.adminDeadlineMs ?? DEFAULT_ADMIN_DEADLINE_MS,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
     };
+    if (options.nodeEntryPoint !== undefined) this.options.nodeEntryPoint = options.nodeEntryPoint;
     this.admin = new AdminClientPool(this.options.adminDeadlineMs);
   }
 
@@ -113,7 +116,11 @@ export class Supervisor {
     const running = livePid(node);
     if (running !== undefined) return { pid: running, started: false };
     await assertPortsFree([node.port], node.host);
-    const pid = spawnNode(node, { detached: this.options.detached, killOnExit: this.options.killOnExit });
+    const pid = spawnNode(node, {
+      detached: this.options.detached,
+      killOnExit: this.options.killOnExit,
+      ...(this.options.nodeEntryPoint !== undefined ? { entryPoint: this.options.nodeEntryPoint } : {}),
+    });
     this.setPid(id, pid);
     return { pid, started: true };
   }
@@ -177,6 +184,14 @@ export class Supervisor {
     return outcomes;
   }
 
+  /** SIGKILL every running node without waiting: the answer to a second Ctrl-C. */
+  killAllNow(): void {
+    for (const node of this.current.nodes) {
+      const pid = livePid(node);
+      if (pid !== undefined) signal(pid, 'SIGKILL');
+    }
+  }
+
   adminOf(id: number) {
     const node = this.node(id);
     return this.admin.get(`${node.host}:${node.port}`);
@@ -198,6 +213,7 @@ export class Supervisor {
     try {
       return { ...sample, status: await this.adminOf(node.id).status() };
     } catch (e) {
+      this.admin.forget(sample.address);
       return { ...sample, error: (e as Error).message };
     }
   }

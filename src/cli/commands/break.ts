@@ -1,0 +1,200 @@
+/**
+ * The fault verbs: kill, stop, start, restart, pause, resume, isolate, heal, delay. Each says what
+ * it did, then (unless --no-wait) watches for a bounded time what the cluster did about it.
+ */
+import type { Command } from 'commander';
+import {
+  clusterTiming,
+  delayNode,
+  departureWaitMs,
+  healNodes,
+  isolateNode,
+  observeDeparture,
+  observeReturn,
+  reapplyFaults,
+  returnWaitMs,
+  type ClusterStatus,
+  type Supervisor,
+} from '../../../cluster/index.js';
+import { CliError } from '../errors.js';
+import { print, withCluster } from '../context.js';
+import { parseNodeId, parseNonNegative } from '../options.js';
+import { renderDeparture, renderFaultPush, renderReturn } from '../render/reaction-view.js';
+
+interface WaitFlag {
+  wait: boolean;
+}
+
+type NodeVerb = (supervisor: Supervisor, id: number, options: WaitFlag) => Promise<void>;
+
+export function registerBreakVerbs(program: Command): void {
+  nodeVerb(program, 'kill', 'SIGKILL node N (a crash) and report which leaders moved', kill);
+  nodeVerb(program, 'stop', 'SIGTERM node N (controlled shutdown) and wait for it to exit', stop);
+  nodeVerb(program, 'start', 'start node N again and report when it has rejoined', start);
+  nodeVerb(program, 'restart', 'stop node N (controlled shutdown), then start it', restart);
+  nodeVerb(program, 'pause', 'SIGSTOP node N: it freezes without dying', pause);
+  nodeVerb(program, 'resume', 'SIGCONT a paused node N', resume);
+  nodeVerb(program, 'isolate', 'cut node N off the network, both directions (its peers drop its traffic too)', isolate);
+  program
+    .command('heal')
+    .argument('[N]', 'node id (default: every node)', parseNodeId)
+    .description('remove the network faults of node N, or of every node')
+    .option('--no-wait', 'do not wait for the cluster to react')
+    .action(async (id: number | undefined, options: WaitFlag, command: Command) =>
+      withCluster(command, (s) => heal(s, id, options)),
+    );
+  program
+    .command('delay')
+    .argument('<N>', 'node id', parseNodeId)
+    .description('delay every message node N sends by --ms milliseconds (0 removes the delay)')
+    .requiredOption('--ms <ms>', 'delay in milliseconds', parseNonNegative)
+    .action(async (id: number, options: { ms: number }, command: Command) =>
+      withCluster(command, (s) => delay(s, id, options.ms)),
+    );
+}
+
+function nodeVerb(program: Command, name: string, description: string, verb: NodeVerb): void {
+  program
+    .command(name)
+    .argument('<N>', 'node id', parseNodeId)
+    .description(description)
+    .option('--no-wait', 'do not wait for the cluster to react')
+    .action(async (id: number, options: WaitFlag, command: Command) => withCluster(command, (s) => verb(s, id, options)));
+}
+
+async function statusBefore(supervisor: Supervisor): Promise<ClusterStatus> {
+  return supervisor.status();
+}
+
+async function reportDeparture(supervisor: Supervisor, id: number, before: ClusterStatus, startedAt: number): Promise<void> {
+  const waitMs = departureWaitMs(clusterTiming(supervisor.state));
+  const report = await observeDeparture(() => supervisor.status(), id, before, startedAt, waitMs);
+  print(report.complete ? 'the cluster reacted:' : `the cluster had not finished reacting after ${report.waitedMs} ms:`);
+  for (const line of renderDeparture(report)) print(line);
+}
+
+async function reportReturn(supervisor: Supervisor, id: number, startedAt: number): Promise<void> {
+  const waitMs = returnWaitMs(clusterTiming(supervisor.state));
+  const report = await observeReturn(() => supervisor.status(), id, startedAt, waitMs);
+  for (const line of renderReturn(report)) print(line);
+}
+
+function requireRunning(supervisor: Supervisor, id: number, verb: string): void {
+  const state = supervisor.processState(id);
+  if (state === 'dead') throw new CliError(`cannot ${verb} node ${id}: it is not running (brokerlab start ${id})`);
+}
+
+async function kill(supervisor: Supervisor, id: number, options: WaitFlag): Promise<void> {
+  supervisor.node(id);
+  if (supervisor.processState(id) === 'dead') {
+    print(`node ${id} is not running; nothing to kill`);
+    return;
+  }
+  const before = options.wait ? await statusBefore(supervisor) : undefined;
+  const startedAt = Date.now();
+  const pid = supervisor.node(id).pid;
+  await supervisor.killNode(id);
+  print(`killed node ${id} (SIGKILL, pid ${pid})`);
+  if (before) await reportDeparture(supervisor, id, before, startedAt);
+}
+
+async function stop(supervisor: Supervisor, id: number, options: WaitFlag): Promise<void> {
+  supervisor.node(id);
+  if (supervisor.processState(id) === 'dead') {
+    print(`node ${id} is not running; nothing to stop`);
+    return;
+  }
+  const before = options.wait ? await statusBefore(supervisor) : undefined;
+  const startedAt = Date.now();
+  // Watch while it shuts down: a controlled shutdown moves the leaders before the process exits.
+  const watching = before ? observeDeparture(() => supervisor.status(), id, before, startedAt, departureWaitMs(clusterTiming(supervisor.state))) : undefined;
+  const outcome = await supervisor.stopNode(id);
+  if (outcome) {
+    print(`stopped node ${id}: ${outcome.graceful ? 'controlled shutdown' : 'no exit after SIGTERM, killed'} in ${outcome.elapsedMs} ms`);
+  }
+  if (watching) {
+    const report = await watching;
+    print(report.complete ? 'the cluster reacted:' : `the cluster had not finished reacting after ${report.waitedMs} ms:`);
+    for (const line of renderDeparture(report)) print(line);
+  }
+}
+
+async function start(supervisor: Supervisor, id: number, options: WaitFlag): Promise<void> {
+  const startedAt = Date.now();
+  const { pid, started } = await supervisor.startNode(id);
+  print(started ? `started node ${id} (pid ${pid})` : `node ${id} is already running (pid ${pid})`);
+  if (!started) return;
+  if (Object.keys(supervisor.state.faults.delays).length > 0 || supervisor.state.faults.isolated.length > 0) {
+    await waitUntilAnswering(supervisor, id);
+    for (const line of renderFaultPush(await reapplyFaults(supervisor, id))) print(line);
+  }
+  if (options.wait) await reportReturn(supervisor, id, startedAt);
+}
+
+async function waitUntilAnswering(supervisor: Supervisor, id: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    try {
+      await supervisor.adminOf(id).status();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function restart(supervisor: Supervisor, id: number, options: WaitFlag): Promise<void> {
+  await stop(supervisor, id, { wait: false });
+  await start(supervisor, id, options);
+}
+
+async function pause(supervisor: Supervisor, id: number, options: WaitFlag): Promise<void> {
+  requireRunning(supervisor, id, 'pause');
+  if (supervisor.processState(id) === 'paused') {
+    print(`node ${id} is already paused`);
+    return;
+  }
+  const before = options.wait ? await statusBefore(supervisor) : undefined;
+  const startedAt = Date.now();
+  supervisor.pauseNode(id);
+  print(`paused node ${id} (SIGSTOP); brokerlab resume ${id} lets it run again`);
+  if (before) await reportDeparture(supervisor, id, before, startedAt);
+}
+
+async function resume(supervisor: Supervisor, id: number, options: WaitFlag): Promise<void> {
+  requireRunning(supervisor, id, 'resume');
+  if (supervisor.processState(id) !== 'paused') {
+    print(`node ${id} is not paused`);
+    return;
+  }
+  const startedAt = Date.now();
+  supervisor.resumeNode(id);
+  print(`resumed node ${id} (SIGCONT)`);
+  if (options.wait) await reportReturn(supervisor, id, startedAt);
+}
+
+async function isolate(supervisor: Supervisor, id: number, options: WaitFlag): Promise<void> {
+  requireRunning(supervisor, id, 'isolate');
+  const before = options.wait ? await statusBefore(supervisor) : undefined;
+  const startedAt = Date.now();
+  const result = await isolateNode(supervisor, id);
+  print(`isolated node ${id}: it drops all traffic to and from its peers, and they drop its traffic`);
+  for (const line of renderFaultPush(result)) print(line);
+  if (before) await reportDeparture(supervisor, id, before, startedAt);
+}
+
+async function heal(supervisor: Supervisor, id: number | undefined, options: WaitFlag): Promise<void> {
+  if (id !== undefined) supervisor.node(id);
+  const startedAt = Date.now();
+  const result = await healNodes(supervisor, id);
+  print(id === undefined ? 'healed every node' : `healed node ${id}`);
+  for (const line of renderFaultPush(result)) print(line);
+  if (options.wait && id !== undefined && supervisor.processState(id) === 'up') await reportReturn(supervisor, id, startedAt);
+}
+
+async function delay(supervisor: Supervisor, id: number, delayMs: number): Promise<void> {
+  requireRunning(supervisor, id, 'delay');
+  const result = await delayNode(supervisor, id, delayMs);
+  print(delayMs > 0 ? `node ${id} now delays everything it sends by ${delayMs} ms` : `removed the delay of node ${id}`);
+  for (const line of renderFaultPush(result)) print(line);
+}

@@ -1,0 +1,87 @@
+/** `brokerlab topics create|list|describe|delete`: topic administration through the native client. */
+import type { Command } from 'commander';
+import type { TopicDescription } from '../../client/index.js';
+import { addClientFlags, withClient, type ClientFlags } from '../client-context.js';
+import { print } from '../context.js';
+import { collectAssignment, parsePositive } from '../options.js';
+import { table } from '../render/style.js';
+
+interface CreateFlags extends ClientFlags {
+  partitions: number;
+  replicationFactor?: number;
+  minInsync?: number;
+  config?: string[];
+}
+
+export function registerTopics(program: Command): void {
+  const topics = program.command('topics').description('create, list, describe and delete topics');
+
+  addClientFlags(
+    topics
+      .command('create')
+      .argument('<name>', 'topic name')
+      .description('create a topic and wait until every partition has a leader')
+      .option('--partitions <n>', 'number of partitions', parsePositive, 1)
+      .option('--replication-factor <n>', 'replicas per partition (default: 3, or fewer brokers if there are fewer)', parsePositive)
+      .option('--min-insync <n>', 'min.insync.replicas for acks=all writes', parsePositive)
+      .option('--config <key=value>', 'any topic config, e.g. retention.ms=60000 (repeatable)', collectAssignment),
+  ).action(async (name: string, flags: CreateFlags, command: Command) =>
+    withClient(command, flags, async (client) => {
+      const configs = topicConfigs(flags);
+      const replicationFactor = flags.replicationFactor ?? Math.min(3, (await client.admin().describeCluster()).brokers.length);
+      const spec = { name, partitions: flags.partitions, replicationFactor, configs };
+      await client.admin().createTopics([spec], { waitForLeaders: true, timeoutMs: Math.max(flags.timeout, 10_000) });
+      const [description] = await client.admin().describeTopics([name]);
+      const rf = description?.partitions[0]?.replicas.length ?? flags.replicationFactor ?? '?';
+      const extra = Object.entries(configs).map(([k, v]) => `, ${k}=${v}`).join('');
+      print(`created topic ${name}: ${flags.partitions} partition(s), replication factor ${rf}${extra}`);
+    }),
+  );
+
+  addClientFlags(topics.command('list').description('list topic names')).action(async (flags: ClientFlags, command: Command) =>
+    withClient(command, flags, async (client) => {
+      const names = (await client.admin().listTopics()).sort();
+      if (names.length === 0) process.stderr.write('no topics yet\n');
+      for (const name of names) print(name);
+    }),
+  );
+
+  addClientFlags(
+    topics.command('describe').argument('[names...]', 'topics to describe (default: all)').description('partitions, leaders, replicas, ISR and configs'),
+  ).action(async (names: string[], flags: ClientFlags, command: Command) =>
+    withClient(command, flags, async (client) => {
+      const descriptions = await client.admin().describeTopics(names);
+      if (descriptions.length === 0) process.stderr.write('no topics yet\n');
+      for (const d of descriptions.sort((a, b) => (a.name < b.name ? -1 : 1))) print(describe(d));
+    }),
+  );
+
+  addClientFlags(topics.command('delete').argument('<names...>', 'topics to delete').description('delete topics')).action(
+    async (names: string[], flags: ClientFlags, command: Command) =>
+      withClient(command, flags, async (client) => {
+        await client.admin().deleteTopics(names);
+        print(`deleted ${names.join(', ')}`);
+      }),
+  );
+}
+
+function topicConfigs(flags: CreateFlags): Record<string, string> {
+  const configs: Record<string, string> = {};
+  for (const assignment of flags.config ?? []) {
+    const eq = assignment.indexOf('=');
+    configs[assignment.slice(0, eq)] = assignment.slice(eq + 1);
+  }
+  if (flags.minInsync !== undefined) configs['min.insync.replicas'] = String(flags.minInsync);
+  return configs;
+}
+
+function describe(d: TopicDescription): string {
+  const configs = Object.entries(d.configs)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const rows = [['  PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR']];
+  for (const p of d.partitions) {
+    rows.push([`  ${p.partition}`, p.leader >= 0 ? String(p.leader) : 'none', String(p.leaderEpoch), p.replicas.join(','), p.isr.join(',')]);
+  }
+  return [`${d.name}  (id ${d.topicId}, ${d.partitions.length} partitions${configs ? `, ${configs}` : ''})`, ...table(rows)].join('\n');
+}

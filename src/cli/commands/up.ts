@@ -1,0 +1,150 @@
+/**
+ * `brokerlab up`: create (or restart) the cluster in the run directory, wait until it is ready,
+ * then either return (--detach) or stay in the foreground with a live status view until Ctrl-C,
+ * which stops every node (SIGTERM, then SIGKILL after a bounded wait).
+ */
+import type { Command } from 'commander';
+import {
+  clusterTiming,
+  parseConfigAssignments,
+  readyWaitMs,
+  RunDir,
+  Supervisor,
+  type NewClusterOptions,
+} from '../../../cluster/index.js';
+import { cliSupervisorOptions, dirFlagFor, print, runDirOf } from '../context.js';
+import { startLiveView } from '../live-view.js';
+import { collectAssignment, integerParser, parseInterval, parsePositive, parseProfile } from '../options.js';
+import { renderStatus } from '../render/status-view.js';
+import { wantsColour } from '../render/style.js';
+
+interface UpOptions {
+  nodes?: number;
+  controllers?: number;
+  brokers?: number;
+  profile?: 'fast' | 'kafka';
+  portBase?: number;
+  config?: string[];
+  detach?: boolean;
+  timeout?: number;
+  refresh: number;
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('start the local cluster (or restart the one in the run directory) and wait until it is ready')
+    .option('--nodes <n>', 'number of nodes, each controller and broker (default 3)', integerParser(1, 64))
+    .option('--controllers <n>', 'separate roles: controller-only nodes (ids 1..n); use with --brokers', integerParser(1, 64))
+    .option('--brokers <n>', 'separate roles: broker-only nodes (ids after the controllers)', integerParser(1, 64))
+    .option('--profile <name>', 'timing profile: fast or kafka (default fast)', parseProfile)
+    .option('--port-base <port>', 'use ports P, P+1, ... instead of free ports', integerParser(1, 65535))
+    .option('--config <key=value>', 'any node setting, e.g. replica.lag.time.max.ms=5000 (repeatable)', collectAssignment)
+    .option('--detach', 'return once the cluster is ready and leave it running')
+    .option('--timeout <ms>', 'how long to wait for the cluster to be ready', parsePositive)
+    .option('--refresh <ms>', 'live view refresh interval', parseInterval, 1000)
+    .action(async (options: UpOptions, command: Command) => up(options, command));
+}
+
+async function up(options: UpOptions, command: Command): Promise<void> {
+  const dir = runDirOf(command);
+  const detach = options.detach === true;
+  const supervisorOptions = cliSupervisorOptions(!detach);
+  const existing = new RunDir(dir).hasCluster();
+  let supervisor: Supervisor;
+  if (existing) {
+    supervisor = Supervisor.open(dir, supervisorOptions);
+    noteIgnoredFlags(options, supervisor);
+  } else {
+    const cluster: NewClusterOptions = {};
+    if (options.nodes !== undefined) cluster.nodes = options.nodes;
+    if (options.controllers !== undefined) cluster.controllers = options.controllers;
+    if (options.brokers !== undefined) cluster.brokers = options.brokers;
+    if (options.profile !== undefined) cluster.profile = options.profile;
+    if (options.portBase !== undefined) cluster.portBase = options.portBase;
+    if (options.config) cluster.config = parseConfigAssignments(options.config);
+    supervisor = await Supervisor.create(dir, cluster, supervisorOptions);
+  }
+
+  const started = Date.now();
+  const startedIds = await supervisor.startAll();
+  const verb = startedIds.length === 0 ? 'already running' : existing ? 'restarted' : 'started';
+  try {
+    await supervisor.waitForReady(options.timeout ?? readyWaitMs(clusterTiming(supervisor.state)), true);
+  } catch (e) {
+    // Leave nothing half-started behind a failed `up`.
+    await supervisor.stopAll(2000);
+    supervisor.close();
+    throw e;
+  }
+  printReady(supervisor, verb, Date.now() - started, dir);
+  if (detach) {
+    supervisor.close();
+    return;
+  }
+  await runForeground(supervisor, options.refresh);
+}
+
+function noteIgnoredFlags(options: UpOptions, supervisor: Supervisor): void {
+  const given = (['nodes', 'controllers', 'brokers', 'profile', 'portBase', 'config'] as const).filter((k) => options[k] !== undefined);
+  if (given.length === 0) return;
+  const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+  process.stderr.write(
+    `note: ${supervisor.runDir.root} already holds a cluster (${supervisor.nodes.length} nodes); ignoring ${flags}. ` +
+      `To start afresh: brokerlab down --purge\n`,
+  );
+}
+
+function printReady(supervisor: Supervisor, verb: string, elapsedMs: number, dir: string): void {
+  const s = supervisor.state;
+  const flag = dirFlagFor(dir);
+  const roles = s.nodes.every((n) => n.roles.length === 2)
+    ? `${s.nodes.length} nodes, each controller and broker`
+    : `${s.nodes.filter((n) => n.roles.includes('controller')).length} controllers, ${s.nodes.filter((n) => n.roles.includes('broker')).length} brokers`;
+  print(`brokerlab: cluster ${verb} and ready in ${elapsedMs} ms (${roles}, profile ${s.profile})`);
+  print(`  bootstrap servers  ${supervisor.bootstrapServers.join(',')}`);
+  print(`  run directory      ${dir}`);
+  print(`  logs               ${supervisor.runDir.logsDir}/node-N.log  (brokerlab logs N${flag})`);
+  print('  next:');
+  print(`    brokerlab status${flag} --watch`);
+  print(`    brokerlab topics create orders --partitions 6 --replication-factor 3 --min-insync 2${flag}`);
+  print(`    brokerlab produce orders --acks all --count 10000${flag}`);
+  print(`    brokerlab kill 2${flag}     # then: brokerlab start 2${flag}`);
+  print(`    brokerlab down${flag}       # --purge also removes the run directory`);
+}
+
+async function runForeground(supervisor: Supervisor, refreshMs: number): Promise<void> {
+  const tty = wantsColour();
+  const dir = supervisor.runDir.root;
+  const view = startLiveView(
+    async () => renderStatus(await supervisor.status(), { tty, dir, profile: supervisor.state.profile }) + '\nCtrl-C stops the cluster\n',
+    { intervalMs: refreshMs, tty, appendWhenPiped: false },
+  );
+  if (!tty) print('running in the foreground; Ctrl-C (or SIGTERM) stops every node');
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = () => {
+      if (stopping) {
+        print('second interrupt: killing every node now');
+        supervisor.killAllNow();
+        process.exit(130);
+      }
+      stopping = true;
+      view.stop();
+      print('\nstopping the cluster (controlled shutdown; Ctrl-C again to kill at once)...');
+      void stopEverything(supervisor).then(resolve);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+async function stopEverything(supervisor: Supervisor): Promise<void> {
+  const outcomes = await supervisor.stopAll();
+  for (const node of supervisor.nodes) {
+    const outcome = outcomes.get(node.id);
+    if (!outcome) print(`  node ${node.id}: was not running`);
+    else print(`  node ${node.id}: ${outcome.graceful ? 'stopped' : 'killed after the shutdown wait'} in ${outcome.elapsedMs} ms`);
+  }
+  supervisor.close();
+}

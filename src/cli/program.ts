@@ -1,0 +1,29 @@
+/** The `brokerlab` command line: every verb registered on one commander program. */
+import { Command } from 'commander';
+import { registerBreakVerbs } from './commands/break.js';
+import { registerConsume } from './commands/consume.js';
+import { registerProduce } from './commands/produce.js';
+import { registerTopics } from './commands/topics.js';
+import { registerDown } from './commands/down.js';
+import { registerLogs } from './commands/logs.js';
+import { registerNode } from './commands/node.js';
+import { registerStatus } from './commands/status.js';
+import { registerUp } from './commands/up.js';
+
+export function buildProgram(): Command {
+  const program = new Command('brokerlab')
+    .description('a Kafka-like replicated log cluster on your own machine: launch it, watch it, break it')
+    .option('--dir <dir>', 'run directory of the local cluster (default: $BROKERLAB_DIR or ./.brokerlab)')
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false });
+  registerUp(program);
+  registerDown(program);
+  registerStatus(program);
+  registerLogs(program);
+  registerBreakVerbs(program);
+  registerTopics(program);
+  registerProduce(program);
+  registerConsume(program);
+  registerNode(program);
+  return program;
+}
