@@ -11,3 +11,5 @@ export { messageFromWire, messageToWire } from './raft-codec.js';
 export { DEFAULT_PEER_LINK_OPTIONS, type PeerLinkOptions, type PeerLinkStats } from './peer-link.js';
 export { GrpcRaftTransport, type GrpcRaftTransportOptions, type RaftTransportStats } from './raft-transport.js';
 export { NetworkFaults, faultyTransport, NO_FAULTS, type FaultSpec, type PeerFault, type FaultStats } from './faults.js';
+export { addRaftClientService, type RaftClientBackend, type RaftNodeStatus } from './raft-client-service.js';
+export { RaftClientConnection } from './raft-client.js';

@@ -132,9 +132,10 @@ export class RaftDriver {
   }
 
   /**
-   * Appends `data` to the log. Resolves with its position once committed and applied here;
-   * rejects with NOT_CONTROLLER (details.leaderId) when this node does not lead or lost the
-   * entry, REQUEST_TIMED_OUT after the proposal timeout.
+   * Appends `data` to the log. Resolves with its position once committed and applied here.
+   * Rejects with NOT_CONTROLLER (details.leaderId) only when the entry is certainly not committed
+   * (this node does not lead, or the entry was overwritten), and with REQUEST_TIMED_OUT when the
+   * outcome is unknown (the proposal timeout passed, or the driver stopped).
    */
   propose(data: Uint8Array): Promise<ProposalResult> {
     if (this.stopped) return Promise.reject(errors.notController('raft node stopped', { leaderId: NONE }));
@@ -190,9 +191,11 @@ export class RaftDriver {
     this.stopped = true;
     this.tickTimer?.cancel();
     while (this.processing) await this.processing;
-    const stopped = errors.notController('raft node stopped', { leaderId: NONE });
-    for (const p of this.inboxProposals.splice(0)) p.reject(stopped);
-    for (const p of this.waiting.values()) p.reject(stopped);
+    const notProposed = errors.notController('raft node stopped', { leaderId: NONE });
+    for (const p of this.inboxProposals.splice(0)) p.reject(notProposed);
+    // These are in the log and may still commit under the next leader: their outcome is unknown.
+    const unknown = errors.requestTimedOut('raft node stopped; outcome unknown');
+    for (const p of this.waiting.values()) p.reject(unknown);
     this.waiting.clear();
     this.inboxMessages = [];
   }

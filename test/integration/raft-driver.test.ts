@@ -167,7 +167,10 @@ describe('RaftDriver', () => {
     const freshLeader = await until(() => leaderOf(fresh));
     for (const m of fresh) if (m !== freshLeader) m.faults.isolate();
     const pending = freshLeader.driver.propose(text('pending')).catch((e: unknown) => e);
+    await until(() => freshLeader.driver.status().pendingProposals === 1 && freshLeader.driver.status().lastIndex > 1);
     await freshLeader.driver.stop();
-    expect(isBrokerError(await pending, 'NOT_CONTROLLER')).toBe(true);
+    // The entry is in the leader's log and might still commit: the outcome is unknown.
+    expect(isBrokerError(await pending, 'REQUEST_TIMED_OUT')).toBe(true);
+    expect(isBrokerError(await freshLeader.driver.propose(text('late')).catch((e: unknown) => e), 'NOT_CONTROLLER')).toBe(true);
   });
 });
