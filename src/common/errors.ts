@@ -66,6 +66,7 @@ export const KAFKA_ERRORS = {
   FENCED_LEADER_EPOCH: { code: 74, retriable: true, refreshMetadata: true },
   UNKNOWN_LEADER_EPOCH: { code: 75, retriable: true },
   UNSUPPORTED_COMPRESSION_TYPE: { code: 76, retriable: false },
+  STALE_BROKER_EPOCH: { code: 77, retriable: false },
   OFFSET_NOT_AVAILABLE: { code: 78, retriable: true },
   MEMBER_ID_REQUIRED: { code: 79, retriable: false },
   GROUP_MAX_SIZE_REACHED: { code: 81, retriable: false },
@@ -75,7 +76,10 @@ export const KAFKA_ERRORS = {
   THROTTLING_QUOTA_EXCEEDED: { code: 89, retriable: true },
   INVALID_UPDATE_VERSION: { code: 95, retriable: false },
   UNKNOWN_TOPIC_ID: { code: 100, retriable: true, refreshMetadata: true },
+  DUPLICATE_BROKER_REGISTRATION: { code: 101, retriable: false },
   INCONSISTENT_TOPIC_ID: { code: 103, retriable: true, refreshMetadata: true },
+  NEW_LEADER_ELECTED: { code: 106, retriable: false },
+  INELIGIBLE_REPLICA: { code: 107, retriable: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type KafkaErrorName = keyof typeof KAFKA_ERRORS;

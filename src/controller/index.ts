@@ -22,4 +22,4 @@ export {
   MAX_TOPIC_NAME_LENGTH,
   validateTopicName,
 } from './create-topics.js';
-export { MISSING_KAFKA_ERRORS, isKafkaError, type MissingKafkaError } from './controller-errors.js';
+export { isKafkaError } from './controller-errors.js';
