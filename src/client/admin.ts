@@ -6,7 +6,7 @@
  * A create retried after a lost answer may report TOPIC_ALREADY_EXISTS for a topic it created
  * itself, as with Kafka's AdminClient.
  */
-import { BrokerError, errors } from '../common/errors.js';
+import { BrokerError, errors, type KafkaErrorName } from '../common/errors.js';
 import type { BrokerPool } from './broker-pool.js';
 import { listOffsets } from './list-offsets.js';
 import { MetadataCache } from './metadata-cache.js';
@@ -72,8 +72,12 @@ export class Admin {
 
   async deleteTopics(names: readonly string[], options: TopicChangeOptions = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
-    await this.changeTopics([...names], timeoutMs, (pending, remainingMs) =>
-      this.callAnyBroker('DeleteTopics', { names: pending, timeout_ms: remainingMs }, remainingMs),
+    // Deleting a topic that is not there is final, although the error is retriable elsewhere.
+    await this.changeTopics(
+      [...names],
+      timeoutMs,
+      (pending, remainingMs) => this.callAnyBroker('DeleteTopics', { names: pending, timeout_ms: remainingMs }, remainingMs),
+      new Set(['UNKNOWN_TOPIC_OR_PARTITION']),
     );
   }
 
@@ -126,6 +130,7 @@ export class Admin {
     names: string[],
     timeoutMs: number,
     send: (pending: string[], remainingMs: number) => Promise<{ results: TopicResult[] }>,
+    finalErrors: ReadonlySet<KafkaErrorName> = new Set(),
   ): Promise<TopicResult[]> {
     const outcomes = new Map<string, TopicResult>();
     let pending = [...new Set(names)];
@@ -136,7 +141,7 @@ export class Admin {
           let retriable: BrokerError | undefined;
           for (const result of response.results) {
             const error = result.error_code === 0 ? undefined : BrokerError.fromCode(result.error_code, `topic ${result.name}: ${result.error_message}`);
-            if (error?.retriable) retriable ??= error;
+            if (error?.retriable && !finalErrors.has(error.kafkaName)) retriable ??= error;
             else outcomes.set(result.name, result);
           }
           pending = pending.filter((name) => !outcomes.has(name));
