@@ -52,6 +52,7 @@ export function openPartitionLog(options: OpenPartitionLogOptions): SegmentedLog
     segments: loaded.segments,
     logStartOffset: loaded.logStartOffset,
     recoveryPoint: loaded.recoveryPoint,
+    recoveredSegments: loaded.recoveredSegments,
     epochCache,
     logStartCheckpoint,
     recoveryPointCheckpoint,

@@ -44,6 +44,8 @@ export interface SegmentedLogParts {
   segments: LogSegment[];
   logStartOffset: number;
   recoveryPoint: number;
+  /** Segments the open had to recover in full (0 after a clean shutdown). */
+  recoveredSegments: number;
   epochCache: LeaderEpochCache;
   logStartCheckpoint: OffsetCheckpoint;
   recoveryPointCheckpoint: OffsetCheckpoint;
@@ -67,6 +69,8 @@ export class SegmentedLog implements PartitionLog {
   private recoveryPointValue: number;
   private failure: Error | undefined;
   private closed = false;
+  /** Segments recovered in full when the log was opened. */
+  readonly recoveredSegmentsOnOpen: number;
 
   constructor(parts: SegmentedLogParts) {
     this.topic = parts.topic;
@@ -84,6 +88,7 @@ export class SegmentedLog implements PartitionLog {
     this.flushPolicy = new FlushPolicy(parts.config, parts.clock);
     this.logStart = parts.logStartOffset;
     this.recoveryPointValue = parts.recoveryPoint;
+    this.recoveredSegmentsOnOpen = parts.recoveredSegments;
     this.checkInvariants();
   }
 

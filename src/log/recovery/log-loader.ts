@@ -112,7 +112,7 @@ function loadSegments(ctx: LoadContext, segments: LogSegment[], recoveryPoint: n
       break;
     }
     if (i < firstToRecover) {
-      const doubt = loadTrustedSegment(segment, segments[i + 1]?.baseOffset, ctx.nowMs);
+      const doubt = loadTrustedSegment(segment, segments[i + 1]?.baseOffset, ctx.config.indexIntervalBytes, ctx.nowMs);
       if (doubt === undefined) continue;
       ctx.logger?.warn({ segment: segment.baseOffset, reason: doubt }, 'segment failed its load checks; recovering it');
     }

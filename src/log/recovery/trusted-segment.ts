@@ -15,7 +15,12 @@ import type { LogSegment } from '../segment/log-segment.js';
  * Establishes `segment`'s end from its index and tail. Returns the reason it cannot be trusted, or
  * undefined when it loaded. `nextSegmentBase` is where the following segment claims to start.
  */
-export function loadTrustedSegment(segment: LogSegment, nextSegmentBase: number | undefined, nowMs: number): string | undefined {
+export function loadTrustedSegment(
+  segment: LogSegment,
+  nextSegmentBase: number | undefined,
+  indexIntervalBytes: number,
+  nowMs: number,
+): string | undefined {
   const logBytes = segment.sizeBytes();
   if (logBytes === 0) {
     if (nextSegmentBase !== undefined) return 'empty segment before the last one';
@@ -26,7 +31,7 @@ export function loadTrustedSegment(segment: LogSegment, nextSegmentBase: number 
   try {
     const firstEntry = segment.index.entryCount() > 0 ? segment.index.entryAt(0) : undefined;
     if (firstEntry && !entryMatchesLog(segment, firstEntry)) return 'first index entry does not match the log';
-    const nextOffset = walkTail(segment);
+    const nextOffset = walkTail(segment, indexIntervalBytes);
     if (typeof nextOffset === 'string') return nextOffset;
     if (nextSegmentBase !== undefined && nextOffset !== nextSegmentBase) {
       return `segment ends at offset ${nextOffset} but the next one starts at ${nextSegmentBase}`;
@@ -44,16 +49,26 @@ function entryMatchesLog(segment: LogSegment, entry: IndexEntry): boolean {
   return bytes.length === BATCH_HEADER_SIZE && readBatchHeader(bytes, 0).baseOffset === entry.offset;
 }
 
-/** Walks from the last index entry to the end of the file; returns the offset after the last batch. */
-function walkTail(segment: LogSegment): number | string {
+/**
+ * Walks from the last index entry to the end of the file; returns the offset after the last batch,
+ * or what is wrong. The index is incomplete (lost its tail, or its file went missing) when the walk
+ * passes a batch that the indexing rule would have given an entry.
+ */
+function walkTail(segment: LogSegment, indexIntervalBytes: number): number | string {
   const start = segment.index.lastEntry() ?? { offset: segment.baseOffset, position: 0 };
   let expected = start.offset;
+  let bytesSinceEntry = 0;
   let problem: string | undefined;
   walkBatchHeaders(segment.log, start.position, segment.sizeBytes(), (header, position) => {
     if (header.baseOffset !== expected) {
       problem = `batch at byte ${position} has offset ${header.baseOffset}, expected ${expected}`;
       return false;
     }
+    if (position !== start.position && bytesSinceEntry > indexIntervalBytes && !segment.index.isFull()) {
+      problem = `offset index lacks an entry for the batch at byte ${position}`;
+      return false;
+    }
+    bytesSinceEntry += header.sizeInBytes;
     expected = nextOffsetOf(header);
     return true;
   });

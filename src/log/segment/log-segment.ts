@@ -114,6 +114,15 @@ export class LogSegment {
     this.nextOffsetValue = nextOffset;
     this.maxTimestampValue = this.isEmpty() ? NO_TIMESTAMP : undefined;
     this.rollStartMs = this.isEmpty() ? undefined : nowMs;
+    this.resumeIndexSpacing();
+  }
+
+  /**
+   * Picks the index spacing up where the file leaves it: the bytes since the last entry's batch
+   * started (or since the segment start), so later entries land where a rebuild would put them.
+   */
+  private resumeIndexSpacing(): void {
+    this.bytesSinceLastIndexEntry = this.log.sizeBytes() - (this.index.lastEntry()?.position ?? 0);
   }
 
   /** Resets the index and timestamps before recovery re-notes every batch. */
@@ -170,7 +179,7 @@ export class LogSegment {
     this.index.truncateTo(cut.header.baseOffset);
     this.log.truncate(cut.position);
     this.nextOffsetValue = cut.header.baseOffset;
-    this.bytesSinceLastIndexEntry = 0;
+    this.resumeIndexSpacing();
     this.maxTimestampValue = this.isEmpty() ? NO_TIMESTAMP : undefined;
     if (this.isEmpty()) this.rollStartMs = undefined;
     return removed;

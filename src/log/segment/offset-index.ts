@@ -114,9 +114,11 @@ export class OffsetIndex {
     this.truncateEntries(keep);
   }
 
-  /** Drops every entry, in memory and in the file. */
+  /** Drops every entry, in memory and in the file (whatever the file held, loaded or not). */
   reset(): void {
-    this.truncateEntries(0);
+    this.count = 0;
+    this.persistedCount = 0;
+    this.file.truncate(0);
   }
 
   /** Writes entries not yet in the file. */
