@@ -94,6 +94,9 @@ export class RaftDriver {
   private tickTimer: Timer | undefined;
   private stopped = false;
   private applied = 0;
+  /** Term and vote known durable; undefined until the first hard state is written. */
+  private persistedTerm: number | undefined;
+  private persistedVote: NodeId | undefined;
   /** Term of the last applied entry. */
   private appliedTerm = 0;
   private droppedMessages = 0;
@@ -277,13 +280,42 @@ export class RaftDriver {
   private async handleReady(ready: Ready): Promise<void> {
     const { storage, transport } = this.options;
     if (ready.snapshot) await storage.saveSnapshot(ready.snapshot);
-    if (ready.entries.length > 0) await storage.append(ready.entries);
-    // After the entries, so a crash never leaves a commit index beyond the durable log.
-    if (ready.hardState) await storage.setHardState(ready.hardState);
+    await this.persistEntriesAndHardState(ready);
     for (const message of ready.messages) transport.send(message);
     if (ready.snapshot) await this.restoreSnapshot(ready.snapshot);
     if (ready.committed.length > 0) await this.applyCommitted(ready.committed);
     if (ready.softState) this.announce(ready.softState.role, ready.softState.leader);
+  }
+
+  /**
+   * Persists a Ready's entries and hard state. Safety needs the term and vote durable before any
+   * message goes out, and the log durable before a commit index that covers it. A change of the
+   * commit index alone is different: a restarted node can learn it again from the leader, so when
+   * it covers only entries already durable it is written in the background (coalesced by the
+   * storage) instead of delaying every message by a file replace.
+   */
+  private async persistEntriesAndHardState(ready: Ready): Promise<void> {
+    const { storage } = this.options;
+    const { entries, hardState } = ready;
+    const firstNew = entries[0]?.index ?? Infinity;
+    if (!hardState) {
+      if (entries.length > 0) await storage.append(entries);
+      return;
+    }
+    const commitOnly = hardState.term === this.persistedTerm && hardState.vote === this.persistedVote;
+    if (commitOnly && hardState.commit < firstNew) {
+      storage.setHardState(hardState).catch((error: unknown) => this.fail(error));
+      if (entries.length > 0) await storage.append(entries);
+      return;
+    }
+    if (entries.length > 0 && hardState.commit < firstNew) {
+      await Promise.all([storage.append(entries), storage.setHardState(hardState)]);
+    } else {
+      if (entries.length > 0) await storage.append(entries);
+      await storage.setHardState(hardState);
+    }
+    this.persistedTerm = hardState.term;
+    this.persistedVote = hardState.vote;
   }
 
   private async restoreSnapshot(snapshot: Snapshot): Promise<void> {

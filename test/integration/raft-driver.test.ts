@@ -34,8 +34,9 @@ class RecordingStorage extends MemoryRaftStorage {
     this.events.push(`append:${entries[entries.length - 1]!.index}`);
   }
   override async setHardState(state: HardState): Promise<void> {
+    await new Promise((r) => setTimeout(r, 2));
     await super.setHardState(state);
-    this.events.push(`hardState:${state.commit}`);
+    this.events.push(`hardState:${state.term}:${state.vote}`);
   }
 }
 
@@ -63,7 +64,7 @@ async function cluster(options: { proposalTimeoutMs?: number } = {}): Promise<Me
       const faults = new NetworkFaults();
       const inner = hub.transport(id);
       const transport = faultyTransport(
-        { send: (m) => (events.push(`send:${m.type}`), inner.send(m)), onMessage: (h) => inner.onMessage(h) },
+        { send: (m) => (events.push(`send:${m.type}:${m.term}`), inner.send(m)), onMessage: (h) => inner.onMessage(h) },
         faults,
       );
       const applied: Entry[] = [];
@@ -134,9 +135,25 @@ describe('RaftDriver', () => {
     leader.events.length = 0;
     const { index } = await leader.driver.propose(text('ordered'));
     const appendAt = leader.events.indexOf(`append:${index}`);
-    const firstAppendSent = leader.events.findIndex((e, i) => i > 0 && e === 'send:Append');
+    const firstAppendSent = leader.events.findIndex((e) => e.startsWith('send:Append:'));
     expect(appendAt).toBeGreaterThanOrEqual(0);
     expect(firstAppendSent).toBeGreaterThan(appendAt);
+  });
+
+  it('makes its term and vote durable before asking for or granting a vote', async () => {
+    const members = await cluster();
+    await until(() => leaderOf(members));
+    let checked = 0;
+    for (const m of members) {
+      m.events.forEach((event, at) => {
+        const [kind, type, term] = event.split(':');
+        if (kind !== 'send' || (type !== 'Vote' && type !== 'VoteResponse')) return;
+        const persisted = m.events.slice(0, at).some((e) => e.startsWith(`hardState:${term}:`));
+        expect(persisted, `${event} on node ${m.id} before its hard state`).toBe(true);
+        checked++;
+      });
+    }
+    expect(checked).toBeGreaterThanOrEqual(2);
   });
 
   it('fails the proposals of a leader cut off from the quorum once a new leader overwrites them', async () => {

@@ -1,0 +1,149 @@
+/**
+ * Raft over real processes: three voters (dist/src/node/raft-process.js) on loopback with file
+ * storage and the fast timing profile (tick 25 ms, election 12 ticks, heartbeat 2 ticks).
+ *
+ * - throughput: a pipelined client keeps `--window` 200-byte proposals in flight on the leader's
+ *   Propose stream; committed-and-applied proposals per second and per-proposal commit latency.
+ * - failover: SIGKILL the leader, then probe the survivors until one commits a proposal; the time
+ *   from the kill to that commit. The killed node is restarted and caught up between runs.
+ *
+ *   npm run bench -- raft [--runs 3] [--failovers 5] [--seconds 3] [--window 256]
+ */
+import { errors, isBrokerError } from '../src/common/errors.js';
+import type { NodeId } from '../src/raft/types.js';
+import { FAST_TIMING, RaftProcessCluster } from '../test/integration/raft-harness.js';
+import { median, percentile, printResult, round } from './_stats.js';
+
+const ENTRY_BYTES = 200;
+
+interface Args {
+  runs: number;
+  failovers: number;
+  seconds: number;
+  window: number;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { runs: 3, failovers: 5, seconds: 3, window: 256 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]?.replace(/^--/, '') as keyof Args;
+    const value = Number(argv[i + 1]);
+    if (!(key in args) || !Number.isFinite(value) || value <= 0) throw errors.invalidConfig(`bad argument ${argv[i]} ${argv[i + 1]}`);
+    args[key] = value;
+  }
+  return args;
+}
+
+interface ThroughputRun {
+  perSecond: number;
+  latenciesMs: number[];
+}
+
+/** Keeps `window` proposals in flight on the leader for `seconds`, after a short warm-up. */
+async function measureThroughput(cluster: RaftProcessCluster, leader: NodeId, seconds: number, window: number): Promise<ThroughputRun> {
+  const client = cluster.client(leader);
+  const payload = new Uint8Array(ENTRY_BYTES).fill(0x61);
+  const warmupMs = 500;
+  const started = performance.now();
+  const measureFrom = started + warmupMs;
+  const stopAt = measureFrom + seconds * 1000;
+  const latenciesMs: number[] = [];
+  let failures = 0;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < stopAt) {
+      const sent = performance.now();
+      try {
+        await client.propose(payload);
+      } catch (error) {
+        if (++failures > 10) throw error;
+        continue;
+      }
+      const done = performance.now();
+      if (sent >= measureFrom && done <= stopAt) latenciesMs.push(done - sent);
+    }
+  };
+  await Promise.all(Array.from({ length: window }, worker));
+  return { perSecond: latenciesMs.length / seconds, latenciesMs };
+}
+
+/** SIGKILLs the leader and returns the ms until a survivor commits a proposal. */
+async function measureFailover(cluster: RaftProcessCluster, leader: NodeId): Promise<number> {
+  const survivors = cluster.ids().filter((id) => id !== leader);
+  for (const id of survivors) await cluster.client(id).connect();
+  const payload = new Uint8Array(ENTRY_BYTES).fill(0x62);
+  const killedAt = performance.now();
+  await cluster.killNode(leader, 'SIGKILL');
+  const deadline = killedAt + 15_000;
+  let committedAt: number | undefined;
+  const probe = async (id: NodeId): Promise<void> => {
+    while (committedAt === undefined && performance.now() < deadline) {
+      try {
+        await cluster.client(id).propose(payload);
+        committedAt ??= performance.now();
+      } catch (error) {
+        if (!isBrokerError(error, 'NOT_CONTROLLER')) throw error;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  };
+  await Promise.all(survivors.map(probe));
+  if (committedAt === undefined) throw errors.requestTimedOut('no commit within 15 s of killing the leader');
+  return committedAt - killedAt;
+}
+
+async function waitUntilCaughtUp(cluster: RaftProcessCluster): Promise<void> {
+  await cluster.waitFor(async () => {
+    const statuses = await Promise.all(cluster.ids().map((id) => cluster.status(id)));
+    if (statuses.some((s) => s === undefined)) return undefined;
+    const target = Math.max(...statuses.map((s) => s!.commitIndex));
+    return statuses.every((s) => s!.appliedIndex >= target) ? true : undefined;
+  }, 30_000, 50);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const cluster = await RaftProcessCluster.start(3, FAST_TIMING);
+  const onSignal = (): void => void cluster.destroy().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  try {
+    const throughput: ThroughputRun[] = [];
+    for (let run = 0; run < args.runs; run++) {
+      const leader = await cluster.waitForLeader(15_000);
+      const result = await measureThroughput(cluster, leader, args.seconds, args.window);
+      throughput.push(result);
+      process.stdout.write(
+        `throughput run ${run + 1}: ${Math.round(result.perSecond)} proposals/s, p50 ${round(percentile(result.latenciesMs, 50), 2)} ms, p99 ${round(percentile(result.latenciesMs, 99), 2)} ms\n`,
+      );
+    }
+    const failovers: number[] = [];
+    for (let run = 0; run < args.failovers; run++) {
+      const leader = await cluster.waitForLeader(15_000);
+      await waitUntilCaughtUp(cluster);
+      const ms = await measureFailover(cluster, leader);
+      failovers.push(ms);
+      process.stdout.write(`failover run ${run + 1}: leader ${leader} killed, next commit after ${Math.round(ms)} ms\n`);
+      cluster.startNode(leader);
+      await waitUntilCaughtUp(cluster);
+    }
+    printResult('raft', {
+      voters: 3,
+      entryBytes: ENTRY_BYTES,
+      window: args.window,
+      tickMs: FAST_TIMING.tickMs,
+      electionTicks: FAST_TIMING.electionTicks,
+      heartbeatTicks: FAST_TIMING.heartbeatTicks,
+      proposalsPerSec: Math.round(median(throughput.map((t) => t.perSecond))),
+      commitP50Ms: round(median(throughput.map((t) => percentile(t.latenciesMs, 50))), 2),
+      commitP99Ms: round(median(throughput.map((t) => percentile(t.latenciesMs, 99))), 2),
+      failoverMs: Math.round(median(failovers)),
+      failoverMaxMs: Math.round(Math.max(...failovers)),
+      runs: args.runs,
+      failoverRuns: args.failovers,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    await cluster.destroy();
+  }
+}
+
+await main();
