@@ -16,6 +16,10 @@
  * passes the batch. Consumers never read at or above the high watermark. At most one ISR change
  * is in flight per partition. Requests carrying an older leader epoch are fenced. Every wait
  * (produce, long poll, fetch, ISR resend) is bounded in time and every queue in size.
+ *
+ * A new leader epoch's start offset enters the log's epoch cache at the leader's first append in
+ * that epoch; until then the leader treats its log end offset at election as the epoch's start
+ * (for ISR expansion and for answering followers' last fetched epochs).
  */
 export * from './types.js';
 export * from './fetch-messages.js';

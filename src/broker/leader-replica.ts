@@ -85,15 +85,14 @@ export class LeaderReplica {
     }
     this.ctx.logger.debug({ firstOffset: appended.firstOffset, lastOffset: appended.lastOffset, acks }, 'appended as leader');
     const result: ProduceResult = { baseOffset: appended.firstOffset, lastOffset: appended.lastOffset, logStartOffset: this.log.logStartOffset() };
+    // Queued before anyone hears of the append, so the queue stays in offset order even if a
+    // listener produces again; a leader alone in the ISR completes it just below.
+    if (acks === ACKS_ALL) {
+      this.produces.add(appended.lastOffset + 1, timeoutMs, (error) => done(error ? this.failedProduce(error) : result));
+    }
     this.events.logEndOffsetChanged();
     this.advanceHighWatermark();
-    if (acks !== ACKS_ALL) return done(result);
-    const requiredOffset = appended.lastOffset + 1;
-    if (this.state.highWatermark() >= requiredOffset) {
-      const afterAppend = this.afterAppendError();
-      return done(afterAppend ? this.failedProduce(afterAppend) : result);
-    }
-    this.produces.add(requiredOffset, timeoutMs, (error) => done(error ? this.failedProduce(error) : result));
+    if (acks !== ACKS_ALL) done(result);
   }
 
   /**
@@ -184,12 +183,6 @@ export class LeaderReplica {
 
   private settleWaitingProduces(): void {
     this.produces.onHighWatermark(this.state.highWatermark(), this.state.isr.isr().length, this.ctx.minInsyncReplicas());
-  }
-
-  private afterAppendError(): BrokerError | undefined {
-    const isrSize = this.state.isr.isr().length;
-    const minInsync = this.ctx.minInsyncReplicas();
-    return isrSize < minInsync ? errors.notEnoughReplicasAfterAppend(`ISR size ${isrSize} < min.insync.replicas ${minInsync}`) : undefined;
   }
 
   private propose(request: AlterPartitionRequest, kind: 'expand' | 'shrink', replicas: readonly BrokerId[]): void {
