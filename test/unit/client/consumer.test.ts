@@ -169,6 +169,23 @@ describe('consumer', () => {
     expect(cluster.broker(1).fetchRequests.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('fetches partitions led by different brokers in parallel', async () => {
+    const { cluster, client } = await setUp(2);
+    cluster.addTopic('t', 2, [1, 2]);
+    fill(cluster, 't', 0, 1, 3);
+    fill(cluster, 't', 1, 1, 4);
+    const consumer = consumerOf(client);
+    consumer.assign([
+      { topic: 't', partition: 0, offset: 0 },
+      { topic: 't', partition: 1, offset: 1 },
+    ]);
+    const records = await pollUntil(consumer, 6);
+    expect(records.filter((r) => r.partition === 0).map((r) => r.offset)).toEqual([0, 1, 2]);
+    expect(records.filter((r) => r.partition === 1).map((r) => r.offset)).toEqual([1, 2, 3]);
+    expect(cluster.broker(1).fetchRequests[0]!.partitions.map((p) => p.partition)).toEqual([0]);
+    expect(cluster.broker(2).fetchRequests[0]!.partitions.map((p) => p.partition)).toEqual([1]);
+  });
+
   it('backs off and retries a partition whose fetch fails retriably', async () => {
     const { cluster, client } = await setUp();
     cluster.addTopic('t', 1);

@@ -112,6 +112,42 @@ describe('producer', () => {
     expect(cluster.brokers.reduce((n, b) => n + b.metadataCalls, 0)).toBeGreaterThanOrEqual(metadataCallsBefore + 2);
   });
 
+  it('goes straight to the leader a NOT_LEADER_OR_FOLLOWER answer names, without waiting for metadata', async () => {
+    const { cluster, client } = await setUp(2, { requestTimeoutMs: 5000 });
+    cluster.addTopic('t', 1, [1]);
+    const producer = client.producer({ lingerMs: 0 });
+    await producer.send({ topic: 't', messages: [{ value: 'first' }] });
+    // From now on metadata requests hang: only the hint can tell the producer where to go.
+    for (const broker of cluster.brokers) broker.silentUnary = true;
+    cluster.broker(1).produceScript = () => {
+      cluster.moveLeader('t', 0, 2);
+      return { kind: 'error', errorCode: NOT_LEADER_OR_FOLLOWER, currentLeader: 2 };
+    };
+    const startedMs = Date.now();
+    const [result] = await producer.send({ topic: 't', messages: [{ value: 'second' }] });
+    expect(Date.now() - startedMs).toBeLessThan(2000);
+    expect(result!.offset).toBe(1);
+    expect(storedValues(cluster.partition('t', 0)!)).toEqual(['first', 'second']);
+    expect(cluster.broker(2).produceRequests).toHaveLength(1);
+  });
+
+  it("retries on the new leader when the old leader's stream breaks (NETWORK_EXCEPTION)", async () => {
+    const { cluster, client } = await setUp(2);
+    cluster.addTopic('t', 1, [1]);
+    cluster.broker(1).produceScript = () => {
+      cluster.moveLeader('t', 0, 2);
+      cluster.broker(1).stop();
+      return { kind: 'silence' };
+    };
+    const producer = client.producer({ lingerMs: 0, requestTimeoutMs: 5000 });
+    const startedMs = Date.now();
+    const [result] = await producer.send({ topic: 't', messages: [{ value: 'survives' }] });
+    expect(result!.offset).toBe(0);
+    // The broken stream failed the request long before its 5 s timeout.
+    expect(Date.now() - startedMs).toBeLessThan(3000);
+    expect(storedValues(cluster.partition('t', 0)!)).toEqual(['survives']);
+  });
+
   it('keeps the partition in send order when pipelined batches fail retriably and are retried', async () => {
     const { cluster, client } = await setUp();
     cluster.addTopic('t', 1);
