@@ -12,7 +12,7 @@ import { listOffsets } from './list-offsets.js';
 import { MetadataCache } from './metadata-cache.js';
 import type { ResolvedClientOptions } from './options.js';
 import { monotonicNowMs, sleep, withRetries } from './retry.js';
-import type { ClusterDescription, CreatedTopic, TopicDescription, TopicToCreate } from './types.js';
+import { partitionKey, type ClusterDescription, type CreatedTopic, type TopicDescription, type TopicToCreate } from './types.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type TopicInfo, type TopicResult, type UnaryMethodName, type UnaryMethods } from './wire.js';
 
 export interface TopicChangeOptions {
@@ -109,9 +109,8 @@ export class Admin {
       listOffsets(this.pool, this.metadata, ask(LATEST_TIMESTAMP), this.options.requestTimeoutMs),
     ]);
     return partitions.map((partition) => {
-      const key = `${topic}\u0000${partition}`;
-      const start = earliest.get(key)!;
-      const end = latest.get(key)!;
+      const start = earliest.get(partitionKey({ topic, partition }))!;
+      const end = latest.get(partitionKey({ topic, partition }))!;
       if (start.error) throw start.error;
       if (end.error) throw end.error;
       return { partition, earliest: start.offset, latest: end.offset };

@@ -6,12 +6,12 @@
  */
 import { BrokerError, errors } from '../common/errors.js';
 import type { BrokerPool } from './broker-pool.js';
-import { Fetcher, newAssignedPartition, notAssigned, type AssignedPartition } from './fetcher.js';
-import { listOffsets, partitionKey } from './list-offsets.js';
+import { Fetcher, newAssignedPartition, type AssignedPartition } from './fetcher.js';
+import { listOffsets } from './list-offsets.js';
 import { MetadataCache } from './metadata-cache.js';
 import { resolveConsumerOptions, type ConsumerOptions, type ResolvedClientOptions, type ResolvedConsumerOptions } from './options.js';
 import { monotonicNowMs, sleep, withRetries } from './retry.js';
-import type { ConsumedRecord, OffsetSpec, TopicPartition } from './types.js';
+import { partitionKey, type ConsumedRecord, type OffsetSpec, type TopicPartition } from './types.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './wire.js';
 
 export interface PartitionAssignment extends TopicPartition {
@@ -189,7 +189,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
 
   private stateOf(tp: TopicPartition): AssignedPartition {
     const state = this.assigned.get(partitionKey(tp));
-    if (!state) throw notAssigned(tp.topic, tp.partition);
+    if (!state) throw errors.invalidRequest(`${tp.topic}-${tp.partition} is not assigned to this consumer`);
     return state;
   }
 

@@ -5,13 +5,13 @@
  * generation changed). Errors are sorted per partition: stale metadata refreshes metadata and backs
  * off; OFFSET_OUT_OF_RANGE resets the position per `autoOffsetReset` or is kept for `poll` to throw.
  */
-import { BrokerError, errors } from '../common/errors.js';
+import { BrokerError } from '../common/errors.js';
 import type { BrokerPool } from './broker-pool.js';
 import { decodeFetchedRecords } from './fetched-records.js';
 import type { MetadataCache } from './metadata-cache.js';
 import type { ResolvedConsumerOptions } from './options.js';
 import { backoffDelayMs, monotonicNowMs } from './retry.js';
-import type { ConsumedRecord } from './types.js';
+import { partitionKey, type ConsumedRecord } from './types.js';
 import type { FetchedPartition, FetchPartition } from './wire.js';
 
 export interface AssignedPartition {
@@ -92,7 +92,7 @@ export class Fetcher {
   private async fetchFrom(address: string, group: Array<{ state: AssignedPartition; leaderEpoch: number }>, maxWaitMs: number): Promise<void> {
     const sent = group.map(({ state, leaderEpoch }) => {
       state.fetching = true;
-      return { state, generation: state.generation, offset: state.position! , leaderEpoch };
+      return { state, generation: state.generation, offset: state.position!, leaderEpoch };
     });
     const partitions: FetchPartition[] = sent.map(({ state, offset, leaderEpoch }) => ({
       topic: state.topic,
@@ -104,9 +104,9 @@ export class Fetcher {
     const request = { partitions, max_wait_ms: maxWaitMs, min_bytes: this.options.minBytes, max_bytes: this.options.maxBytes };
     try {
       const response = await this.pool.connection(address).call('Fetch', request, maxWaitMs + this.options.requestTimeoutMs);
-      const answers = new Map(response.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p]));
+      const answers = new Map(response.partitions.map((p) => [partitionKey(p), p]));
       for (const item of sent) {
-        const answer = answers.get(`${item.state.topic}\u0000${item.state.partition}`);
+        const answer = answers.get(partitionKey(item.state));
         if (item.state.generation !== item.generation) continue;
         if (answer) this.apply(item.state, item.offset, answer);
       }
@@ -149,8 +149,4 @@ export class Fetcher {
 
 export function newAssignedPartition(topic: string, partition: number): AssignedPartition {
   return { topic, partition, position: undefined, reset: undefined, buffer: [], generation: 0, fetching: false, retryAtMs: 0, failures: 0 };
-}
-
-export function notAssigned(topic: string, partition: number): BrokerError {
-  return errors.invalidRequest(`${topic}-${partition} is not assigned to this consumer`);
 }

@@ -6,14 +6,10 @@
 import { BrokerError, errors } from '../common/errors.js';
 import type { BrokerPool } from './broker-pool.js';
 import type { MetadataCache } from './metadata-cache.js';
-import type { TopicPartition } from './types.js';
+import { partitionKey } from './types.js';
 import type { ListOffsetsPartition } from './wire.js';
 
 export type OffsetOutcome = { offset: number; error?: undefined } | { offset?: undefined; error: BrokerError };
-
-export function partitionKey(tp: TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`;
-}
 
 /** `timestamp`: -2 for the log start, -1 for the high watermark (Kafka's special values). */
 export async function listOffsets(

@@ -11,7 +11,7 @@ import { BrokerError, errors } from '../common/errors.js';
 import { buildBatch, CompressionType, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, type RecordInput } from '../log/batch/index.js';
 import { estimateRecordBytes, ProducerBatch } from './producer-batch.js';
 import type { Compression } from './options.js';
-import type { RecordMetadata } from './types.js';
+import { partitionKey, type RecordMetadata } from './types.js';
 
 export interface AccumulatorOptions {
   batchSizeBytes: number;
@@ -184,10 +184,6 @@ export class RecordAccumulator {
     // Sequences wrap at int32 max, as Kafka's do.
     this.nextSequence.set(partitionKey(queue), (this.peekSequence(queue) + recordCount) % 0x8000_0000);
   }
-}
-
-function partitionKey(tp: { topic: string; partition: number }): string {
-  return `${tp.topic}\u0000${tp.partition}`;
 }
 
 export function deliveryTimeoutError(batch: ProducerBatch, deliveryTimeoutMs: number): BrokerError {

@@ -14,6 +14,7 @@ import { ProduceChannel, type ProduceRequestBody } from './produce-stream.js';
 import type { ProducerBatch } from './producer-batch.js';
 import { deliveryTimeoutError, type PartitionQueue, type RecordAccumulator } from './record-accumulator.js';
 import { backoffDelayMs, monotonicNowMs, type BackoffOptions } from './retry.js';
+import { partitionKey } from './types.js';
 import type { ProduceResponse } from './wire.js';
 
 export interface SenderOptions extends BackoffOptions {
@@ -70,7 +71,7 @@ export class Sender {
     for (const queue of this.accumulator.partitionQueues()) {
       if (!this.sendReady(queue, nowMs)) leaderMissing = true;
     }
-    if (leaderMissing) this.refreshMetadataThenRun();
+    if (leaderMissing) void this.refreshMetadata();
     this.armTimer(nowMs);
   }
 
@@ -130,9 +131,8 @@ export class Sender {
     // Stale metadata, or a timeout that may mean a dead or partitioned leader: look again (as Kafka
     // does on a disconnect), and let the retry wait for the answer unless the broker named the leader.
     if ((e.refreshMetadata || e.kafkaName === 'REQUEST_TIMED_OUT') && !this.closed) {
-      const refreshed = this.metadata.refresh().catch(() => undefined);
+      const refreshed = this.refreshMetadata();
       if (!leaderHinted) batch.metadataRefresh = refreshed;
-      void refreshed.then(() => this.wakeup());
     }
     const decision = e.retriable && !this.closed ? inFlight.failedRetriably(batch, e) : inFlight.failedFatally(batch, e);
     this.apply(batch, decision);
@@ -174,9 +174,11 @@ export class Sender {
     });
   }
 
-  private refreshMetadataThenRun(): void {
-    const run = (): void => this.wakeup();
-    this.metadata.refresh().then(run, run);
+  /** Refreshes metadata and then looks for work; settles (never rejects) when the refresh is over. */
+  private refreshMetadata(): Promise<void> {
+    const refreshed = this.metadata.refresh().catch(() => undefined);
+    void refreshed.then(() => this.wakeup());
+    return refreshed;
   }
 
   private armTimer(nowMs: number): void {
@@ -192,7 +194,7 @@ export class Sender {
   }
 
   private inFlightOf(queue: PartitionQueue): PartitionInFlight {
-    const key = `${queue.topic}\u0000${queue.partition}`;
+    const key = partitionKey(queue);
     let inFlight = this.inFlightByPartition.get(key);
     if (!inFlight) {
       inFlight = new PartitionInFlight();

@@ -42,6 +42,11 @@ export interface TopicPartition {
   partition: number;
 }
 
+/** A map key for a topic-partition (NUL cannot appear in a topic name). */
+export function partitionKey(tp: TopicPartition): string {
+  return `${tp.topic}\u0000${tp.partition}`;
+}
+
 export type OffsetSpec = number | 'earliest' | 'latest';
 
 export interface ConsumedRecord {
