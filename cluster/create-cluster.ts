@@ -5,6 +5,7 @@
  */
 import {
   InvalidClusterOptionError,
+  learnersOf,
   nodeConfigFile,
   planTopology,
   validateSettings,
@@ -30,6 +31,7 @@ export async function createClusterFiles(runDir: RunDir, options: NewClusterOpti
   const ports = await choosePorts(planned.length, options.portBase);
   const portOf = (id: number) => ports[planned.findIndex((n) => n.id === id)]!;
   const voters = votersOf(planned, portOf);
+  const learners = learnersOf(planned, portOf);
 
   runDir.prepare(planned.map((n) => n.id));
   const nodes: ClusterNodeRecord[] = planned.map((node) => {
@@ -44,7 +46,7 @@ export async function createClusterFiles(runDir: RunDir, options: NewClusterOpti
       outFile: runDir.outFile(node.id),
       pid: null,
     };
-    const inputs = { node, port: record.port, voters, dataDir: record.dataDir, logFile: record.logFile, profile, overrides };
+    const inputs = { node, port: record.port, voters, learners, dataDir: record.dataDir, logFile: record.logFile, profile, overrides };
     runDir.writeNodeConfig(node.id, nodeConfigFile(options.logLevel ? { ...inputs, logLevel: options.logLevel } : inputs));
     return record;
   });

@@ -71,7 +71,10 @@ export async function terminateNode(pid: number, gracefulTimeoutMs: number): Pro
   signal(pid, 'SIGTERM');
   // A paused process cannot act on SIGTERM until it runs again.
   if (processState(pid) === 'paused') signal(pid, 'SIGCONT');
-  if (await waitForExit(pid, gracefulTimeoutMs)) return { graceful: true, elapsedMs: Date.now() - started };
+  if (await waitForExit(pid, gracefulTimeoutMs)) {
+    forgetChild(pid);
+    return { graceful: true, elapsedMs: Date.now() - started };
+  }
   await killNode(pid);
   return { graceful: false, elapsedMs: Date.now() - started };
 }
@@ -80,6 +83,7 @@ export async function terminateNode(pid: number, gracefulTimeoutMs: number): Pro
 export async function killNode(pid: number, timeoutMs = 5000): Promise<void> {
   signal(pid, 'SIGKILL');
   if (!(await waitForExit(pid, timeoutMs))) throw new Error(`process ${pid} survived SIGKILL for ${timeoutMs} ms`);
+  forgetChild(pid);
 }
 
 export function signal(pid: number, name: NodeJS.Signals): void {

@@ -80,6 +80,8 @@ export interface NodeConfigInputs {
   node: PlannedNode;
   port: number;
   voters: VoterAddress[];
+  /** Broker-only nodes, which follow the metadata log as Raft learners. */
+  learners: VoterAddress[];
   dataDir: string;
   logFile: string;
   profile: ProfileName;
@@ -88,7 +90,7 @@ export interface NodeConfigInputs {
 }
 
 export function nodeConfigFile(inputs: NodeConfigInputs): NodeConfigFile {
-  const file: NodeConfigFile = {
+  const file: NodeConfigFile & { learners?: VoterAddress[] } = {
     nodeId: inputs.node.id,
     roles: [...inputs.node.roles],
     host: LOOPBACK,
@@ -99,12 +101,17 @@ export function nodeConfigFile(inputs: NodeConfigInputs): NodeConfigFile {
     profile: inputs.profile,
     overrides: { ...inputs.overrides },
   };
+  if (inputs.learners.length > 0) file.learners = inputs.learners;
   if (inputs.logLevel !== undefined) file.logLevel = inputs.logLevel;
   return file;
 }
 
 export function votersOf(nodes: readonly PlannedNode[], portOf: (id: number) => number): VoterAddress[] {
   return nodes.filter((n) => n.roles.includes('controller')).map((n) => ({ id: n.id, host: LOOPBACK, port: portOf(n.id) }));
+}
+
+export function learnersOf(nodes: readonly PlannedNode[], portOf: (id: number) => number): VoterAddress[] {
+  return nodes.filter((n) => !n.roles.includes('controller')).map((n) => ({ id: n.id, host: LOOPBACK, port: portOf(n.id) }));
 }
 
 /**

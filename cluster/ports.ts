@@ -67,3 +67,23 @@ export async function assertPortsFree(ports: readonly number[], host = LOOPBACK)
     await close(server);
   }
 }
+
+/**
+ * Waits (bounded) until the ports can be bound. Right after a node is killed its port stays busy
+ * for a moment: its peers' half-closed connections hold it until they notice and close.
+ */
+export async function waitForPortsFree(ports: readonly number[], timeoutMs: number, host = LOOPBACK): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertPortsFree(ports, host);
+      return;
+    } catch (e) {
+      if (!(e instanceof PortUnavailableError) || Date.now() >= deadline) {
+        if (e instanceof PortUnavailableError) throw new PortUnavailableError(e.port, `still in use after ${timeoutMs} ms`);
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

@@ -170,12 +170,14 @@ export class LocalCluster {
     return this.start(id);
   }
 
+  /** SIGSTOP node `id`: it freezes without dying. */
   async pause(id: number): Promise<void> {
-    this.supervisor.pauseNode(id);
+    await this.supervisor.pauseNode(id);
   }
 
+  /** SIGCONT a paused node. */
   async resume(id: number): Promise<void> {
-    this.supervisor.resumeNode(id);
+    await this.supervisor.resumeNode(id);
   }
 
   async isolate(id: number): Promise<void> {

@@ -7,14 +7,17 @@ import { AdminClientPool, DEFAULT_ADMIN_DEADLINE_MS } from './admin-client.js';
 import { mergeClusterStatus, type ClusterStatus, type NodeSample } from './cluster-status.js';
 import { createClusterFiles, type NewClusterOptions } from './create-cluster.js';
 import { livePid, killNode, signal, spawnNode, tailOfFile, terminateNode, type StopOutcome } from './node-process.js';
-import { assertPortsFree } from './ports.js';
+import { waitForPortsFree } from './ports.js';
 import { processState, type ProcessState } from './process-state.js';
 import { readinessProblems } from './readiness.js';
 import { RunDir, type ClusterNodeRecord, type ClusterState } from './run-dir.js';
-import { pollUntil, WaitTimeoutError } from './wait.js';
+import { pollUntil, sleep, WaitTimeoutError } from './wait.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 20_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8_000;
+/** How long a start waits for a just-stopped node's port to be released. */
+export const PORT_RELEASE_WAIT_MS = 10_000;
+const SIGNAL_SETTLE_MS = 2_000;
 
 export class UnknownNodeError extends Error {
   constructor(
@@ -115,7 +118,7 @@ export class Supervisor {
     const node = this.node(id);
     const running = livePid(node);
     if (running !== undefined) return { pid: running, started: false };
-    await assertPortsFree([node.port], node.host);
+    await waitForPortsFree([node.port], PORT_RELEASE_WAIT_MS, node.host);
     const pid = spawnNode(node, {
       detached: this.options.detached,
       killOnExit: this.options.killOnExit,
@@ -128,7 +131,8 @@ export class Supervisor {
   /** Starts every node that is not running; ids of the nodes started. */
   async startAll(): Promise<number[]> {
     const toStart = this.current.nodes.filter((n) => livePid(n) === undefined);
-    for (const node of toStart) await assertPortsFree([node.port], node.host);
+    // Check every port first, so a clash starts nothing rather than half a cluster.
+    await waitForPortsFree(toStart.map((n) => n.port), PORT_RELEASE_WAIT_MS);
     for (const node of toStart) await this.startNode(node.id);
     return toStart.map((n) => n.id);
   }
@@ -140,7 +144,10 @@ export class Supervisor {
       this.setPid(id, null);
       return undefined;
     }
+    // Our open connection would only give the node's graceful server shutdown a client to wait for.
+    this.dropAdminChannel(id);
     const outcome = await terminateNode(pid, timeoutMs);
+    this.dropAdminChannel(id);
     this.setPid(id, null);
     return outcome;
   }
@@ -150,22 +157,27 @@ export class Supervisor {
     const pid = livePid(this.node(id));
     if (pid === undefined) return false;
     await killNode(pid);
+    this.dropAdminChannel(id);
     return true;
   }
 
-  /** SIGSTOP or SIGCONT; false if the node is not running. */
-  pauseNode(id: number): boolean {
-    return this.sendTo(id, 'SIGSTOP');
+  /** SIGSTOP, returning once the kernel shows the process stopped; false if it is not running. */
+  async pauseNode(id: number): Promise<boolean> {
+    return this.signalAndSettle(id, 'SIGSTOP', (state) => state !== 'up');
   }
 
-  resumeNode(id: number): boolean {
-    return this.sendTo(id, 'SIGCONT');
+  /** SIGCONT, returning once the process runs again; false if it is not running. */
+  async resumeNode(id: number): Promise<boolean> {
+    return this.signalAndSettle(id, 'SIGCONT', (state) => state !== 'paused');
   }
 
-  private sendTo(id: number, name: NodeJS.Signals): boolean {
+  /** Signals are delivered asynchronously: wait (bounded) until the process state shows the effect. */
+  private async signalAndSettle(id: number, name: NodeJS.Signals, settled: (state: ProcessState) => boolean): Promise<boolean> {
     const pid = livePid(this.node(id));
     if (pid === undefined) return false;
     signal(pid, name);
+    const deadline = Date.now() + SIGNAL_SETTLE_MS;
+    while (!settled(processState(pid)) && Date.now() < deadline) await sleep(5);
     return true;
   }
 
@@ -190,6 +202,12 @@ export class Supervisor {
       const pid = livePid(node);
       if (pid !== undefined) signal(pid, 'SIGKILL');
     }
+  }
+
+  /** Closes our connection to a node that exited, so its port is free for its next start. */
+  private dropAdminChannel(id: number): void {
+    const node = this.node(id);
+    this.admin.forget(`${node.host}:${node.port}`);
   }
 
   adminOf(id: number) {

@@ -156,7 +156,7 @@ async function pause(supervisor: Supervisor, id: number, options: WaitFlag): Pro
   }
   const before = options.wait ? await statusBefore(supervisor) : undefined;
   const startedAt = Date.now();
-  supervisor.pauseNode(id);
+  await supervisor.pauseNode(id);
   print(`paused node ${id} (SIGSTOP); brokerlab resume ${id} lets it run again`);
   if (before) await reportDeparture(supervisor, id, before, startedAt);
 }
@@ -168,7 +168,7 @@ async function resume(supervisor: Supervisor, id: number, options: WaitFlag): Pr
     return;
   }
   const startedAt = Date.now();
-  supervisor.resumeNode(id);
+  await supervisor.resumeNode(id);
   print(`resumed node ${id} (SIGCONT)`);
   if (options.wait) await reportReturn(supervisor, id, startedAt);
 }
