@@ -12,13 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { errors } from '../common/errors.js';
 
 /**
- * Fields keep their snake_case names, 64-bit integers arrive as strings (convert them with
- * `toSafeInteger`, which refuses values a JS number cannot hold), bytes as Buffers, enums as
- * names, absent fields as defaults, and a `oneof` names its set field.
+ * Fields keep their snake_case names, 64-bit integers arrive as numbers (pass them through
+ * `toSafeInteger`: a value of 2^53 or more cannot be held exactly, arrives rounded, and is refused
+ * there rather than used), bytes as Buffers, enums as names, absent fields as defaults, and a
+ * `oneof` names its set field.
  */
 export const PROTO_OPTIONS: protoLoader.Options = {
   keepCase: true,
-  longs: String,
+  longs: Number,
   enums: String,
   bytes: Buffer,
   defaults: true,
@@ -129,8 +130,8 @@ export function waitForReady(client: grpc.Client, timeoutMs: number): Promise<vo
 }
 
 /**
- * A 64-bit wire integer (a string with `longs: String`, or a number) as a JS number. Values beyond
- * 2^53 cannot be represented exactly and are refused rather than silently rounded.
+ * A 64-bit wire integer (a number, or a decimal string) as a JS number. Values from 2^53 up cannot
+ * be represented exactly (protobufjs rounds them) and are refused rather than used wrongly.
  */
 export function toSafeInteger(value: string | number | { toString(): string } | null | undefined): number {
   if (value === null || value === undefined || value === '') return 0;

@@ -64,3 +64,13 @@ describe('raft message codec', () => {
     );
   });
 });
+
+describe('64-bit fields', () => {
+  it('refuses an index of 2^53 or more arriving through protobuf, instead of rounding it', () => {
+    const exchange = serviceConstructor('raft.proto', 'brokerlab.raft.Raft').service['Exchange']!;
+    const wire = messageToWire({ type: 'Heartbeat', from: 1, to: 2, term: 1, commit: 0 });
+    const huge = { ...wire, heartbeat: { commit: '9007199254740993' } } as unknown as WireRaftMessage;
+    const decoded = exchange.requestDeserialize(exchange.requestSerialize({ messages: [huge] })) as { messages: WireRaftMessage[] };
+    expect(() => messageFromWire(decoded.messages[0]!)).toThrow(/safe range/);
+  });
+});

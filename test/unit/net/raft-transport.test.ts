@@ -50,17 +50,20 @@ describe('GrpcRaftTransport', () => {
     const b = await endpoint(2, new Map());
     const a = await endpoint(1, new Map([[2, `127.0.0.1:${b.port}`]]));
     b.transport.setPeer(1, `127.0.0.1:${a.port}`);
+    // Messages queued while a link is still connecting are dropped if that attempt times out.
+    await until(() => a.transport.stats().peers[2]!.connected && b.transport.stats().peers[1]!.connected);
     for (let i = 1; i <= 500; i++) a.transport.send(heartbeat(1, 2, i));
     b.transport.send({ type: 'VoteResponse', from: 2, to: 1, term: 3, granted: true });
     await until(() => b.received.length === 500 && a.received.length === 1);
     expect(b.received.map((m) => (m as { commit: number }).commit)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
     expect(a.received[0]).toMatchObject({ type: 'VoteResponse', granted: true, from: 2 });
-    expect(a.transport.stats().peers[2]).toMatchObject({ connected: true, sent: 500, reconnects: 0 });
+    expect(a.transport.stats().peers[2]).toMatchObject({ connected: true, sent: 500, dropped: 0 });
   });
 
   it('drops messages to unknown peers and messages addressed to someone else', async () => {
     const b = await endpoint(2, new Map());
     const a = await endpoint(1, new Map([[2, `127.0.0.1:${b.port}`], [3, `127.0.0.1:${b.port}`]]));
+    await until(() => a.transport.stats().peers[2]!.connected && a.transport.stats().peers[3]!.connected);
     a.transport.send(heartbeat(1, 9, 1));
     a.transport.send(heartbeat(1, 3, 2)); // reaches node 2's server, but is not for node 2
     a.transport.send(heartbeat(1, 2, 3));
@@ -99,8 +102,10 @@ describe('GrpcRaftTransport', () => {
   it('reopens the stream after the peer restarts on the same address', async () => {
     const first = await endpoint(2, new Map());
     const a = await endpoint(1, new Map([[2, `127.0.0.1:${first.port}`]]));
-    a.transport.send(heartbeat(1, 2, 1));
-    await until(() => first.received.length === 1);
+    await until(() => {
+      a.transport.send(heartbeat(1, 2, 1));
+      return first.received.length > 0;
+    });
     first.transport.close();
     await stopServer(first.server, 100);
     const second = await endpoint(2, new Map(), first.port);

@@ -1,0 +1,205 @@
+/**
+ * The `brokerlab.controller.Controller` service (controller.proto) over a node's ControllerApi,
+ * and `GrpcControllerClient`, the ControllerApi of a remote node. Requests from a peer the
+ * node's network faults cut off are never answered (the caller's deadline expires), as on a real
+ * partitioned network.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { ControllerApi } from '../node/controller-api.js';
+import type { CreateTopicResult, DeleteTopicResult } from '../controller/index.js';
+import { isBrokerError } from '../common/errors.js';
+import type { PartitionRegistration } from '../metadata/types.js';
+import { createClient, serviceConstructor, toSafeInteger } from './grpc.js';
+import { deadlineIn, fromGrpcError, NO_ERROR, throwIfError, toWireError, type WireError } from './wire-errors.js';
+import { fromWireCreateTopics, toWireTopicResult, type WireTopicResult, type WireCreateTopicsRequest, type WireDeleteTopicsRequest } from './topic-wire.js';
+
+const SERVICE = 'brokerlab.controller.Controller';
+
+/** Decides whether a request from `nodeId` reaches this node (false: drop it, as a cut link would). */
+export type PeerFilter = (nodeId: number) => boolean;
+
+interface WireEndpoint {
+  host: string;
+  port: number;
+}
+
+type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
+
+function leaderIdOf(e: unknown): number {
+  return isBrokerError(e) ? Number(e.details['leaderId'] ?? 0) : 0;
+}
+
+/** Serves one handler: drops the call when the peer is cut off, maps errors to error codes. */
+function handle<Req, Res>(
+  sender: (req: Req) => number,
+  allow: PeerFilter,
+  run: (req: Req) => Promise<Res>,
+  onError: (e: unknown) => Res,
+): Unary<Req, Res> {
+  return (call, callback) => {
+    if (!allow(sender(call.request))) return; // the caller's deadline ends the call
+    run(call.request).then(
+      (res) => callback(null, res),
+      (e: unknown) => callback(null, onError(e)),
+    );
+  };
+}
+
+export function addControllerService(server: grpc.Server, api: ControllerApi, allow: PeerFilter = () => true): void {
+  const fail = (e: unknown): WireError & { leader_id: number } => ({ ...toWireError(e), leader_id: leaderIdOf(e) });
+  const fromBroker = (req: { broker_id: number }): number => req.broker_id;
+  const anyone = (): number => 0;
+  server.addService(serviceConstructor('controller.proto', SERVICE).service, {
+    RegisterBroker: handle(fromBroker, allow, async (req: { broker_id: number; incarnation_id: string; endpoint: WireEndpoint }) => {
+      const { brokerEpoch } = await api.registerBroker({ brokerId: req.broker_id, incarnationId: req.incarnation_id, endpoint: req.endpoint });
+      return { ...NO_ERROR, broker_epoch: brokerEpoch, leader_id: 0 };
+    }, fail),
+    BrokerHeartbeat: handle(fromBroker, allow, async (req: { broker_id: number; broker_epoch: string; current_metadata_offset: string; want_fence: boolean; want_shutdown: boolean }) => {
+      const r = await api.heartbeat({
+        brokerId: req.broker_id,
+        brokerEpoch: toSafeInteger(req.broker_epoch),
+        currentMetadataOffset: toSafeInteger(req.current_metadata_offset),
+        wantFence: req.want_fence,
+        wantShutdown: req.want_shutdown,
+      });
+      return { ...NO_ERROR, is_fenced: r.isFenced, is_caught_up: r.isCaughtUp, should_shutdown: r.shouldShutdown, leader_id: 0 };
+    }, fail),
+    AlterPartition: handle(fromBroker, allow, async (req: WireAlterPartitionRequest) => {
+      const p = await api.alterPartition({
+        brokerId: req.broker_id,
+        brokerEpoch: toSafeInteger(req.broker_epoch),
+        topicId: req.topic_id,
+        partition: req.partition,
+        leaderEpoch: req.leader_epoch,
+        partitionEpoch: req.partition_epoch,
+        newIsr: req.new_isr,
+      });
+      return { ...NO_ERROR, leader_id: 0, leader: p.leader, leader_epoch: p.leaderEpoch, partition_epoch: p.partitionEpoch, isr: [...p.isr] };
+    }, fail),
+    CreateTopics: handle(anyone, () => true, async (req: WireCreateTopicsRequest) => {
+      const results = await api.createTopics(fromWireCreateTopics(req));
+      return { results: results.map(toWireTopicResult) };
+    }, (e) => ({ results: [{ name: '', topic_id: '', ...toWireError(e) }] })),
+    DeleteTopics: handle(anyone, () => true, async (req: WireDeleteTopicsRequest) => {
+      const results = await api.deleteTopics(req.names.map((name) => ({ name })));
+      return { results: results.map(toWireTopicResult) };
+    }, (e) => ({ results: [{ name: '', topic_id: '', ...toWireError(e) }] })),
+    AllocateProducerIds: handle(fromBroker, allow, async (req: { broker_id: number; broker_epoch: string }) => {
+      const block = await api.allocateProducerIds({ brokerId: req.broker_id, brokerEpoch: toSafeInteger(req.broker_epoch) });
+      return { ...NO_ERROR, first_producer_id: block.producerIdStart, count: block.producerIdLen, leader_id: 0 };
+    }, fail),
+  });
+}
+
+interface WireAlterPartitionRequest {
+  broker_id: number;
+  broker_epoch: string;
+  topic_id: string;
+  partition: number;
+  leader_epoch: number;
+  partition_epoch: number;
+  new_isr: number[];
+}
+
+type ControllerStub = grpc.Client & Record<string, (req: unknown, options: grpc.CallOptions, cb: (e: grpc.ServiceError | null, res: unknown) => void) => void>;
+
+/** A remote node's controller, reached over gRPC with a deadline on every call. */
+export class GrpcControllerClient implements ControllerApi {
+  private readonly stub: ControllerStub;
+
+  constructor(
+    address: string,
+    private readonly timeoutMs: number,
+    /** False while this node's faults cut it off from the peer: calls fail without being sent. */
+    private readonly reachable: () => boolean = () => true,
+  ) {
+    this.stub = createClient<ControllerStub>(serviceConstructor('controller.proto', SERVICE), address);
+  }
+
+  close(): void {
+    this.stub.close();
+  }
+
+  async registerBroker(request: Parameters<ControllerApi['registerBroker']>[0]): ReturnType<ControllerApi['registerBroker']> {
+    const res = await this.call<WireError & { broker_epoch: string; leader_id: number }>('RegisterBroker', {
+      broker_id: request.brokerId,
+      incarnation_id: request.incarnationId,
+      endpoint: request.endpoint,
+    });
+    return { brokerEpoch: toSafeInteger(res.broker_epoch) };
+  }
+
+  async heartbeat(request: Parameters<ControllerApi['heartbeat']>[0]): ReturnType<ControllerApi['heartbeat']> {
+    const res = await this.call<WireError & { is_fenced: boolean; is_caught_up: boolean; should_shutdown: boolean }>('BrokerHeartbeat', {
+      broker_id: request.brokerId,
+      broker_epoch: request.brokerEpoch,
+      current_metadata_offset: request.currentMetadataOffset,
+      want_fence: request.wantFence ?? false,
+      want_shutdown: request.wantShutdown ?? false,
+    });
+    return { isFenced: res.is_fenced, isCaughtUp: res.is_caught_up, inControlledShutdown: request.wantShutdown ?? false, shouldShutdown: res.should_shutdown };
+  }
+
+  async alterPartition(request: Parameters<ControllerApi['alterPartition']>[0]): Promise<PartitionRegistration> {
+    const res = await this.call<WireError & { leader: number; leader_epoch: number; partition_epoch: number; isr: number[] }>('AlterPartition', {
+      broker_id: request.brokerId,
+      broker_epoch: request.brokerEpoch,
+      topic_id: request.topicId,
+      partition: request.partition,
+      leader_epoch: request.leaderEpoch,
+      partition_epoch: request.partitionEpoch,
+      new_isr: request.newIsr,
+    });
+    // The broker only needs the fields the controller decided; topic and replicas it already knows.
+    return { topicId: request.topicId, topic: '', partition: request.partition, replicas: [], isr: res.isr, leader: res.leader, leaderEpoch: res.leader_epoch, partitionEpoch: res.partition_epoch };
+  }
+
+  async createTopics(requests: Parameters<ControllerApi['createTopics']>[0]): Promise<CreateTopicResult[]> {
+    const res = await this.call<{ results: WireTopicResult[] }>('CreateTopics', {
+      topics: requests.map((r) => ({ name: r.name, num_partitions: r.numPartitions ?? -1, replication_factor: r.replicationFactor ?? -1, configs: r.configs ?? {} })),
+      timeout_ms: this.timeoutMs,
+    }, false);
+    return res.results.map((r) => topicResult(r));
+  }
+
+  async deleteTopics(targets: Parameters<ControllerApi['deleteTopics']>[0]): Promise<DeleteTopicResult[]> {
+    const names = targets.map((t) => ('name' in t ? t.name : t.topicId));
+    const res = await this.call<{ results: WireTopicResult[] }>('DeleteTopics', { names, timeout_ms: this.timeoutMs }, false);
+    return res.results.map((r) => topicResult(r));
+  }
+
+  async allocateProducerIds(request: Parameters<ControllerApi['allocateProducerIds']>[0]): ReturnType<ControllerApi['allocateProducerIds']> {
+    const res = await this.call<WireError & { first_producer_id: string; count: number }>('AllocateProducerIds', {
+      broker_id: request.brokerId,
+      broker_epoch: request.brokerEpoch,
+    });
+    return { producerIdStart: toSafeInteger(res.first_producer_id), producerIdLen: res.count };
+  }
+
+  private call<T>(method: string, request: unknown, checkError = true): Promise<T> {
+    if (!this.reachable()) return Promise.reject(fromGrpcError(new Error('peer unreachable (network fault)'), method));
+    return new Promise<T>((resolve, reject) => {
+      this.stub[method]!(request, { deadline: deadlineIn(this.timeoutMs) }, (e, res) => {
+        if (e) return reject(fromGrpcError(e, `controller ${method}`));
+        try {
+          const wire = res as T & Partial<WireError> & { leader_id?: number };
+          if (checkError && wire.error_code) throwIfError(wire as WireError, { leaderId: wire.leader_id ?? 0 });
+          resolve(wire);
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+  }
+}
+
+function topicResult(r: WireTopicResult): CreateTopicResult & DeleteTopicResult {
+  const base = { name: r.name, ...(r.topic_id ? { topicId: r.topic_id } : {}) };
+  if (r.error_code === 0) return base;
+  try {
+    throwIfError(r);
+  } catch (e) {
+    return { ...base, error: e as never };
+  }
+  return base;
+}

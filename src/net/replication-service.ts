@@ -1,0 +1,257 @@
+/**
+ * Follower-to-leader replication over gRPC (replication.proto): the leader serves one bidi stream
+ * per follower, answering each fetch (after its long poll) with the same correlation id; the
+ * follower's `GrpcFetchSession` keeps one stream per leader open and matches answers to requests.
+ * A fetch that gets no answer within its long poll plus the request timeout fails, and the
+ * fetcher backs off and retries over a fresh stream.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { Clock, Timer } from '../common/clock.js';
+import { errors } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { ReplicaFetchRequest, ReplicaFetchResponse, ReplicaFetchSession } from '../broker/index.js';
+import { createClient, serviceConstructor, toSafeInteger } from './grpc.js';
+import { NO_ERROR, throwIfError, toWireError, type WireError } from './wire-errors.js';
+
+const SERVICE = 'brokerlab.replication.Replication';
+
+interface WireFetchPartition {
+  topic_id: string;
+  partition: number;
+  fetch_offset: string | number;
+  last_fetched_epoch: number;
+  current_leader_epoch: number;
+  log_start_offset: string | number;
+}
+
+interface WireFetchRequest {
+  correlation_id: number;
+  replica_id: number;
+  broker_epoch: string | number;
+  max_wait_ms: number;
+  min_bytes: number;
+  max_bytes: number;
+  partitions: WireFetchPartition[];
+}
+
+interface WireFetchedPartition extends WireError {
+  topic_id: string;
+  partition: number;
+  high_watermark: string | number;
+  log_start_offset: string | number;
+  records: Buffer;
+  diverging_epoch?: { epoch: number; end_offset: string | number } | null;
+}
+
+interface WireFetchResponse extends WireError {
+  correlation_id: number;
+  partitions: WireFetchedPartition[];
+}
+
+export type ReplicaFetchHandler = (request: ReplicaFetchRequest, done: (response: ReplicaFetchResponse) => void) => void;
+
+/** Serves followers' fetch streams. Requests from a replica the node's faults cut off are dropped. */
+export function addReplicationService(server: grpc.Server, handler: () => ReplicaFetchHandler | undefined, allow: (replicaId: number) => boolean = () => true): void {
+  server.addService(serviceConstructor('replication.proto', SERVICE).service, {
+    ReplicaFetch: (call: grpc.ServerDuplexStream<WireFetchRequest, WireFetchResponse>) => {
+      let open = true;
+      call.on('data', (wire: WireFetchRequest) => {
+        if (!allow(wire.replica_id)) return;
+        const serve = handler();
+        const reply = (response: ReplicaFetchResponse): void => {
+          if (open) call.write(toWireResponse(wire.correlation_id, response));
+        };
+        if (!serve) return reply({ error: errors.notLeaderOrFollower('this node is not a broker'), partitions: [] });
+        try {
+          serve(fromWireRequest(wire), reply);
+        } catch (e) {
+          reply({ error: errors.unknownServerError((e as Error).message), partitions: [] });
+        }
+      });
+      const close = (): void => {
+        if (!open) return;
+        open = false;
+        call.end();
+      };
+      call.on('end', close);
+      call.on('error', close);
+      call.on('cancelled', () => (open = false));
+    },
+  });
+}
+
+function fromWireRequest(wire: WireFetchRequest): ReplicaFetchRequest {
+  return {
+    replicaId: wire.replica_id,
+    brokerEpoch: toSafeInteger(wire.broker_epoch),
+    maxWaitMs: wire.max_wait_ms,
+    minBytes: wire.min_bytes,
+    maxBytes: wire.max_bytes,
+    partitions: wire.partitions.map((p) => ({
+      topicId: p.topic_id,
+      partition: p.partition,
+      fetchOffset: toSafeInteger(p.fetch_offset),
+      lastFetchedEpoch: p.last_fetched_epoch,
+      currentLeaderEpoch: p.current_leader_epoch,
+      logStartOffset: toSafeInteger(p.log_start_offset),
+    })),
+  };
+}
+
+function toWireResponse(correlationId: number, response: ReplicaFetchResponse): WireFetchResponse {
+  return {
+    correlation_id: correlationId,
+    ...(response.error ? toWireError(response.error) : NO_ERROR),
+    partitions: response.partitions.map((p) => ({
+      topic_id: p.topicId,
+      partition: p.partition,
+      ...(p.error ? toWireError(p.error) : NO_ERROR),
+      high_watermark: p.highWatermark,
+      log_start_offset: p.logStartOffset,
+      records: p.records,
+      diverging_epoch: p.divergingEpoch ? { epoch: p.divergingEpoch.epoch, end_offset: p.divergingEpoch.endOffset } : null,
+    })),
+  };
+}
+
+function fromWireResponse(wire: WireFetchResponse): ReplicaFetchResponse {
+  const wholeError = wire.error_code !== 0 ? errorOf(wire) : undefined;
+  return {
+    ...(wholeError ? { error: wholeError } : {}),
+    partitions: wire.partitions.map((p) => ({
+      topicId: p.topic_id,
+      partition: p.partition,
+      ...(p.error_code !== 0 ? { error: errorOf(p) } : {}),
+      highWatermark: toSafeInteger(p.high_watermark),
+      logStartOffset: toSafeInteger(p.log_start_offset),
+      records: p.records,
+      ...(p.diverging_epoch ? { divergingEpoch: { epoch: p.diverging_epoch.epoch, endOffset: toSafeInteger(p.diverging_epoch.end_offset) } } : {}),
+    })),
+  };
+}
+
+function errorOf(wire: WireError): ReturnType<typeof errors.unknownServerError> {
+  try {
+    throwIfError(wire);
+  } catch (e) {
+    return e as ReturnType<typeof errors.unknownServerError>;
+  }
+  return errors.unknownServerError();
+}
+
+type ReplicationStub = grpc.Client & { ReplicaFetch(): grpc.ClientDuplexStream<WireFetchRequest, WireFetchResponse> };
+
+interface Pending {
+  resolve(response: ReplicaFetchResponse): void;
+  reject(error: Error): void;
+  timer: Timer;
+}
+
+export interface GrpcFetchSessionOptions {
+  address: string;
+  clock: Clock;
+  /** Added to each fetch's own max wait before it counts as lost. */
+  requestTimeoutMs: number;
+  /** False while network faults cut this node off from the leader (answers are then dropped). */
+  reachable: () => boolean;
+  /** Sends now, later (an injected delay) or never (a cut link), as the node's network faults say. */
+  route: (send: () => void) => void;
+  logger: Logger;
+}
+
+/** A follower's fetch channel to one leader: one long-lived stream, reopened when it breaks. */
+export class GrpcFetchSession implements ReplicaFetchSession {
+  private readonly stub: ReplicationStub;
+  private stream: grpc.ClientDuplexStream<WireFetchRequest, WireFetchResponse> | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextCorrelationId = 1;
+  private closed = false;
+
+  constructor(private readonly options: GrpcFetchSessionOptions) {
+    this.stub = createClient<ReplicationStub>(serviceConstructor('replication.proto', SERVICE), options.address);
+  }
+
+  fetch(request: ReplicaFetchRequest): Promise<ReplicaFetchResponse> {
+    if (this.closed) return Promise.reject(errors.networkException('fetch session closed'));
+    const { clock, requestTimeoutMs, route } = this.options;
+    const correlationId = this.nextCorrelationId++;
+    return new Promise<ReplicaFetchResponse>((resolve, reject) => {
+      const timer = clock.schedule(request.maxWaitMs + requestTimeoutMs, () => {
+        this.pending.delete(correlationId);
+        // A lost answer may mean a broken stream: start over with a fresh one.
+        this.resetStream();
+        reject(errors.requestTimedOut(`no answer to fetch ${correlationId} from ${this.options.address}`));
+      });
+      this.pending.set(correlationId, { resolve, reject, timer });
+      // Cut off by a network fault the request goes nowhere, and the timer above ends the wait.
+      route(() => {
+        if (!this.closed && this.pending.has(correlationId)) this.openStream().write(toWireRequest(correlationId, request));
+      });
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(errors.networkException('fetch session closed'));
+    this.stream?.cancel();
+    this.stream = undefined;
+    this.stub.close();
+  }
+
+  private openStream(): grpc.ClientDuplexStream<WireFetchRequest, WireFetchResponse> {
+    if (this.stream) return this.stream;
+    const stream = this.stub.ReplicaFetch();
+    stream.on('data', (wire: WireFetchResponse) => {
+      const waiter = this.pending.get(wire.correlation_id);
+      if (!waiter) return;
+      this.pending.delete(wire.correlation_id);
+      waiter.timer.cancel();
+      if (!this.options.reachable()) return waiter.reject(errors.networkException('answer dropped by a network fault'));
+      waiter.resolve(fromWireResponse(wire));
+    });
+    const broken = (e?: Error): void => {
+      if (this.stream !== stream) return;
+      this.stream = undefined;
+      this.options.logger.debug({ err: e?.message }, 'replica fetch stream closed');
+      this.failAll(errors.networkException(`fetch stream to ${this.options.address} closed${e ? `: ${e.message}` : ''}`));
+    };
+    stream.on('error', broken);
+    stream.on('end', () => broken());
+    this.stream = stream;
+    return stream;
+  }
+
+  private resetStream(): void {
+    const stream = this.stream;
+    this.stream = undefined;
+    stream?.cancel();
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.pending.values()) {
+      waiter.timer.cancel();
+      waiter.reject(error);
+    }
+    this.pending.clear();
+  }
+}
+
+function toWireRequest(correlationId: number, request: ReplicaFetchRequest): WireFetchRequest {
+  return {
+    correlation_id: correlationId,
+    replica_id: request.replicaId,
+    broker_epoch: request.brokerEpoch,
+    max_wait_ms: request.maxWaitMs,
+    min_bytes: request.minBytes,
+    max_bytes: request.maxBytes,
+    partitions: request.partitions.map((p) => ({
+      topic_id: p.topicId,
+      partition: p.partition,
+      fetch_offset: p.fetchOffset,
+      last_fetched_epoch: p.lastFetchedEpoch,
+      current_leader_epoch: p.currentLeaderEpoch,
+      log_start_offset: p.logStartOffset,
+    })),
+  };
+}
