@@ -37,7 +37,7 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.http2.max_pings_without_data': 0,
   // Our own reconnect loops decide how fast to retry; keep the channel's own backoff short.
   'grpc.initial_reconnect_backoff_ms': 50,
-  'grpc.max_reconnect_backoff_ms': 1_000,
+  'grpc.max_reconnect_backoff_ms': 500,
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
 };

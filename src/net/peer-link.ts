@@ -31,7 +31,7 @@ export const DEFAULT_PEER_LINK_OPTIONS: PeerLinkOptions = {
   maxBatchMessages: 256,
   connectTimeoutMs: 1_000,
   reconnectInitialMs: 25,
-  reconnectMaxMs: 1_000,
+  reconnectMaxMs: 500,
   clock: systemClock,
 };
 
