@@ -2,16 +2,19 @@
  * What a simulated node keeps on "disk": hard state, log entries and snapshot. A crash keeps this
  * and loses everything else, so only what the driver persisted survives a restart.
  */
-import { assert } from '../common/errors.js';
+import { AssertionFailure } from '../common/errors.js';
 import type { Entry, HardState, RaftInitialState, Ready, Snapshot } from '../raft/types.js';
 
 export class DurableState {
   private hardState: HardState = { term: 0, vote: 0, commit: 0 };
   private snapshot: Snapshot | undefined;
   private entries: Entry[] = [];
+  /** Grows with every write, so observers can tell whether anything changed. */
+  version = 0;
 
   /** Persists a Ready's snapshot, entries and hard state, in that order, as one atomic write. */
   persist(ready: Ready): void {
+    this.version++;
     if (ready.snapshot) {
       // A snapshot from the leader replaces the whole log; its entries follow in `ready.entries`.
       this.snapshot = ready.snapshot;
@@ -24,6 +27,7 @@ export class DurableState {
   /** The application's own snapshot: the entries it covers are dropped. */
   saveSnapshot(snapshot: Snapshot): void {
     if (this.snapshot !== undefined && this.snapshot.meta.index >= snapshot.meta.index) return;
+    this.version++;
     const keepFrom = this.entries.findIndex((e) => e.index > snapshot.meta.index);
     this.entries = keepFrom < 0 ? [] : this.entries.slice(keepFrom);
     this.snapshot = snapshot;
@@ -38,11 +42,22 @@ export class DurableState {
     return this.entries.length > 0 ? this.entries[this.entries.length - 1]!.index : (this.snapshot?.meta.index ?? 0);
   }
 
+  lastTerm(): number {
+    return this.entries.length > 0 ? this.entries[this.entries.length - 1]!.term : (this.snapshot?.meta.term ?? 0);
+  }
+
+  /** Does the durable log hold the entry (index, term)? Indexes the snapshot covers count as held. */
+  holds(index: number, term: number): boolean {
+    const offset = this.snapshot?.meta.index ?? 0;
+    if (index <= offset) return true;
+    return this.entries[index - offset - 1]?.term === term;
+  }
+
   private appendEntries(entries: readonly Entry[]): void {
     const first = entries[0]!.index;
-    assert(first <= this.lastIndex() + 1, `persisting entries from ${first} would leave a gap after ${this.lastIndex()}`);
+    if (first > this.lastIndex() + 1) throw new AssertionFailure(`persisting entries from ${first} would leave a gap after ${this.lastIndex()}`);
     const offset = this.snapshot?.meta.index ?? 0;
-    assert(first > offset, `persisting entry ${first} already covered by the snapshot at ${offset}`);
+    if (first <= offset) throw new AssertionFailure(`persisting entry ${first} already covered by the snapshot at ${offset}`);
     this.entries.length = first - offset - 1;
     for (const entry of entries) this.entries.push(entry);
   }

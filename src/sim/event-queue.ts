@@ -2,7 +2,7 @@
  * The simulator's only event loop: a binary min-heap of events ordered by virtual time, ties broken
  * by the order they were scheduled, so a run is a pure function of its seed.
  */
-import { assert } from '../common/errors.js';
+import { AssertionFailure } from '../common/errors.js';
 
 interface Scheduled<T> {
   readonly at: number;
@@ -24,7 +24,7 @@ export class EventQueue<T> {
   }
 
   schedule(at: number, event: T): void {
-    assert(at >= this.nowMs, `scheduling into the past (${at} < ${this.nowMs})`);
+    if (at < this.nowMs) throw new AssertionFailure(`scheduling into the past (${at} < ${this.nowMs})`);
     this.heap.push({ at, seq: this.seq++, event });
     this.siftUp(this.heap.length - 1);
   }

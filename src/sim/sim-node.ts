@@ -3,7 +3,7 @@
  * application on top. The node can crash (losing memory and any Ready not yet persisted), restart
  * from its disk, and pause (a stopped process: no ticks, no I/O completing, messages queue up).
  */
-import { assert } from '../common/errors.js';
+import { AssertionFailure, assert } from '../common/errors.js';
 import type { SeededRandom } from '../common/random.js';
 import { RaftCore, type RaftConfig } from '../raft/core.js';
 import type { Membership, Message, NodeId, Ready } from '../raft/types.js';
@@ -14,7 +14,7 @@ export type NodeStatus = 'up' | 'paused' | 'crashed';
 
 /** What a node reports to the simulation while it runs. */
 export interface NodeObserver {
-  applied(node: NodeId, entry: Ready['committed'][number]): void;
+  applied(node: NodeId, term: number, entry: Ready['committed'][number]): void;
   restored(node: NodeId, snapshot: AppSnapshot): void;
   send(message: Message): void;
 }
@@ -84,8 +84,8 @@ export class SimNode {
       this.restoreApp(decodeAppSnapshot(ready.snapshot.data));
     }
     for (const entry of ready.committed) {
-      this.observer.applied(this.id, entry);
-      assert(this.app.apply(entry), `node ${this.id} was handed entry ${entry.index} after applying ${this.app.appliedIndex}`);
+      this.observer.applied(this.id, this.core.term(), entry);
+      if (!this.app.apply(entry)) throw new AssertionFailure(`node ${this.id} was handed entry ${entry.index} after applying ${this.app.appliedIndex}`);
       this.appliedSinceSnapshot++;
     }
     this.inFlightReady = undefined;
