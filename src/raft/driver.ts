@@ -16,6 +16,7 @@ import { RaftCore, type RaftConfig } from './core.js';
 import {
   NONE,
   type Entry,
+  type Membership,
   type Message,
   type NodeId,
   type RaftStorage,
@@ -28,7 +29,20 @@ import {
 /** The part of RaftCore the driver uses, so tests can drive a scripted core. */
 export type DrivenCore = Pick<
   RaftCore,
-  'tick' | 'step' | 'propose' | 'hasReady' | 'ready' | 'advance' | 'role' | 'leader' | 'term' | 'commitIndex' | 'lastIndex'
+  | 'tick'
+  | 'step'
+  | 'propose'
+  | 'hasReady'
+  | 'ready'
+  | 'advance'
+  | 'snapshot'
+  | 'entryAt'
+  | 'addLearner'
+  | 'role'
+  | 'leader'
+  | 'term'
+  | 'commitIndex'
+  | 'lastIndex'
 >;
 
 export interface RaftDriverOptions {
@@ -39,6 +53,8 @@ export interface RaftDriverOptions {
   tickMs: number;
   /** Applies committed entries (no-ops included) in index order; may be async. */
   apply: (entries: readonly Entry[]) => void | Promise<void>;
+  /** Voters and learners, recorded in the snapshots this driver takes (kept up by `addLearner`). */
+  membership: Membership;
   /** Replaces the state machine with a snapshot received from the leader. */
   restore?: (snapshot: Snapshot) => void | Promise<void>;
   logger: Logger;
@@ -50,7 +66,7 @@ export interface RaftDriverOptions {
   maxQueuedMessages?: number;
 }
 
-export interface OpenRaftDriverOptions extends Omit<RaftDriverOptions, 'core'> {
+export interface OpenRaftDriverOptions extends Omit<RaftDriverOptions, 'core' | 'membership'> {
   config: RaftConfig;
 }
 
@@ -71,6 +87,13 @@ interface PendingProposal extends ProposalResult {
   reject(error: unknown): void;
 }
 
+interface SnapshotRequest {
+  readonly index: number;
+  readonly data: Uint8Array;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 interface QueuedProposal {
   readonly data: Uint8Array;
   readonly resolve: (result: ProposalResult) => void;
@@ -85,6 +108,8 @@ export class RaftDriver {
   private readonly maxQueuedMessages: number;
   private inboxMessages: Message[] = [];
   private inboxProposals: QueuedProposal[] = [];
+  private inboxSnapshots: SnapshotRequest[] = [];
+  private membership: Membership;
   private pendingTicks = 0;
   /** Proposals in the log waiting for commit, by index; insertion order is deadline order. */
   private readonly waiting = new Map<number, PendingProposal>();
@@ -109,6 +134,7 @@ export class RaftDriver {
     this.proposalTimeoutMs = options.proposalTimeoutMs ?? 10_000;
     this.maxPendingProposals = options.maxPendingProposals ?? 100_000;
     this.maxQueuedMessages = options.maxQueuedMessages ?? 10_000;
+    this.membership = options.membership;
     this.lastRole = this.core.role();
     this.lastLeader = this.core.leader();
     options.transport.onMessage((message) => this.receive(message));
@@ -122,7 +148,8 @@ export class RaftDriver {
     const initial = await options.storage.load();
     if (initial.snapshot) await options.restore?.(initial.snapshot);
     const core = new RaftCore(options.config, initial);
-    const driver = new RaftDriver({ ...options, core });
+    const membership = initial.snapshot?.meta.membership ?? { voters: options.config.voters, learners: options.config.learners ?? [] };
+    const driver = new RaftDriver({ ...options, core, membership });
     driver.start(initial.snapshot?.meta.index ?? 0);
     return driver;
   }
@@ -150,6 +177,25 @@ export class RaftDriver {
       this.inboxProposals.push({ data, resolve, reject });
       this.kick();
     });
+  }
+
+  /**
+   * Compacts the log: `data` is the state machine as of `index` (at most the applied index).
+   * Resolves once the snapshot is durable and the entries it covers are dropped.
+   */
+  snapshot(index: number, data: Uint8Array): Promise<void> {
+    if (this.stopped) return Promise.reject(errors.kafkaStorageError('raft node stopped'));
+    return new Promise((resolve, reject) => {
+      this.inboxSnapshots.push({ index, data, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Adds a non-voting member that receives the log (a broker-only node following the metadata). */
+  addLearner(id: NodeId): void {
+    this.core.addLearner(id);
+    this.membership = { voters: this.membership.voters, learners: [...this.membership.learners, id] };
+    this.kick();
   }
 
   onStateChange(listener: (change: RaftStateChange) => void): () => void {
@@ -196,6 +242,7 @@ export class RaftDriver {
     while (this.processing) await this.processing;
     const notProposed = errors.notController('raft node stopped', { leaderId: NONE });
     for (const p of this.inboxProposals.splice(0)) p.reject(notProposed);
+    for (const r of this.inboxSnapshots.splice(0)) r.reject(errors.kafkaStorageError('raft node stopped'));
     // These are in the log and may still commit under the next leader: their outcome is unknown.
     const unknown = errors.requestTimedOut('raft node stopped; outcome unknown');
     for (const p of this.waiting.values()) p.reject(unknown);
@@ -236,6 +283,7 @@ export class RaftDriver {
     try {
       while (!this.stopped) {
         this.stepInputs();
+        await this.takeSnapshots();
         if (!this.core.hasReady()) return;
         await this.handleReady(this.core.ready());
         this.core.advance();
@@ -285,6 +333,25 @@ export class RaftDriver {
     if (ready.snapshot) await this.restoreSnapshot(ready.snapshot);
     if (ready.committed.length > 0) await this.applyCommitted(ready.committed);
     if (ready.softState) this.announce(ready.softState.role, ready.softState.leader);
+  }
+
+  /** Runs between Readies, so the log the snapshot covers is durable and applied. */
+  private async takeSnapshots(): Promise<void> {
+    const requests = this.inboxSnapshots;
+    this.inboxSnapshots = [];
+    for (const request of requests) {
+      const term = this.core.entryAt(request.index)?.term;
+      if (request.index > this.applied || term === undefined) {
+        request.reject(errors.invalidRequest(`cannot snapshot at ${request.index}: applied ${this.applied}, or already compacted`));
+        continue;
+      }
+      this.core.snapshot(request.index, request.data);
+      const snapshot: Snapshot = { meta: { index: request.index, term, membership: this.membership }, data: request.data };
+      await this.options.storage.saveSnapshot(snapshot).then(request.resolve, (error: unknown) => {
+        request.reject(error);
+        throw error;
+      });
+    }
   }
 
   /**

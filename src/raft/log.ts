@@ -8,7 +8,8 @@
  * - `committed`: known committed by a quorum;
  * - `applied`: handed to the state machine and acknowledged with advance().
  */
-import { assert } from '../common/errors.js';
+// Checks on hot paths throw AssertionFailure directly, so their message is built only on failure.
+import { AssertionFailure, assert } from '../common/errors.js';
 import type { Entry, Membership, Snapshot } from './types.js';
 
 export interface EntryId {
@@ -90,7 +91,7 @@ export class RaftLog {
   /** Entries in [from, to], all of which must be held in memory. */
   slice(from: number, to: number): Entry[] {
     if (to < from) return [];
-    assert(from > this.offsetIndex && to <= this.lastIndex(), `slice [${from}, ${to}] outside the log (${this.offsetIndex}, ${this.lastIndex()}]`);
+    if (from <= this.offsetIndex || to > this.lastIndex()) throw new AssertionFailure(`slice [${from}, ${to}] outside the log (${this.offsetIndex}, ${this.lastIndex()}]`);
     return this.entries.slice(from - this.offsetIndex - 1, to - this.offsetIndex);
   }
 
@@ -103,7 +104,7 @@ export class RaftLog {
   /** A leader appends its own new entries at the end. */
   append(entries: readonly Entry[]): void {
     if (entries.length === 0) return;
-    assert(entries[0]!.index === this.lastIndex() + 1, `leader append at ${entries[0]!.index} must follow ${this.lastIndex()}`);
+    if (entries[0]!.index !== this.lastIndex() + 1) throw new AssertionFailure(`leader append at ${entries[0]!.index} must follow ${this.lastIndex()}`);
     for (const entry of entries) this.entries.push(entry);
   }
 
@@ -134,7 +135,7 @@ export class RaftLog {
 
   private truncateAndAppend(entries: readonly Entry[]): void {
     const first = entries[0]!.index;
-    assert(first > this.offsetIndex && first <= this.lastIndex() + 1, `append at ${first} leaves a gap after ${this.lastIndex()}`);
+    if (first <= this.offsetIndex || first > this.lastIndex() + 1) throw new AssertionFailure(`append at ${first} leaves a gap after ${this.lastIndex()}`);
     this.entries.length = first - this.offsetIndex - 1;
     this.persistedIndex = Math.min(this.persistedIndex, first - 1);
     for (const entry of entries) this.entries.push(entry);
@@ -156,7 +157,7 @@ export class RaftLog {
 
   commitTo(index: number): void {
     if (index <= this.committed) return;
-    assert(index <= this.lastIndex(), `commit ${index} beyond the last index ${this.lastIndex()}: log lost or corrupted`);
+    if (index > this.lastIndex()) throw new AssertionFailure(`commit ${index} beyond the last index ${this.lastIndex()}: log lost or corrupted`);
     this.committed = index;
   }
 
@@ -171,7 +172,7 @@ export class RaftLog {
   }
 
   appliedTo(index: number): void {
-    assert(index <= this.committed, `applied ${index} beyond commit ${this.committed}`);
+    if (index > this.committed) throw new AssertionFailure(`applied ${index} beyond commit ${this.committed}`);
     if (index > this.applied) this.applied = index;
   }
 

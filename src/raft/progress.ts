@@ -10,7 +10,7 @@
  *
  * Invariant: match < next.
  */
-import { assert } from '../common/errors.js';
+import { AssertionFailure, assert } from '../common/errors.js';
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
@@ -25,7 +25,7 @@ export class Inflights {
   add(lastIndex: number): void {
     assert(!this.full(), 'adding to a full inflight window');
     const newest = this.lastIndexes[this.lastIndexes.length - 1];
-    assert(newest === undefined || lastIndex > newest, `inflight appends must be added in index order (${lastIndex} after ${newest})`);
+    if (newest !== undefined && lastIndex <= newest) throw new AssertionFailure(`inflight appends must be added in index order (${lastIndex} after ${newest})`);
     this.lastIndexes.push(lastIndex);
   }
 

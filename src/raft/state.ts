@@ -2,7 +2,7 @@
  * The mutable state of one Raft node and its role transitions. The election, replication and
  * step modules act on it; the RaftCore facade owns it.
  */
-import { assert } from '../common/errors.js';
+import { AssertionFailure, assert } from '../common/errors.js';
 import type { ResolvedRaftConfig } from './config.js';
 import { RaftLog } from './log.js';
 import { ProgressTracker } from './tracker.js';
@@ -46,7 +46,7 @@ export class RaftState {
   }
 
   send(message: Message): void {
-    assert(message.to !== this.id, `node ${this.id} sending ${message.type} to itself`);
+    if (message.to === this.id) throw new AssertionFailure(`node ${this.id} sending ${message.type} to itself`);
     this.outbox.push(message);
   }
 
