@@ -1,5 +1,7 @@
 /** Shared fixtures for the partition-log tests: storages to run every contract on, batches, reads. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { expect } from 'vitest';
+import { BrokerError, type KafkaErrorName } from '../../../src/common/errors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, type Clock } from '../../../src/common/clock.js';
@@ -114,6 +116,31 @@ export function readAllValues(log: SegmentedLog): string[] {
     offset = result.nextOffset;
   }
   return values;
+}
+
+export function expectKafkaError(fn: () => unknown, name: KafkaErrorName): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(BrokerError);
+  expect((caught as BrokerError).kafkaName).toBe(name);
+}
+
+/** A tag of fixed width, so every batch of the same record count has the same size. */
+export function tagFor(offset: number): string {
+  return `b${String(offset).padStart(6, '0')}`;
+}
+
+/** Appends `batches` producer batches of `records` records each, as leader of `epoch`. */
+export function fill(log: SegmentedLog, batches: number, records = 5, epoch = 1, valueBytes = 0): void {
+  for (let i = 0; i < batches; i++) log.appendAsLeader(producerBatch(records, { tag: tagFor(log.logEndOffset()), valueBytes }), epoch);
+}
+
+export function segmentFiles(h: StorageHarness): string[] {
+  return h.storage.list(h.partitionDir).filter((n) => n.endsWith('.log'));
 }
 
 /** Counts syncs per kind of file so flush-policy tests can prove when fsync happens. */
