@@ -53,6 +53,8 @@ export interface NodeConfigFile {
   advertisedHost?: string;
   advertisedPort?: number;
   voters: VoterAddress[];
+  /** Broker-only nodes: they follow the metadata log as Raft learners. */
+  learners?: VoterAddress[];
   dataDir: string;
   logFile?: string;
   logLevel?: string;
@@ -69,6 +71,7 @@ export interface NodeConfig {
   readonly advertisedHost: string;
   readonly advertisedPort: number;
   readonly voters: readonly VoterAddress[];
+  readonly learners: readonly VoterAddress[];
   readonly dataDir: string;
   readonly logFile: string | undefined;
   readonly logLevel: string;
@@ -107,10 +110,21 @@ export function resolveNodeConfig(file: NodeConfigFile): NodeConfig {
       fail(`bad voter entry ${JSON.stringify(v)}`);
     }
   }
-  if (new Set(file.voters.map((v) => v.id)).size !== file.voters.length) fail('voter ids must be unique');
+  const learners = file.learners ?? [];
+  if (!Array.isArray(learners)) fail('learners must be a list of broker-only nodes');
+  for (const l of learners) {
+    if (!Number.isInteger(l.id) || l.id <= 0 || typeof l.host !== 'string' || !isPort(l.port)) {
+      fail(`bad learner entry ${JSON.stringify(l)}`);
+    }
+  }
+  const ids = [...file.voters, ...learners].map((v) => v.id);
+  if (new Set(ids).size !== ids.length) fail('voter and learner ids must be unique');
   const isVoter = file.voters.some((v) => v.id === file.nodeId);
   if (file.roles.includes('controller') !== isVoter) {
     fail(`node ${file.nodeId} must be in voters exactly when it has the controller role`);
+  }
+  if (!isVoter && !learners.some((l) => l.id === file.nodeId)) {
+    fail(`broker-only node ${file.nodeId} must be listed in learners`);
   }
   if (typeof file.dataDir !== 'string' || file.dataDir === '') fail('dataDir is required');
 
@@ -125,6 +139,7 @@ export function resolveNodeConfig(file: NodeConfigFile): NodeConfig {
     advertisedHost: file.advertisedHost ?? host,
     advertisedPort: file.advertisedPort ?? file.port,
     voters: file.voters.map((v) => ({ ...v })),
+    learners: learners.map((l) => ({ ...l })),
     dataDir: file.dataDir,
     logFile: file.logFile,
     logLevel: file.logLevel ?? 'info',

@@ -1,0 +1,179 @@
+/**
+ * The broker role of a node: registers with the active controller (a new broker epoch per process
+ * start), heartbeats to stay unfenced, hands the metadata image's partitions to the replica
+ * manager once the image includes this incarnation's registration, and shuts down under control
+ * (leaderships moved away first) when asked.
+ */
+import type { Clock, Timer } from '../common/clock.js';
+import type { TimingConfig } from '../common/config.js';
+import { isBrokerError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { ReplicaManager } from '../broker/index.js';
+import { allPartitions, topicByName, topicConfig, type MetadataDelta, type MetadataImage } from '../metadata/index.js';
+import type { Endpoint } from '../metadata/types.js';
+import type { ControllerApi } from './controller-api.js';
+import type { MetadataPublisher } from './metadata-publisher.js';
+
+export type BrokerState = 'registering' | 'fenced' | 'active' | 'shutting-down' | 'stopped';
+
+export interface BrokerHostOptions {
+  brokerId: number;
+  incarnationId: string;
+  endpoint: Endpoint;
+  controller: ControllerApi;
+  publisher: MetadataPublisher;
+  clock: Clock;
+  timing: TimingConfig;
+  logger: Logger;
+}
+
+export class BrokerHost {
+  private state: BrokerState = 'registering';
+  private epoch = -1;
+  private fenced = true;
+  private metadataReady = false;
+  private wantShutdown = false;
+  private heartbeatTimer: Timer | undefined;
+  private heartbeatInFlight = false;
+  private shutdownWaiters: Array<() => void> = [];
+  private replicaManager: ReplicaManager | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: BrokerHostOptions) {
+    this.unsubscribe = options.publisher.subscribe((image, delta) => this.onMetadata(image, delta));
+  }
+
+  /** The replica manager is built by the node with a reference back to `brokerEpoch`; attach it before `start`. */
+  attach(replicaManager: ReplicaManager): void {
+    this.replicaManager = replicaManager;
+  }
+
+  brokerEpoch(): number {
+    return this.epoch;
+  }
+
+  status(): { state: BrokerState; brokerEpoch: number; fenced: boolean; registered: boolean } {
+    return { state: this.state, brokerEpoch: this.epoch, fenced: this.fenced, registered: this.epoch >= 0 };
+  }
+
+  start(): void {
+    this.replicaManager?.start();
+    this.scheduleHeartbeat(0);
+  }
+
+  /**
+   * Controlled shutdown: keeps heartbeating with `wantShutdown` until the controller says this broker
+   * leads nothing (or `timeoutMs` passes), then stops the replicas.
+   */
+  async shutdown(timeoutMs: number): Promise<void> {
+    if (this.state === 'stopped') return;
+    if (this.epoch >= 0 && !this.fenced) {
+      this.wantShutdown = true;
+      this.state = 'shutting-down';
+      this.options.logger.info('controlled shutdown: asking the controller to move leaderships away');
+      await new Promise<void>((resolve) => {
+        const timer = this.options.clock.schedule(timeoutMs, () => {
+          this.options.logger.warn({ timeoutMs }, 'controlled shutdown timed out; stopping anyway');
+          resolve();
+        });
+        this.shutdownWaiters.push(() => {
+          timer.cancel();
+          resolve();
+        });
+        this.scheduleHeartbeat(0);
+      });
+    }
+    this.stop();
+  }
+
+  stop(): void {
+    this.state = 'stopped';
+    this.heartbeatTimer?.cancel();
+    this.unsubscribe();
+    this.replicaManager?.shutdown();
+    for (const w of this.shutdownWaiters.splice(0)) w();
+  }
+
+  /** The topic's `min.insync.replicas` from the current image. */
+  minInsyncReplicas(topic: string): number {
+    const image = this.options.publisher.image();
+    const t = topicByName(image, topic);
+    return t ? topicConfig(t).minInsyncReplicas : 1;
+  }
+
+  private scheduleHeartbeat(delayMs: number): void {
+    if (this.state === 'stopped') return;
+    this.heartbeatTimer?.cancel();
+    this.heartbeatTimer = this.options.clock.schedule(delayMs, () => void this.beat());
+  }
+
+  private async beat(): Promise<void> {
+    if (this.heartbeatInFlight || this.state === 'stopped') return;
+    this.heartbeatInFlight = true;
+    const { timing, logger } = this.options;
+    let nextMs = timing.brokerHeartbeatIntervalMs;
+    try {
+      if (this.epoch < 0) await this.register();
+      else await this.heartbeat();
+    } catch (e) {
+      if (isBrokerError(e, 'STALE_BROKER_EPOCH')) {
+        logger.warn({ brokerEpoch: this.epoch }, 'controller no longer knows this broker epoch; registering again');
+        this.epoch = -1;
+        this.metadataReady = false;
+      } else {
+        logger.debug({ err: e, state: this.state }, 'controller request failed; will retry');
+      }
+      nextMs = Math.min(nextMs, 100);
+    } finally {
+      this.heartbeatInFlight = false;
+    }
+    this.scheduleHeartbeat(this.state === 'shutting-down' ? Math.min(nextMs, 50) : nextMs);
+  }
+
+  private async register(): Promise<void> {
+    const { brokerId, incarnationId, endpoint, controller, logger, publisher } = this.options;
+    const { brokerEpoch } = await controller.registerBroker({ brokerId, incarnationId, endpoint });
+    this.epoch = brokerEpoch;
+    this.state = 'fenced';
+    logger.info({ brokerEpoch }, 'registered with the controller');
+    this.onMetadata(publisher.image());
+  }
+
+  private async heartbeat(): Promise<void> {
+    const { brokerId, controller, publisher, logger } = this.options;
+    const response = await controller.heartbeat({
+      brokerId,
+      brokerEpoch: this.epoch,
+      currentMetadataOffset: publisher.appliedIndex(),
+      wantShutdown: this.wantShutdown,
+    });
+    if (response.isFenced !== this.fenced) {
+      logger.info({ brokerEpoch: this.epoch }, response.isFenced ? 'broker fenced' : 'broker unfenced');
+    }
+    this.fenced = response.isFenced;
+    if (this.state === 'fenced' && !response.isFenced) this.state = 'active';
+    if (this.state === 'active' && response.isFenced) this.state = 'fenced';
+    if (this.wantShutdown && response.shouldShutdown) for (const w of this.shutdownWaiters.splice(0)) w();
+  }
+
+  /**
+   * Partitions go to the replica manager only once the image holds this incarnation's
+   * registration: before that it may still show this broker leading under its previous life.
+   */
+  private onMetadata(image: MetadataImage, delta?: MetadataDelta): void {
+    const rm = this.replicaManager;
+    if (!rm || this.epoch < 0 || this.state === 'stopped') return;
+    const registration = image.brokers.get(this.options.brokerId);
+    if (registration?.brokerEpoch !== this.epoch) return;
+    if (!this.metadataReady) {
+      this.metadataReady = true;
+      rm.applyMetadata({ partitions: [...allPartitions(image)] });
+      return;
+    }
+    if (!delta) return;
+    rm.applyMetadata({
+      partitions: delta.partitionsChanged.map((p) => p.current),
+      removedTopicIds: delta.topicsDeleted.map((t) => t.topicId),
+    });
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Runs the active controller on the node that leads the metadata quorum. It activates only once
+ * this node has applied an entry of its own leadership term (its no-op), so its image holds every
+ * committed decision of earlier controllers; it turns each request into records, proposes them as
+ * one Raft entry and answers once they commit. Losing leadership, or a proposal that fails,
+ * resets the controller to the committed image, so no uncommitted decision survives.
+ */
+import type { Clock, Timer } from '../common/clock.js';
+import type { TimingConfig } from '../common/config.js';
+import { errors } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { Random } from '../common/random.js';
+import { QuorumController, type ControllerResult } from '../controller/index.js';
+import { encodeRecords } from '../metadata/index.js';
+import type { RaftDriver } from '../raft/driver.js';
+import { NONE } from '../raft/types.js';
+import type { ControllerApi } from './controller-api.js';
+import type { MetadataPublisher } from './metadata-publisher.js';
+
+export interface ControllerHostOptions {
+  nodeId: number;
+  driver: Pick<RaftDriver, 'propose' | 'role' | 'leader' | 'onStateChange' | 'status'>;
+  publisher: MetadataPublisher;
+  clock: Clock;
+  random: Random;
+  timing: TimingConfig;
+  logger: Logger;
+}
+
+export class ControllerHost implements ControllerApi {
+  private controller: QuorumController | undefined;
+  private tickTimer: Timer | undefined;
+  private stopped = false;
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(private readonly options: ControllerHostOptions) {
+    this.unsubscribe.push(
+      options.driver.onStateChange(() => this.reconsider()),
+      options.publisher.subscribe((image) => this.controller?.onCommitted(image)),
+      options.publisher.onAdvance(() => {
+        if (!this.controller) this.reconsider();
+      }),
+    );
+  }
+
+  isActive(): boolean {
+    return this.controller !== undefined;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.deactivate();
+    for (const off of this.unsubscribe) off();
+  }
+
+  registerBroker: ControllerApi['registerBroker'] = (request) => this.run((c) => c.registerBroker(request));
+  heartbeat: ControllerApi['heartbeat'] = (request) => this.run((c) => c.heartbeat(request));
+  alterPartition: ControllerApi['alterPartition'] = (request) => this.run((c) => c.alterPartition(request));
+  createTopics: ControllerApi['createTopics'] = (requests) => this.run((c) => c.createTopics(requests));
+  deleteTopics: ControllerApi['deleteTopics'] = (targets) => this.run((c) => c.deleteTopics(targets));
+  allocateProducerIds: ControllerApi['allocateProducerIds'] = (request) => this.run((c) => c.allocateProducerIds(request));
+
+  /** Decides with the controller, proposes the records, and answers once they are committed. */
+  private async run<T>(decide: (controller: QuorumController) => ControllerResult<T>): Promise<T> {
+    const controller = this.controller;
+    if (!controller) throw this.notController();
+    const { records, response } = decide(controller);
+    if (records.length === 0) return response;
+    try {
+      await this.options.driver.propose(encodeRecords(records));
+    } catch (e) {
+      // The controller applied these records optimistically; forget everything uncommitted.
+      if (this.controller === controller) controller.reset(this.options.publisher.image());
+      throw errors.notController(`proposal failed: ${(e as Error).message}`, { leaderId: this.options.driver.leader() });
+    }
+    return response;
+  }
+
+  private reconsider(): void {
+    if (this.stopped) return;
+    const { driver, publisher } = this.options;
+    const isLeader = driver.role() === 'leader';
+    const caughtUp = publisher.lastAppliedTerm() === driver.status().term;
+    if (isLeader && caughtUp && !this.controller) this.activate();
+    else if (!isLeader && this.controller) this.deactivate();
+  }
+
+  private activate(): void {
+    const { clock, random, timing, logger, publisher } = this.options;
+    const controller = new QuorumController({ clock, random, timing, logger }, publisher.image());
+    controller.activate(publisher.image());
+    this.controller = controller;
+    logger.info({ term: this.options.driver.status().term, metadataOffset: publisher.appliedIndex() }, 'became the active controller');
+    this.scheduleTick();
+  }
+
+  private deactivate(): void {
+    if (!this.controller) return;
+    this.controller = undefined;
+    this.tickTimer?.cancel();
+    this.tickTimer = undefined;
+    this.options.logger.info({ leader: this.options.driver.leader() }, 'no longer the active controller');
+  }
+
+  /** Fences silent brokers and moves leaderships, a few times per heartbeat interval. */
+  private scheduleTick(): void {
+    const intervalMs = Math.max(10, Math.floor(this.options.timing.brokerHeartbeatIntervalMs / 2));
+    this.tickTimer = this.options.clock.schedule(intervalMs, () => {
+      if (!this.controller) return;
+      this.run((c) => c.tick()).catch((e: unknown) => this.options.logger.debug({ err: e }, 'controller tick not committed'));
+      this.scheduleTick();
+    });
+  }
+
+  private notController(): Error {
+    const leaderId = this.options.driver.leader();
+    const who = leaderId === NONE ? 'no controller is known yet' : `the active controller is node ${leaderId}`;
+    return errors.notController(`node ${this.options.nodeId} is not the active controller: ${who}`, { leaderId });
+  }
+}

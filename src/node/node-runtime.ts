@@ -1,0 +1,143 @@
+/**
+ * One node, composed from its parts and free of sockets and files: the Raft driver following the
+ * metadata log, the metadata image, the active controller (controller role) and the replica
+ * manager with its registration and heartbeats (broker role). Real processes (main.ts) give it
+ * gRPC transports and file storage; the simulation gives it virtual ones. Everything it waits on
+ * is bounded by the timing configuration.
+ */
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import type { Random } from '../common/random.js';
+import { ReplicaManager, type ReplicaFetchSession } from '../broker/index.js';
+import type { PartitionLog } from '../log/types.js';
+import { RaftDriver } from '../raft/driver.js';
+import type { NodeId, RaftStorage, RaftTransport } from '../raft/types.js';
+import { BrokerHost } from './broker-host.js';
+import type { ControllerApi } from './controller-api.js';
+import { ControllerHost } from './controller-host.js';
+import { ControllerRouter } from './controller-router.js';
+import { hasRole, type NodeConfig } from './config.js';
+import { MetadataPublisher } from './metadata-publisher.js';
+
+export interface NodeRuntimeDeps {
+  readonly config: NodeConfig;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  /** Unique per process start: tells a restarted broker apart from its previous life. */
+  readonly incarnationId: string;
+  readonly raftStorage: RaftStorage;
+  readonly raftTransport: RaftTransport;
+  readonly openLog: (topic: string, partition: number, topicId: string) => PartitionLog;
+  readonly deleteLog: (log: PartitionLog, topicId: string) => void;
+  readonly remoteController: (nodeId: NodeId) => ControllerApi;
+  readonly openFetchSession: (leaderId: NodeId) => ReplicaFetchSession;
+}
+
+export class NodeRuntime {
+  readonly publisher: MetadataPublisher;
+  readonly controller: ControllerApi & { target(): NodeId };
+  readonly controllerHost: ControllerHost | undefined;
+  readonly brokerHost: BrokerHost | undefined;
+  readonly replicaManager: ReplicaManager | undefined;
+  private readonly startedAtMs: number;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly deps: NodeRuntimeDeps,
+    readonly driver: RaftDriver,
+    publisher: MetadataPublisher,
+  ) {
+    const { config, clock, random, logger } = deps;
+    this.publisher = publisher;
+    this.startedAtMs = clock.monotonic();
+    this.controllerHost = hasRole(config, 'controller')
+      ? new ControllerHost({ nodeId: config.nodeId, driver, publisher, clock, random, timing: config.timing, logger: logger.child({ component: 'controller' }) })
+      : undefined;
+    this.controller = new ControllerRouter({
+      nodeId: config.nodeId,
+      ...(this.controllerHost ? { local: this.controllerHost } : {}),
+      leader: () => driver.leader(),
+      remote: deps.remoteController,
+    });
+    if (hasRole(config, 'broker')) {
+      const brokerHost = new BrokerHost({
+        brokerId: config.nodeId,
+        incarnationId: deps.incarnationId,
+        endpoint: { host: config.advertisedHost, port: config.advertisedPort },
+        controller: this.controller,
+        publisher,
+        clock,
+        timing: config.timing,
+        logger: logger.child({ component: 'broker' }),
+      });
+      this.replicaManager = new ReplicaManager({
+        brokerId: config.nodeId,
+        brokerEpoch: () => brokerHost.brokerEpoch(),
+        clock,
+        logger: logger.child({ component: 'replicas' }),
+        timing: config.timing,
+        openLog: deps.openLog,
+        deleteLog: deps.deleteLog,
+        sendAlterPartition: (request) => this.controller.alterPartition(request),
+        minInsyncReplicas: (topic) => brokerHost.minInsyncReplicas(topic),
+        openFetchSession: deps.openFetchSession,
+        limits: { replicaFetchMaxBytes: config.broker.replicaFetchMaxBytes },
+      });
+      brokerHost.attach(this.replicaManager);
+      this.brokerHost = brokerHost;
+    }
+  }
+
+  /** Recovers the metadata log, joins the quorum and starts the roles. */
+  static async start(deps: NodeRuntimeDeps): Promise<NodeRuntime> {
+    const { config, clock, random, logger } = deps;
+    const publisher = new MetadataPublisher(logger.child({ component: 'metadata' }));
+    const { raftTickMs, controllerQuorumElectionTimeoutMs, controllerQuorumHeartbeatMs } = config.timing;
+    const driver = await RaftDriver.open({
+      config: {
+        id: config.nodeId,
+        voters: config.voters.map((v) => v.id),
+        learners: config.learners.map((l) => l.id),
+        electionTicks: Math.max(2, Math.round(controllerQuorumElectionTimeoutMs / raftTickMs)),
+        heartbeatTicks: Math.max(1, Math.round(controllerQuorumHeartbeatMs / raftTickMs)),
+        random,
+        logger: logger.child({ component: 'raft' }),
+      },
+      storage: deps.raftStorage,
+      transport: deps.raftTransport,
+      clock,
+      tickMs: raftTickMs,
+      apply: (entries) => publisher.apply(entries),
+      restore: (snapshot) => publisher.restore(snapshot),
+      logger: logger.child({ component: 'raft' }),
+      proposalTimeoutMs: config.timing.requestTimeoutMs,
+    });
+    const node = new NodeRuntime(deps, driver, publisher);
+    node.brokerHost?.start();
+    logger.info({ roles: config.roles, voters: config.voters.map((v) => v.id) }, 'node started');
+    return node;
+  }
+
+  uptimeMs(): number {
+    return this.deps.clock.monotonic() - this.startedAtMs;
+  }
+
+  /**
+   * Stops the node. `controlled`: the broker first asks the controller to move its leaderships
+   * away (bounded by the request timeout), as SIGTERM does; otherwise it just stops.
+   */
+  shutdown(controlled: boolean): Promise<void> {
+    this.stopping ??= (async () => {
+      const { logger, config } = this.deps;
+      if (this.brokerHost) {
+        if (controlled) await this.brokerHost.shutdown(config.timing.requestTimeoutMs);
+        else this.brokerHost.stop();
+      }
+      this.controllerHost?.stop();
+      await this.driver.stop();
+      logger.info({ controlled }, 'node stopped');
+    })();
+    return this.stopping;
+  }
+}
