@@ -1,0 +1,106 @@
+// The CLI's cluster verbs end to end against stand-in node processes (the real node is built
+// elsewhere): up --detach, status, kill, start, pause, resume, isolate, heal, delay, logs, down.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { processState } from '../../../cluster/process-state.js';
+import { cliBuilt, repoRoot, runCli } from './run-cli.js';
+
+const fakeNode = join(repoRoot, 'test', 'unit', 'cluster', 'fixtures', 'fake-node.mjs');
+let dir: string;
+
+function recordedPids(): number[] {
+  const path = join(dir, 'cluster.json');
+  if (!existsSync(path)) return [];
+  const state = JSON.parse(readFileSync(path, 'utf8')) as { nodes: { pid: number | null }[] };
+  return state.nodes.map((n) => n.pid).filter((p): p is number => p !== null);
+}
+
+const cli = (...args: string[]) => runCli([...args, '--dir', dir], { env: { BROKERLAB_NODE_ENTRY: fakeNode } });
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'brokerlab-cli-'));
+});
+
+afterEach(async () => {
+  // Whatever a failed assertion left running is killed here.
+  for (const pid of recordedPids()) if (processState(pid) !== 'dead') process.kill(pid, 'SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!cliBuilt)('brokerlab cluster verbs with stand-in nodes (needs npm run build)', () => {
+  it('runs a detached cluster through up, status, faults and down', async () => {
+    const up = await cli('up', '--detach', '--nodes', '3');
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/cluster started and ready in \d+ ms \(3 nodes, each controller and broker, profile fast\)/);
+    expect(up.stdout).toMatch(/bootstrap servers {2}127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+/);
+    expect(up.stdout).toContain(`run directory      ${dir}`);
+    for (const file of ['cluster.json', 'config/node-1.json', 'logs/node-1.log', 'data/node-3']) expect(existsSync(join(dir, file))).toBe(true);
+    const pids = recordedPids();
+    expect(pids).toHaveLength(3);
+    for (const pid of pids) expect(processState(pid)).toBe('up');
+
+    const status = await cli('status');
+    expect(status.code).toBe(0);
+    expect(status.stdout).not.toMatch(/\u001b\[/);
+    expect(status.stdout).toMatch(/^controller 1 {2}raft term 1/);
+    expect(status.stdout).toMatch(/^2\s+controller\+broker\s+\d+\s+up\s+follower\s+1\s+unfenced\s+12/m);
+
+    const json = JSON.parse((await cli('status', '--json')).stdout) as { nodes: { id: number; process: string }[]; bootstrapServers: string[] };
+    expect(json.nodes.map((n) => n.process)).toEqual(['up', 'up', 'up']);
+    expect(json.bootstrapServers).toHaveLength(3);
+
+    const kill = await cli('kill', '2');
+    expect(kill.code).toBe(0);
+    expect(kill.stdout).toMatch(/killed node 2 \(SIGKILL, pid \d+\)/);
+    expect(processState(pids[1]!)).toBe('dead');
+    expect((await cli('status')).stdout).toMatch(/^2\s+controller\+broker\s+-\s+dead/m);
+
+    const start = await cli('start', '2');
+    expect(start.stdout).toMatch(/started node 2 \(pid \d+\)\n {2}node 2 answered and registered \(broker epoch 12\) after \d+ ms/);
+
+    const pause = await cli('pause', '3', '--no-wait');
+    expect(pause.stdout).toContain('paused node 3 (SIGSTOP)');
+    expect(processState(pids[2]!)).toBe('paused');
+    expect((await cli('status')).stdout).toMatch(/^3\s+controller\+broker\s+\d+\s+paused/m);
+    expect((await cli('resume', '3')).stdout).toContain('resumed node 3 (SIGCONT)');
+    expect(processState(pids[2]!)).toBe('up');
+
+    const isolate = await cli('isolate', '1', '--no-wait');
+    expect(isolate.stdout).toMatch(/node 1: faults now isolated\n {2}node 2: faults now drops 1\n {2}node 3: faults now drops 1/);
+    expect((await cli('status')).stdout).toMatch(/^1\s.*isolated$/m);
+    const delay = await cli('delay', '3', '--ms', '50');
+    expect(delay.stdout).toContain('node 3 now delays everything it sends by 50 ms');
+    const heal = await cli('heal', '--no-wait');
+    expect(heal.stdout).toMatch(/healed every node\n {2}node 1: faults now none/);
+
+    const logs = await cli('logs', '1');
+    expect(logs.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}node 1 node started port=\d+$/m);
+
+    const unknown = await cli('kill', '7');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('brokerlab: unknown node 7; this cluster has nodes 1, 2, 3\n');
+
+    const down = await cli('down');
+    expect(down.stdout).toMatch(/node 1: stopped \(controlled shutdown\) in \d+ ms/);
+    for (const pid of recordedPids()) expect(processState(pid)).toBe('dead');
+    expect(existsSync(join(dir, 'cluster.json'))).toBe(true);
+  });
+
+  it('restarts an existing cluster on the same ports, and down --purge removes it', async () => {
+    expect((await cli('up', '--detach', '--controllers', '1', '--brokers', '2')).code).toBe(0);
+    const before = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { nodes: { id: number; port: number; roles: string[] }[] };
+    expect(before.nodes.map((n) => n.roles.join())).toEqual(['controller', 'broker', 'broker']);
+    await cli('down');
+    const again = await cli('up', '--detach', '--nodes', '5');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('cluster restarted and ready');
+    expect(again.stderr).toMatch(/already holds a cluster \(3 nodes\); ignoring --nodes/);
+    const after = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as typeof before;
+    expect(after.nodes.map((n) => [n.id, n.port])).toEqual(before.nodes.map((n) => [n.id, n.port]));
+    const purge = await cli('down', '--purge');
+    expect(purge.stdout).toContain(`removed ${dir}`);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
