@@ -10,10 +10,12 @@ import { BATCH_HEADER_SIZE, BATCH_LENGTH_OFFSET, LOG_OVERHEAD, readBatchHeader, 
 import type { StorageFile } from '../storage/storage.js';
 
 /**
- * Bytes read per chunk while walking headers. The first read takes only one header: an index
- * lookup usually lands on the very batch wanted, and large batches make a big first read wasted.
+ * Bytes read per chunk while walking headers of small batches. The first read takes only one
+ * header (an index lookup usually lands on the very batch wanted), and past large batches each read
+ * takes only the next header: reading whole chunks there would read the whole segment.
  */
 const WALK_CHUNK_BYTES = 16 * 1024;
+const LARGE_BATCH_BYTES = WALK_CHUNK_BYTES / 8;
 
 export interface LocatedBatch {
   readonly position: number;
@@ -33,12 +35,11 @@ export function walkBatchHeaders(
   let position = startPosition;
   let chunk: Buffer = Buffer.alloc(0);
   let chunkStart = 0;
-  let chunkBytes = BATCH_HEADER_SIZE;
+  let nextChunkBytes = BATCH_HEADER_SIZE;
   while (position < endPosition) {
     if (position + BATCH_HEADER_SIZE > chunkStart + chunk.length) {
       chunkStart = position;
-      chunk = file.read(position, Math.min(chunkBytes, endPosition - position));
-      chunkBytes = WALK_CHUNK_BYTES;
+      chunk = file.read(position, Math.min(nextChunkBytes, endPosition - position));
       if (chunk.length < BATCH_HEADER_SIZE) throw corruptSegment(file, position, 'batch header cut short');
     }
     const local = position - chunkStart;
@@ -48,6 +49,7 @@ export function walkBatchHeaders(
     }
     if (!visit(readBatchHeader(chunk, local), position)) return;
     position += sizeInBytes;
+    nextChunkBytes = sizeInBytes >= LARGE_BATCH_BYTES ? BATCH_HEADER_SIZE : WALK_CHUNK_BYTES;
   }
 }
 

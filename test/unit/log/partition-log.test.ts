@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/common/clock.js';
 import { BrokerError } from '../../../src/common/errors.js';
 import { CRC_OFFSET } from '../../../src/log/batch/layout.js';
-import { openPartitionLog } from '../../../src/log/open-log.js';
+import { deletePartitionLog, openPartitionLog } from '../../../src/log/open-log.js';
 import type { Storage } from '../../../src/log/storage/storage.js';
 import {
   CountingStorage,
@@ -234,6 +234,25 @@ describe.each(HARNESSES)('partition log ($kind storage)', ({ create }) => {
       expectKafkaError(() => fill(log, 1), 'KAFKA_STORAGE_ERROR');
       log.close();
     });
+  });
+});
+
+describe('deleting a partition log', () => {
+  it.each(HARNESSES)('removes its directory and everything in it ($kind)', ({ create }) => {
+    const h = create();
+    try {
+      const log = openTestLog(h, { segmentBytes: 300 });
+      fill(log, 6, 3);
+      log.close();
+      expect(h.storage.exists(h.partitionDir)).toBe(true);
+      deletePartitionLog(h.storage, h.dataDir, TOPIC, PARTITION);
+      expect(h.storage.exists(h.partitionDir)).toBe(false);
+      const fresh = openTestLog(h);
+      expect([fresh.logStartOffset(), fresh.logEndOffset()]).toEqual([0, 0]);
+      fresh.close();
+    } finally {
+      h.cleanup();
+    }
   });
 });
 
