@@ -1,18 +1,17 @@
 /**
  * Runs a pure RaftCore in a real process: ticks it on a Clock, feeds it incoming messages and
  * proposals, and carries out each Ready in the order Raft's safety needs: persist (snapshot, then
- * entries, then hard state) -> send -> apply committed entries -> advance.
+ * entries and hard state) -> send -> apply committed entries -> advance.
  *
  * Readies are handled one at a time. Inputs that arrive while one is being persisted wait in a
  * bounded inbox and are stepped together afterwards, so one fsync covers everything that arrived
- * meanwhile. A proposal's promise settles when its entry is committed and applied here, when the
- * entry at its index turns out to have another term (leadership was lost and the entry
- * overwritten), or when it times out.
+ * meanwhile. A proposal's promise settles as described in driver-proposals.ts.
  */
 import type { Clock, Timer } from '../common/clock.js';
 import { errors, isBrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { RaftCore, type RaftConfig } from './core.js';
+import { PendingProposals, type ProposalResult } from './driver-proposals.js';
 import {
   NONE,
   type Entry,
@@ -25,6 +24,8 @@ import {
   type Role,
   type Snapshot,
 } from './types.js';
+
+export type { ProposalResult } from './driver-proposals.js';
 
 /** The part of RaftCore the driver uses, so tests can drive a scripted core. */
 export type DrivenCore = Pick<
@@ -53,10 +54,10 @@ export interface RaftDriverOptions {
   tickMs: number;
   /** Applies committed entries (no-ops included) in index order; may be async. */
   apply: (entries: readonly Entry[]) => void | Promise<void>;
-  /** Voters and learners, recorded in the snapshots this driver takes (kept up by `addLearner`). */
-  membership: Membership;
   /** Replaces the state machine with a snapshot received from the leader. */
   restore?: (snapshot: Snapshot) => void | Promise<void>;
+  /** Voters and learners, recorded in the snapshots this driver takes. */
+  membership: Membership;
   logger: Logger;
   /** A proposal not committed and applied within this is rejected (default 10 s). */
   proposalTimeoutMs?: number;
@@ -76,15 +77,18 @@ export interface RaftStateChange {
   readonly term: number;
 }
 
-export interface ProposalResult {
-  readonly index: number;
-  readonly term: number;
+export interface RaftDriverStatus extends RaftStateChange {
+  readonly commitIndex: number;
+  readonly lastIndex: number;
+  readonly appliedIndex: number;
+  readonly pendingProposals: number;
+  readonly droppedMessages: number;
 }
 
-interface PendingProposal extends ProposalResult {
-  readonly deadline: number;
-  resolve(result: ProposalResult): void;
-  reject(error: unknown): void;
+interface QueuedProposal {
+  readonly data: Uint8Array;
+  readonly resolve: (result: ProposalResult) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 interface SnapshotRequest {
@@ -94,47 +98,39 @@ interface SnapshotRequest {
   readonly reject: (error: unknown) => void;
 }
 
-interface QueuedProposal {
-  readonly data: Uint8Array;
-  readonly resolve: (result: ProposalResult) => void;
-  readonly reject: (error: unknown) => void;
-}
-
 export class RaftDriver {
   private readonly core: DrivenCore;
-  private readonly options: RaftDriverOptions;
   private readonly proposalTimeoutMs: number;
   private readonly maxPendingProposals: number;
   private readonly maxQueuedMessages: number;
   private inboxMessages: Message[] = [];
   private inboxProposals: QueuedProposal[] = [];
   private inboxSnapshots: SnapshotRequest[] = [];
-  private membership: Membership;
+  /** Changes to the core other than messages and proposals (adding a learner). */
+  private inboxActions: Array<() => void> = [];
   private pendingTicks = 0;
-  /** Proposals in the log waiting for commit, by index; insertion order is deadline order. */
-  private readonly waiting = new Map<number, PendingProposal>();
+  private readonly pending: PendingProposals;
   private readonly listeners = new Set<(change: RaftStateChange) => void>();
   private readonly fatalListeners = new Set<(error: unknown) => void>();
   private processing: Promise<void> | undefined;
   private tickTimer: Timer | undefined;
   private stopped = false;
+  private membership: Membership;
   private applied = 0;
   /** Term and vote known durable; undefined until the first hard state is written. */
   private persistedTerm: number | undefined;
   private persistedVote: NodeId | undefined;
-  /** Term of the last applied entry. */
-  private appliedTerm = 0;
   private droppedMessages = 0;
   private lastRole: Role;
   private lastLeader: NodeId;
 
-  constructor(options: RaftDriverOptions) {
-    this.options = options;
+  constructor(private readonly options: RaftDriverOptions) {
     this.core = options.core;
     this.proposalTimeoutMs = options.proposalTimeoutMs ?? 10_000;
     this.maxPendingProposals = options.maxPendingProposals ?? 100_000;
     this.maxQueuedMessages = options.maxQueuedMessages ?? 10_000;
     this.membership = options.membership;
+    this.pending = new PendingProposals(() => this.core.leader());
     this.lastRole = this.core.role();
     this.lastLeader = this.core.leader();
     options.transport.onMessage((message) => this.receive(message));
@@ -169,8 +165,11 @@ export class RaftDriver {
    */
   propose(data: Uint8Array): Promise<ProposalResult> {
     if (this.stopped) return Promise.reject(errors.notController('raft node stopped', { leaderId: NONE }));
-    if (this.lastRole !== 'leader') return Promise.reject(this.notLeader());
-    if (this.waiting.size + this.inboxProposals.length >= this.maxPendingProposals) {
+    if (this.lastRole !== 'leader') {
+      const leaderId = this.core.leader();
+      return Promise.reject(errors.notController(`not the raft leader; leader is ${leaderId === NONE ? 'unknown' : leaderId}`, { leaderId }));
+    }
+    if (this.pending.size + this.inboxProposals.length >= this.maxPendingProposals) {
       return Promise.reject(errors.throttlingQuotaExceeded(`${this.maxPendingProposals} proposals already pending`));
     }
     return new Promise((resolve, reject) => {
@@ -193,8 +192,10 @@ export class RaftDriver {
 
   /** Adds a non-voting member that receives the log (a broker-only node following the metadata). */
   addLearner(id: NodeId): void {
-    this.core.addLearner(id);
-    this.membership = { voters: this.membership.voters, learners: [...this.membership.learners, id] };
+    this.inboxActions.push(() => {
+      this.core.addLearner(id);
+      this.membership = { voters: this.membership.voters, learners: [...this.membership.learners, id] };
+    });
     this.kick();
   }
 
@@ -217,7 +218,11 @@ export class RaftDriver {
     return this.lastLeader;
   }
 
-  status(): { role: Role; leader: NodeId; term: number; commitIndex: number; lastIndex: number; appliedIndex: number; pendingProposals: number; droppedMessages: number } {
+  appliedIndex(): number {
+    return this.applied;
+  }
+
+  status(): RaftDriverStatus {
     return {
       role: this.core.role(),
       leader: this.core.leader(),
@@ -225,13 +230,9 @@ export class RaftDriver {
       commitIndex: this.core.commitIndex(),
       lastIndex: this.core.lastIndex(),
       appliedIndex: this.applied,
-      pendingProposals: this.waiting.size + this.inboxProposals.length,
+      pendingProposals: this.pending.size + this.inboxProposals.length,
       droppedMessages: this.droppedMessages,
     };
-  }
-
-  appliedIndex(): number {
-    return this.applied;
   }
 
   /** Stops ticking and stepping, waits for the Ready in progress, and rejects what is still pending. */
@@ -244,10 +245,9 @@ export class RaftDriver {
     for (const p of this.inboxProposals.splice(0)) p.reject(notProposed);
     for (const r of this.inboxSnapshots.splice(0)) r.reject(errors.kafkaStorageError('raft node stopped'));
     // These are in the log and may still commit under the next leader: their outcome is unknown.
-    const unknown = errors.requestTimedOut('raft node stopped; outcome unknown');
-    for (const p of this.waiting.values()) p.reject(unknown);
-    this.waiting.clear();
+    this.pending.rejectAll(errors.requestTimedOut('raft node stopped; outcome unknown'));
     this.inboxMessages = [];
+    this.inboxActions = [];
   }
 
   private receive(message: Message): void {
@@ -265,7 +265,7 @@ export class RaftDriver {
     this.tickTimer = this.options.clock.schedule(this.options.tickMs, () => {
       if (this.stopped) return;
       this.pendingTicks++;
-      this.expireProposals();
+      this.pending.expire(this.options.clock.monotonic(), this.proposalTimeoutMs);
       this.scheduleTick();
       this.kick();
     });
@@ -294,48 +294,24 @@ export class RaftDriver {
   }
 
   private stepInputs(): void {
+    for (const action of this.inboxActions.splice(0)) action();
     for (; this.pendingTicks > 0; this.pendingTicks--) this.core.tick();
     const messages = this.inboxMessages;
     this.inboxMessages = [];
     for (const message of messages) this.core.step(message);
     const proposals = this.inboxProposals;
     this.inboxProposals = [];
-    for (const proposal of proposals) this.proposeNow(proposal);
-  }
-
-  private proposeNow(proposal: QueuedProposal): void {
-    let position: ProposalResult;
-    try {
-      position = this.core.propose(proposal.data);
-    } catch (error) {
-      proposal.reject(error);
-      return;
+    const deadline = this.options.clock.monotonic() + this.proposalTimeoutMs;
+    for (const proposal of proposals) {
+      try {
+        this.pending.add(this.core.propose(proposal.data), deadline, proposal.resolve, proposal.reject);
+      } catch (error) {
+        proposal.reject(error);
+      }
     }
-    const overwritten = this.waiting.get(position.index);
-    if (overwritten) {
-      // An older proposal at this index lost its entry before we learned of it.
-      this.waiting.delete(position.index);
-      overwritten.reject(this.notLeader(`entry ${position.index} was overwritten`));
-    }
-    this.waiting.set(position.index, {
-      ...position,
-      deadline: this.options.clock.monotonic() + this.proposalTimeoutMs,
-      resolve: proposal.resolve,
-      reject: proposal.reject,
-    });
   }
 
-  private async handleReady(ready: Ready): Promise<void> {
-    const { storage, transport } = this.options;
-    if (ready.snapshot) await storage.saveSnapshot(ready.snapshot);
-    await this.persistEntriesAndHardState(ready);
-    for (const message of ready.messages) transport.send(message);
-    if (ready.snapshot) await this.restoreSnapshot(ready.snapshot);
-    if (ready.committed.length > 0) await this.applyCommitted(ready.committed);
-    if (ready.softState) this.announce(ready.softState.role, ready.softState.leader);
-  }
-
-  /** Runs between Readies, so the log the snapshot covers is durable and applied. */
+  /** Runs between Readies, so the log a snapshot covers is durable and applied. */
   private async takeSnapshots(): Promise<void> {
     const requests = this.inboxSnapshots;
     this.inboxSnapshots = [];
@@ -347,11 +323,27 @@ export class RaftDriver {
       }
       this.core.snapshot(request.index, request.data);
       const snapshot: Snapshot = { meta: { index: request.index, term, membership: this.membership }, data: request.data };
-      await this.options.storage.saveSnapshot(snapshot).then(request.resolve, (error: unknown) => {
+      try {
+        await this.options.storage.saveSnapshot(snapshot);
+      } catch (error) {
         request.reject(error);
         throw error;
-      });
+      }
+      request.resolve();
     }
+  }
+
+  private async handleReady(ready: Ready): Promise<void> {
+    if (ready.snapshot) await this.options.storage.saveSnapshot(ready.snapshot);
+    await this.persistEntriesAndHardState(ready);
+    for (const message of ready.messages) this.options.transport.send(message);
+    if (ready.snapshot) await this.restoreSnapshot(ready.snapshot);
+    if (ready.committed.length > 0) {
+      await this.options.apply(ready.committed);
+      this.applied = ready.committed[ready.committed.length - 1]!.index;
+      this.pending.applied(ready.committed);
+    }
+    if (ready.softState) this.announce(ready.softState.role, ready.softState.leader);
   }
 
   /**
@@ -388,42 +380,8 @@ export class RaftDriver {
   private async restoreSnapshot(snapshot: Snapshot): Promise<void> {
     await this.options.restore?.(snapshot);
     this.applied = Math.max(this.applied, snapshot.meta.index);
-    // Whether proposals the snapshot covers made it in cannot be told any more.
-    for (const [index, p] of this.waiting) {
-      if (index > snapshot.meta.index) continue;
-      p.reject(errors.requestTimedOut(`outcome unknown: entry ${index} was replaced by a snapshot`));
-      this.waiting.delete(index);
-    }
-  }
-
-  private async applyCommitted(entries: readonly Entry[]): Promise<void> {
-    await this.options.apply(entries);
-    this.applied = entries[entries.length - 1]!.index;
-    for (const entry of entries) {
-      const p = this.waiting.get(entry.index);
-      if (!p) continue;
-      this.waiting.delete(entry.index);
-      if (entry.term === p.term) p.resolve({ index: p.index, term: p.term });
-      else p.reject(this.notLeader(`entry ${entry.index} was overwritten by term ${entry.term}`));
-    }
-    const appliedTerm = entries[entries.length - 1]!.term;
-    if (appliedTerm > this.appliedTerm) {
-      this.appliedTerm = appliedTerm;
-      this.rejectProposalsOlderThan(appliedTerm);
-    }
-  }
-
-  /**
-   * Once an entry of term T is committed, every later committed entry has a term >= T (terms never
-   * go down along a log), so a waiting proposal of an older term can never commit: fail it now
-   * rather than at its timeout.
-   */
-  private rejectProposalsOlderThan(term: number): void {
-    for (const [index, p] of this.waiting) {
-      if (p.term >= term) continue;
-      this.waiting.delete(index);
-      p.reject(this.notLeader(`entry ${index} of term ${p.term} was lost to term ${term}`));
-    }
+    this.membership = snapshot.meta.membership;
+    this.pending.replacedBySnapshot(snapshot.meta.index);
   }
 
   private announce(role: Role, leader: NodeId): void {
@@ -435,22 +393,9 @@ export class RaftDriver {
     for (const listener of this.listeners) listener(change);
   }
 
-  private expireProposals(): void {
-    const now = this.options.clock.monotonic();
-    for (const [index, p] of this.waiting) {
-      if (p.deadline > now) break;
-      this.waiting.delete(index);
-      p.reject(errors.requestTimedOut(`entry ${index} not committed within ${this.proposalTimeoutMs} ms`));
-    }
-  }
-
-  private notLeader(reason = 'not the raft leader'): Error {
-    const leaderId = this.core.leader();
-    return errors.notController(`${reason}; leader is ${leaderId === NONE ? 'unknown' : leaderId}`, { leaderId });
-  }
-
   /** A failed write or apply leaves memory ahead of disk: stop, and crash if nobody handles it. */
   private fail(error: unknown): void {
+    if (this.stopped) return;
     this.options.logger.error({ err: error, storageError: isBrokerError(error, 'KAFKA_STORAGE_ERROR') }, 'raft driver stopped');
     void this.stop();
     if (this.fatalListeners.size === 0) throw error;

@@ -11,7 +11,7 @@ import { SeededRandom } from '../../src/common/random.js';
 import { NetworkFaults, faultyTransport } from '../../src/net/faults.js';
 import { RaftDriver } from '../../src/raft/driver.js';
 import { MemoryRaftStorage } from '../../src/raft/storage/index.js';
-import type { Entry, HardState, Message, NodeId, RaftStorage, RaftTransport } from '../../src/raft/types.js';
+import type { Entry, HardState, Message, NodeId, RaftTransport, Snapshot } from '../../src/raft/types.js';
 
 class Hub {
   private readonly handlers = new Map<NodeId, (m: Message) => void>();
@@ -43,10 +43,14 @@ class RecordingStorage extends MemoryRaftStorage {
 interface Member {
   id: NodeId;
   driver: RaftDriver;
+  /** Entries applied since the last (re)start, and snapshots restored. */
   applied: Entry[];
+  restored: Snapshot[];
   faults: NetworkFaults;
-  storage: RaftStorage;
+  storage: RecordingStorage;
   events: string[];
+  /** Stops the driver and opens a new one over the same storage, as a process restart would. */
+  restart(): Promise<void>;
 }
 
 const running: RaftDriver[] = [];
@@ -60,26 +64,46 @@ async function cluster(options: { proposalTimeoutMs?: number } = {}): Promise<Me
   return Promise.all(
     ids.map(async (id) => {
       const events: string[] = [];
-      const storage = new RecordingStorage(events);
       const faults = new NetworkFaults();
       const inner = hub.transport(id);
       const transport = faultyTransport(
         { send: (m) => (events.push(`send:${m.type}:${m.term}`), inner.send(m)), onMessage: (h) => inner.onMessage(h) },
         faults,
       );
-      const applied: Entry[] = [];
-      const driver = await RaftDriver.open({
-        config: { id, voters: ids, electionTicks: 10, heartbeatTicks: 2, random: new SeededRandom(id) },
-        storage,
-        transport,
-        clock: systemClock,
-        tickMs: 10,
-        apply: (entries) => void applied.push(...entries),
-        logger: silentLogger(),
-        ...(options.proposalTimeoutMs ? { proposalTimeoutMs: options.proposalTimeoutMs } : {}),
-      });
-      running.push(driver);
-      return { id, driver, applied, faults, storage, events };
+      const open = (): Promise<RaftDriver> =>
+        RaftDriver.open({
+          config: { id, voters: ids, electionTicks: 10, heartbeatTicks: 2, random: new SeededRandom(id) },
+          storage: member.storage,
+          transport,
+          clock: systemClock,
+          tickMs: 10,
+          apply: (entries) => void member.applied.push(...entries),
+          restore: (snapshot) => void member.restored.push(snapshot),
+          logger: silentLogger(),
+          ...(options.proposalTimeoutMs ? { proposalTimeoutMs: options.proposalTimeoutMs } : {}),
+        }).then((driver) => {
+          running.push(driver);
+          return driver;
+        });
+      const member: Member = {
+        id,
+        driver: undefined as unknown as RaftDriver,
+        applied: [],
+        restored: [],
+        faults,
+        storage: new RecordingStorage(events),
+        events,
+        async restart() {
+          await member.driver.stop();
+          await member.storage.close();
+          member.storage.reopen();
+          member.applied = [];
+          member.restored = [];
+          member.driver = await open();
+        },
+      };
+      member.driver = await open();
+      return member;
     }),
   );
 }
@@ -189,5 +213,42 @@ describe('RaftDriver', () => {
     // The entry is in the leader's log and might still commit: the outcome is unknown.
     expect(isBrokerError(await pending, 'REQUEST_TIMED_OUT')).toBe(true);
     expect(isBrokerError(await freshLeader.driver.propose(text('late')).catch((e: unknown) => e), 'NOT_CONTROLLER')).toBe(true);
+  });
+
+  it('compacts the log with a snapshot and restarts from it, applying only what follows', async () => {
+    const members = await cluster();
+    const leader = await until(() => leaderOf(members));
+    for (let i = 0; i < 20; i++) await leader.driver.propose(text(`e${i}`));
+    const at = leader.driver.appliedIndex();
+    await leader.driver.snapshot(at, text('twenty'));
+    const stored = await leader.storage.load();
+    expect(stored.snapshot?.meta).toMatchObject({ index: at, membership: { voters: [1, 2, 3], learners: [] } });
+    expect(stored.entries.every((e) => e.index > at)).toBe(true);
+    await expect(leader.driver.snapshot(at + 100, text('beyond'))).rejects.toThrow(/INVALID_REQUEST/);
+
+    await leader.restart();
+    await until(() => leader.restored.length === 1);
+    expect(new TextDecoder().decode(leader.restored[0]!.data)).toBe('twenty');
+    const next = await until(() => leaderOf(members));
+    await next.driver.propose(text('after restart'));
+    await until(() => normal(leader.applied).includes('after restart'));
+    expect(leader.applied.every((e) => e.index > at)).toBe(true);
+  });
+
+  it('brings a follower that missed compacted entries up to date with the leader snapshot', async () => {
+    const members = await cluster();
+    const leader = await until(() => leaderOf(members));
+    const lagging = members.find((m) => m !== leader)!;
+    lagging.faults.isolate();
+    for (let i = 0; i < 30; i++) await leader.driver.propose(text(`e${i}`));
+    await leader.driver.snapshot(leader.driver.appliedIndex(), text('thirty'));
+    lagging.faults.heal();
+    await until(() => lagging.restored.length === 1);
+    expect(new TextDecoder().decode(lagging.restored[0]!.data)).toBe('thirty');
+    const current = await until(() => leaderOf(members));
+    await current.driver.propose(text('after snapshot'));
+    await until(() => normal(lagging.applied).includes('after snapshot'));
+    expect(normal(lagging.applied)).not.toContain('e0');
+    expect((await lagging.storage.load()).snapshot?.meta.index).toBeGreaterThanOrEqual(30);
   });
 });
