@@ -27,3 +27,4 @@ export { DEFAULT_PRODUCER_STATE_CONFIG, resolveProducerStateConfig, type Produce
 export { ProducerSnapshotStore, SNAPSHOT_FILE_SUFFIX, parseSnapshotFileName, snapshotFileName } from './snapshot-store.js';
 export { decodeSnapshot, encodeSnapshot, type DecodedSnapshot, type ProducerStateSnapshot } from './snapshot-codec.js';
 export { replayLog, type ReplayStats } from './log-replay.js';
+export { IdempotentLog, type IdempotentLogOptions } from './idempotent-log.js';
