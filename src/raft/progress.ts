@@ -59,6 +59,8 @@ export class Progress {
   pendingSnapshot = 0;
   /** The follower answered something since the last check-quorum round. */
   recentActive = false;
+  /** The highest commit index sent to the follower that it can apply (never beyond what matched). */
+  sentCommit = 0;
   /** Heartbeat rounds in a row in which the follower lagged and its match did not move. */
   stalledHeartbeats = 0;
   private matchAtLastHeartbeat = 0;
@@ -81,6 +83,16 @@ export class Progress {
     this.next = this.match + 1;
   }
 
+  /** A commit index went out to the follower: it may apply up to `commit` once its log matches. */
+  sentCommitUpTo(commit: number): void {
+    this.sentCommit = Math.max(this.sentCommit, commit);
+  }
+
+  /** True when the leader's commit index could move the follower's further than what it was told. */
+  canBumpCommit(commit: number): boolean {
+    return this.sentCommit < Math.min(commit, this.match);
+  }
+
   becomeSnapshot(snapshotIndex: number): void {
     this.resetState('snapshot');
     this.pendingSnapshot = snapshotIndex;
@@ -88,6 +100,8 @@ export class Progress {
 
   private resetState(state: ProgressState): void {
     this.state = state;
+    // Messages in flight may be lost; only what matched is certain.
+    this.sentCommit = Math.min(this.sentCommit, this.match);
     this.probeSent = false;
     this.pendingSnapshot = 0;
     this.stalledHeartbeats = 0;
@@ -144,13 +158,13 @@ export class Progress {
   }
 
   /**
-   * Called once per heartbeat round. Returns true when the follower has lagged without progress for
-   * `limit` rounds, a sign that appends or a snapshot were lost and the leader should probe again.
+   * Called once per heartbeat round. Returns how many rounds in a row the follower lagged without
+   * progress: a sign that appends or a snapshot were lost.
    */
-  noteHeartbeatRound(leaderLastIndex: number, limit: number): boolean {
+  noteHeartbeatRound(leaderLastIndex: number): number {
     const stalled = this.match < leaderLastIndex && this.match === this.matchAtLastHeartbeat;
     this.stalledHeartbeats = stalled ? this.stalledHeartbeats + 1 : 0;
     this.matchAtLastHeartbeat = this.match;
-    return this.state !== 'probe' && this.stalledHeartbeats >= limit;
+    return this.stalledHeartbeats;
   }
 }

@@ -30,6 +30,7 @@ export function sendAppend(s: RaftState, to: NodeId, sendIfEmpty = true): boolea
     }
   }
   pr.sentEntries(entries.length, prevIndex + entries.length);
+  pr.sentCommitUpTo(Math.min(s.log.committed, prevIndex + entries.length));
   s.send({ type: 'Append', from: s.id, to, term: s.term, prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries, commit: s.log.committed });
   return true;
 }
@@ -53,6 +54,7 @@ export function broadcastHeartbeat(s: RaftState): void {
     const pr = s.tracker.progress(id)!;
     // Never tell a follower to commit past what it is known to hold: its log may still differ there.
     const commit = Math.min(pr.match, s.log.committed);
+    pr.sentCommitUpTo(commit);
     s.send({ type: 'Heartbeat', from: s.id, to: id, term: s.term, commit });
   }
 }
@@ -97,6 +99,7 @@ export function handleAppendResponse(s: RaftState, m: AppendResponse): void {
     pr.inflights.freeUpTo(m.index);
   }
   if (maybeCommit(s)) broadcastAppend(s);
+  else if (pr.canBumpCommit(s.log.committed)) sendAppend(s, m.from);
   // Fill the pipelining window with whatever is left to send.
   while (sendAppend(s, m.from, false)) {
     /* keep sending */
@@ -149,12 +152,18 @@ export function tickLeader(s: RaftState): void {
   }
 }
 
+/**
+ * Appends streamed to a follower may be lost without any answer to tell. When its match has not
+ * moved for two heartbeat rounds while it lags, probe it again. A snapshot gets an election timeout.
+ */
 function reprobeStalledFollowers(s: RaftState): void {
-  const limit = Math.max(2, Math.ceil(s.config.electionTicks / s.config.heartbeatTicks));
+  const snapshotRounds = Math.max(2, Math.ceil(s.config.electionTicks / s.config.heartbeatTicks));
   const lastIndex = s.log.lastIndex();
   for (const id of s.peers()) {
     const pr = s.tracker.progress(id)!;
-    if (pr.noteHeartbeatRound(lastIndex, limit)) {
+    const stalledRounds = pr.noteHeartbeatRound(lastIndex);
+    const limit = pr.state === 'replicate' ? 2 : pr.state === 'snapshot' ? snapshotRounds : Infinity;
+    if (stalledRounds >= limit) {
       pr.becomeProbe();
       sendAppend(s, id);
     }
