@@ -10,7 +10,7 @@
 export { Supervisor, UnknownNodeError, ClusterNotReadyError, DEFAULT_READY_TIMEOUT_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './supervisor.js';
 export type { SupervisorOptions } from './supervisor.js';
 export { startCluster, LocalCluster, DEFAULT_WAIT_MS } from './start-cluster.js';
-export type { StartClusterOptions, WaitOptions, ClusterNode } from './start-cluster.js';
+export type { StartClusterOptions, WaitOptions, ClusterNode, CreateTopicOptions } from './start-cluster.js';
 export type { NewClusterOptions } from './create-cluster.js';
 export { RunDir, NoClusterError, CorruptStateError, defaultRunDir, STATE_FILE_NAME } from './run-dir.js';
 export type { ClusterState, ClusterNodeRecord, FaultState } from './run-dir.js';

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from '../src/client/index.js';
 import { findPartition, type ClusterStatus, type PartitionView } from './cluster-status.js';
 import type { NewClusterOptions } from './create-cluster.js';
 import { delayNode, healNodes, isolateNode, reapplyFaults } from './fault-injection.js';
@@ -29,6 +30,16 @@ export interface StartClusterOptions extends NewClusterOptions {
 }
 
 export interface WaitOptions {
+  timeoutMs?: number;
+}
+
+export interface CreateTopicOptions {
+  partitions?: number;
+  /** Default: 3, or the number of brokers if fewer. */
+  replicationFactor?: number;
+  /** Sets the topic's min.insync.replicas. */
+  minInsync?: number;
+  configs?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -133,6 +144,24 @@ export class LocalCluster {
       `every partition of ${topic} to have a leader`,
       options,
     );
+  }
+
+  /**
+   * Creates a topic through the native client and waits until every partition has a leader, as
+   * the nodes themselves report it.
+   */
+  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<PartitionView[]> {
+    const partitions = options.partitions ?? 1;
+    const configs: Record<string, string> = { ...(options.configs ?? {}) };
+    if (options.minInsync !== undefined) configs['min.insync.replicas'] = String(options.minInsync);
+    const client = createClient({ bootstrapServers: this.bootstrapServers, clientId: 'brokerlab-start-cluster' });
+    try {
+      const replicationFactor = options.replicationFactor ?? Math.min(3, this.bootstrapServers.length);
+      await client.admin().createTopics([{ name, partitions, replicationFactor, configs }], { waitForLeaders: true, timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS });
+    } finally {
+      await client.close();
+    }
+    return this.waitForTopic(name, partitions, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
   }
 
   /** SIGKILL node `id` (the crash case). */

@@ -4,6 +4,7 @@ export type {
   StartClusterOptions,
   WaitOptions,
   ClusterNode,
+  CreateTopicOptions,
   ClusterStatus,
   NodeView,
   PartitionView,

@@ -1,11 +1,12 @@
 // The CLI's cluster verbs end to end against stand-in node processes (the real node is built
 // elsewhere): up --detach, status, kill, start, pause, resume, isolate, heal, delay, logs, down.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processState } from '../../../cluster/process-state.js';
-import { cliBuilt, repoRoot, runCli } from './run-cli.js';
+import { cliBuilt, cliMain, repoRoot, runCli } from './run-cli.js';
 
 const fakeNode = join(repoRoot, 'test', 'unit', 'cluster', 'fixtures', 'fake-node.mjs');
 let dir: string;
@@ -102,5 +103,29 @@ describe.skipIf(!cliBuilt)('brokerlab cluster verbs with stand-in nodes (needs n
     const purge = await cli('down', '--purge');
     expect(purge.stdout).toContain(`removed ${dir}`);
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('runs in the foreground until Ctrl-C, then stops every node (npm start)', async () => {
+    const child = spawn(process.execPath, [cliMain, 'up', '--dir', dir], {
+      cwd: repoRoot,
+      env: { ...process.env, BROKERLAB_NODE_ENTRY: fakeNode },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const deadline = Date.now() + 30_000;
+      while (!stdout.includes('Ctrl-C (or SIGTERM) stops every node') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(stdout).toMatch(/cluster started and ready in \d+ ms/);
+      const pids = recordedPids();
+      expect(pids).toHaveLength(3);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(stdout).toMatch(/stopping the cluster[\s\S]*node 1: stopped in \d+ ms[\s\S]*node 3: stopped in \d+ ms/);
+      for (const pid of pids) expect(processState(pid)).toBe('dead');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });
