@@ -23,6 +23,8 @@ export interface ClientServiceBackend {
   replicaManager(): ReplicaManager | undefined;
   /** Resolves once the local image reaches `predicate`, or after `timeoutMs` either way. */
   waitForImage(predicate: (image: MetadataImage) => boolean, timeoutMs: number): Promise<void>;
+  /** A new producer id and epoch for an idempotent producer. */
+  initProducerId(): Promise<{ producerId: number; producerEpoch: number }>;
   logger: Logger;
 }
 
@@ -84,6 +86,12 @@ export function addClientService(server: grpc.Server, backend: ClientServiceBack
               records: p.records,
             })),
           }),
+      );
+    },
+    InitProducerId: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      backend.initProducerId().then(
+        ({ producerId, producerEpoch }) => cb(null, { ...NO_ERROR, producer_id: producerId, producer_epoch: producerEpoch }),
+        (e: unknown) => cb(null, { ...toWireError(e), producer_id: -1, producer_epoch: -1 }),
       );
     },
     ListOffsets: (call: grpc.ServerUnaryCall<{ partitions: { topic: string; partition: number; timestamp: string }[] }, unknown>, cb: grpc.sendUnaryData<unknown>) => {

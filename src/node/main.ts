@@ -13,7 +13,8 @@ import { systemClock } from '../common/clock.js';
 import { errors } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { systemRandom } from '../common/random.js';
-import { deletePartitionLog, FileStorage, openPartitionLog } from '../log/index.js';
+import { IdempotentLog } from '../broker/producer-state/index.js';
+import { deletePartitionLog, FileStorage, openPartitionLog, partitionLogDir } from '../log/index.js';
 import { EMPTY_IMAGE, topicByName, topicConfig } from '../metadata/index.js';
 import { addAdminService, type NodeStatusView } from '../net/admin-service.js';
 import { addClientService } from '../net/client-service.js';
@@ -70,6 +71,7 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     controller: lateBound(() => runtime?.controller ?? notReady()),
     replicaManager: () => runtime?.replicaManager,
     waitForImage: (predicate, timeoutMs) => (runtime ? waitForImage(runtime.publisher, clock, predicate, timeoutMs) : Promise.resolve()),
+    initProducerId: () => runtime?.producerIds?.initProducerId() ?? Promise.reject(errors.coordinatorNotAvailable('broker is starting')),
     logger,
   });
   let stopRequested = false;
@@ -95,7 +97,7 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     openLog: (topic, partition) => {
       const t = runtime && topicByName(runtime.publisher.image(), topic);
       const tc = t ? topicConfig(t) : undefined;
-      return openPartitionLog({
+      const log = openPartitionLog({
         storage: logStorage,
         dataDir: logsDir,
         topic,
@@ -107,6 +109,8 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
           ...(config.broker.flushIntervalMessages > 0 ? { flushIntervalMessages: config.broker.flushIntervalMessages } : {}),
         },
       });
+      // Producer state snapshots live beside the segments, as in Kafka.
+      return new IdempotentLog(log, { clock, snapshots: { storage: logStorage, dir: partitionLogDir(logsDir, topic, partition) }, logger: logger.child({ component: 'producer-state', topic, partition }) });
     },
     deleteLog: (log) => {
       log.close();

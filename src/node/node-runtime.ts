@@ -18,6 +18,7 @@ import { ControllerHost } from './controller-host.js';
 import { ControllerRouter } from './controller-router.js';
 import { hasRole, type NodeConfig } from './config.js';
 import { MetadataPublisher } from './metadata-publisher.js';
+import { ProducerIdManager } from './producer-ids.js';
 
 export interface NodeRuntimeDeps {
   readonly config: NodeConfig;
@@ -40,6 +41,7 @@ export class NodeRuntime {
   readonly controllerHost: ControllerHost | undefined;
   readonly brokerHost: BrokerHost | undefined;
   readonly replicaManager: ReplicaManager | undefined;
+  readonly producerIds: ProducerIdManager | undefined;
   private readonly startedAtMs: number;
   private stopping: Promise<void> | undefined;
 
@@ -86,6 +88,7 @@ export class NodeRuntime {
       });
       brokerHost.attach(this.replicaManager);
       this.brokerHost = brokerHost;
+      this.producerIds = new ProducerIdManager(this.controller, () => ({ brokerId: config.nodeId, brokerEpoch: brokerHost.brokerEpoch() }));
     }
   }
 
