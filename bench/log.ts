@@ -49,8 +49,21 @@ interface RunResult {
   logBytes: number;
 }
 
+/**
+ * The temporary directory in use, removed if the benchmark is interrupted (signals are handled
+ * between runs, where the benchmark yields to the event loop).
+ */
+let currentDataDir: string | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (currentDataDir) rmSync(currentDataDir, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
 function withLog<T>(config: Partial<LogConfig>, fn: (log: SegmentedLog) => T): T {
   const dataDir = mkdtempSync(join(tmpdir(), 'brokerlab-bench-log-'));
+  currentDataDir = dataDir;
   const storage = new FileStorage();
   const log = openPartitionLog({ storage, dataDir, topic: 'bench', partition: 0, config, clock: systemClock });
   try {
@@ -58,6 +71,7 @@ function withLog<T>(config: Partial<LogConfig>, fn: (log: SegmentedLog) => T): T
   } finally {
     log.close();
     rmSync(dataDir, { recursive: true, force: true });
+    currentDataDir = undefined;
   }
 }
 
@@ -125,9 +139,14 @@ function summarize(name: string, results: RunResult[]): Figures {
   return { recordsPerSec: Math.round(recordsPerSec), payloadMBps: round(payloadMBps), logMBps: round(logMBps) };
 }
 
-function repeat(n: number, fn: () => RunResult): RunResult[] {
-  fn(); // warm-up: JIT and page-cache allocation, not counted
-  return Array.from({ length: n }, fn);
+async function repeat(n: number, fn: () => RunResult): Promise<RunResult[]> {
+  const results: RunResult[] = [];
+  for (let i = -1; i < n; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const result = fn();
+    if (i >= 0) results.push(result); // run -1 warms up the JIT and the page cache, not counted
+  }
+  return results;
 }
 
 const template = makeBatch();
@@ -135,10 +154,10 @@ process.stdout.write(
   `partition log on ${tmpdir()}: ${template.records} records of ${RECORD_BYTES} bytes per ${template.batch.length}-byte batch; ` +
     `median of ${runs} runs (${appendMb} MB per run, ${fsyncMb} MB with fsync)\n`,
 );
-const appendDefault = summarize('append, default flush', repeat(runs, () => appendRun(template, appendMb, {})));
-const appendFsync = summarize('append, fsync per batch', repeat(runs, () => appendRun(template, fsyncMb, { flushIntervalMessages: 1 })));
-const appendFollower = summarize('append as follower', repeat(runs, () => followerRun(template, appendMb)));
-const readSequential = summarize('sequential read (1 MiB)', repeat(runs, () => readRun(template, appendMb)));
+const appendDefault = summarize('append, default flush', await repeat(runs, () => appendRun(template, appendMb, {})));
+const appendFsync = summarize('append, fsync per batch', await repeat(runs, () => appendRun(template, fsyncMb, { flushIntervalMessages: 1 })));
+const appendFollower = summarize('append as follower', await repeat(runs, () => followerRun(template, appendMb)));
+const readSequential = summarize('sequential read (1 MiB)', await repeat(runs, () => readRun(template, appendMb)));
 
 printResult('log', {
   recordBytes: RECORD_BYTES,
