@@ -32,8 +32,8 @@ interface RaftProcessOptions {
   logLevel: string;
 }
 
-/** How long shutdown may take before the process exits anyway. */
-const SHUTDOWN_BUDGET_MS = 3_000;
+/** How long shutdown may take before the process gives up on a clean stop and exits with 1. */
+const SHUTDOWN_BUDGET_MS = 5_000;
 
 function parseOptions(argv: readonly string[]): RaftProcessOptions {
   const program = new Command('raft-process')
@@ -125,7 +125,7 @@ async function run(options: RaftProcessOptions, logger: Logger): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, 'raft process stopping');
-    setTimeout(() => process.exit(exitCode), SHUTDOWN_BUDGET_MS).unref();
+    setTimeout(() => process.exit(1), SHUTDOWN_BUDGET_MS).unref();
     await driver.stop();
     transport.close();
     await stopServer(server, 500);

@@ -131,7 +131,8 @@ export class RaftProcessCluster {
     if (!child || !this.isRunning(id)) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(signal);
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref());
+    // Longer than the process's own shutdown budget, so a clean stop is never cut short.
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
     await Promise.race([exited, timeout]);
     if (this.isRunning(id)) child.kill('SIGKILL');
   }
@@ -169,7 +170,7 @@ export class RaftProcessCluster {
    * Proposes on whichever node leads, following NOT_CONTROLLER hints (which guarantee the entry
    * was not committed, so retrying cannot duplicate it). Other errors are the caller's to judge.
    */
-  async propose(data: Uint8Array, timeoutMs = 15_000): Promise<ProposalResult> {
+  async propose(data: Uint8Array, timeoutMs = 30_000): Promise<ProposalResult> {
     const deadline = Date.now() + timeoutMs;
     let target = this.knownLeader ?? (await this.waitForLeader(timeoutMs));
     for (;;) {
