@@ -195,3 +195,84 @@ export class CountingStorage implements Storage {
     this.inner.syncDir(dir);
   }
 }
+
+/** Thrown by FuseStorage: the process died at this point. */
+export class FuseBlown extends Error {}
+
+/**
+ * Storage that can kill the process in the middle of an operation: once armed with n, the (n+1)th
+ * mutation (write, truncate, sync, create, rename, remove) throws FuseBlown instead of happening.
+ */
+export class FuseStorage implements Storage {
+  private remaining = Number.POSITIVE_INFINITY;
+
+  constructor(private readonly inner: Storage) {}
+
+  arm(mutationsBeforeDeath: number): void {
+    this.remaining = mutationsBeforeDeath;
+  }
+
+  disarm(): void {
+    this.remaining = Number.POSITIVE_INFINITY;
+  }
+
+  private mutate(): void {
+    if (this.remaining <= 0) {
+      this.disarm();
+      throw new FuseBlown('the process died');
+    }
+    this.remaining--;
+  }
+
+  ensureDir(dir: string): void {
+    this.mutate();
+    this.inner.ensureDir(dir);
+  }
+  list(dir: string): string[] {
+    return this.inner.list(dir);
+  }
+  exists(path: string): boolean {
+    return this.inner.exists(path);
+  }
+  open(path: string): StorageFile {
+    this.mutate();
+    const file = this.inner.open(path);
+    return {
+      path: file.path,
+      sizeBytes: () => file.sizeBytes(),
+      append: (data) => {
+        this.mutate();
+        file.append(data);
+      },
+      read: (position, length) => file.read(position, length),
+      truncate: (size) => {
+        this.mutate();
+        file.truncate(size);
+      },
+      sync: () => {
+        this.mutate();
+        file.sync();
+      },
+      close: () => file.close(),
+    };
+  }
+  readFile(path: string): Buffer | undefined {
+    return this.inner.readFile(path);
+  }
+  rename(from: string, to: string): void {
+    this.mutate();
+    this.inner.rename(from, to);
+  }
+  remove(path: string): void {
+    this.mutate();
+    this.inner.remove(path);
+  }
+  removeDir(dir: string): void {
+    this.mutate();
+    this.inner.removeDir(dir);
+  }
+  syncDir(dir: string): void {
+    this.mutate();
+    this.inner.syncDir(dir);
+  }
+}

@@ -13,7 +13,8 @@ import { NEVER, type LogConfig } from '../../../src/log/config.js';
 import { openPartitionLog } from '../../../src/log/open-log.js';
 import { MemoryStorage } from '../../../src/log/storage/memory-storage.js';
 import type { SegmentedLog } from '../../../src/log/segmented-log.js';
-import { fileHarness, memoryHarness, PARTITION, TOPIC, type StorageHarness } from './helpers.js';
+import type { Storage } from '../../../src/log/storage/storage.js';
+import { FuseBlown, FuseStorage, fileHarness, PARTITION, TOPIC } from './helpers.js';
 
 interface ModelBatch {
   base: number;
@@ -175,15 +176,38 @@ function randomConfig(random: SeededRandom): Partial<LogConfig> {
   };
 }
 
+/** Where a scenario runs: a storage, and what a crash does to it. */
+interface ScenarioEnv {
+  storage: Storage;
+  dataDir: string;
+  /** Kills the process; `random` may let part of the unsynced writes survive. */
+  crash(random: SeededRandom): void;
+  /** When present, appends, flushes and closes may die after a few storage mutations. */
+  fuse?: FuseStorage;
+}
+
+function memoryEnv(withFuse: boolean): ScenarioEnv {
+  const memory = new MemoryStorage();
+  const fuse = withFuse ? new FuseStorage(memory) : undefined;
+  const env: ScenarioEnv = {
+    storage: fuse ?? memory,
+    dataDir: '/data',
+    // Unsynced bytes are lost, half the time keeping a random torn prefix of them.
+    crash: (random) => memory.crash(random.chance(0.5) ? { random: random.fork() } : {}),
+  };
+  if (fuse) env.fuse = fuse;
+  return env;
+}
+
 /**
  * Runs `steps` random operations on a fresh log; returns how many crashes and reopens it went
  * through. `trace` collects the operations so a failing seed can be read back.
  */
-function runScenario(seed: number, steps: number, h: StorageHarness, trace: string[] = []): { crashes: number; reopens: number } {
+function runScenario(seed: number, steps: number, env: ScenarioEnv, trace: string[] = []): { crashes: number; reopens: number } {
   const random = new SeededRandom(seed);
   const config = randomConfig(random);
   const clock = new ManualClock(1_000_000);
-  const open = (): SegmentedLog => openPartitionLog({ storage: h.storage, dataDir: h.dataDir, topic: TOPIC, partition: PARTITION, config, clock });
+  const open = (): SegmentedLog => openPartitionLog({ storage: env.storage, dataDir: env.dataDir, topic: TOPIC, partition: PARTITION, config, clock });
   let log = open();
   const model = new Model();
   let epoch = 0;
@@ -191,86 +215,97 @@ function runScenario(seed: number, steps: number, h: StorageHarness, trace: stri
   let crashes = 0;
   let reopens = 0;
 
+  /** Reopens after a crash and checks what survived: a valid prefix, at least what was durable. */
+  const reopenAfterCrash = (durable: number, cause: string): void => {
+    env.crash(random);
+    log = open();
+    crashes++;
+    const survived = log.logEndOffset();
+    trace.push(`${cause} (recovery point ${durable}) -> end ${survived}`);
+    expect(survived).toBeGreaterThanOrEqual(Math.min(durable, model.logEndOffset));
+    expect(survived).toBeLessThanOrEqual(Math.max(model.logEndOffset, model.logStartOffset));
+    // The log start is checkpointed at once; a log that lost everything from it restarts there.
+    expect(survived).toBeGreaterThanOrEqual(model.logStartOffset);
+    if (survived === model.logStartOffset) {
+      model.restartAt(model.logStartOffset);
+    } else {
+      expect(model.batches.some((b) => b.base === survived) || survived === model.logEndOffset).toBe(true);
+      model.truncateTo(survived);
+    }
+    epoch = Math.max(epoch, log.latestEpoch());
+  };
+
   for (let step = 0; step < steps; step++) {
     const op = random.int(0, 99);
-    if (op < 35) {
-      if (random.chance(0.1)) epoch += random.int(1, 2);
-      const batch: ModelBatch = { base: model.logEndOffset, count: random.int(1, 6), epoch, id: nextId++ };
-      trace.push(`leader append ${batch.count} at ${batch.base} epoch ${epoch}`);
-      const info = log.appendAsLeader(batchBytes(batch, false, clock.now()), epoch);
-      expect(info.firstOffset).toBe(batch.base);
-      model.append(batch);
-    } else if (op < 50) {
-      if (random.chance(0.2)) epoch += 1;
-      const parts: Buffer[] = [];
-      for (let n = random.int(1, 3); n > 0; n--) {
-        const batch: ModelBatch = { base: model.logEndOffset, count: random.int(1, 4), epoch, id: nextId++ };
-        parts.push(batchBytes(batch, true, clock.now()));
+    const durable = log.recoveryPoint();
+    const mayDie = op < 50 || (op >= 83 && op < 87) || (op >= 91 && op < 95);
+    if (env.fuse && mayDie && random.chance(0.25)) env.fuse.arm(random.int(0, 8));
+    try {
+      if (op < 35) {
+        if (random.chance(0.1)) epoch += random.int(1, 2);
+        const batch: ModelBatch = { base: model.logEndOffset, count: random.int(1, 6), epoch, id: nextId++ };
+        trace.push(`leader append ${batch.count} at ${batch.base} epoch ${epoch}`);
         model.append(batch);
-      }
-      trace.push(`follower append ${parts.length} batches, epoch ${epoch}, to ${model.logEndOffset}`);
-      log.appendAsFollower(Buffer.concat(parts));
-    } else if (op < 65) {
-      const start = random.int(model.logStartOffset, model.logEndOffset);
-      const maxOffset = random.chance(0.5) ? model.logEndOffset : random.int(start, model.logEndOffset);
-      checkRead(log, model, start, random.int(0, 1500), maxOffset);
-    } else if (op < 72) {
-      const offset = random.int(model.logStartOffset, model.logEndOffset + 2);
-      trace.push(`truncateTo ${offset}`);
-      log.truncateTo(offset);
-      model.truncateTo(offset);
-      epoch = Math.max(epoch, log.latestEpoch());
-    } else if (op < 75) {
-      const offset = model.logEndOffset + random.int(0, 50);
-      trace.push(`truncateFullyAndStartAt ${offset}`);
-      log.truncateFullyAndStartAt(offset);
-      model.restartAt(offset);
-    } else if (op < 79) {
-      const offset = random.int(model.logStartOffset, model.logEndOffset);
-      trace.push(`advanceLogStartOffset ${offset}`);
-      log.advanceLogStartOffset(offset);
-      model.logStartOffset = offset;
-    } else if (op < 83) {
-      clock.advance(random.int(0, 40_000));
-      log.applyRetention(clock.now());
-      trace.push(`retention -> start ${log.logStartOffset()}`);
-      const newStart = log.logStartOffset();
-      expect(newStart).toBeGreaterThanOrEqual(model.logStartOffset);
-      expect(newStart === model.logEndOffset || model.batches.some((b) => b.base === newStart) || newStart === model.logStartOffset).toBe(true);
-      model.logStartOffset = newStart;
-    } else if (op < 87) {
-      log.flush();
-      expect(log.recoveryPoint()).toBe(model.logEndOffset);
-    } else if (op < 91) {
-      clock.advance(random.int(0, 4_000));
-    } else if (op < 95) {
-      trace.push('close and reopen');
-      log.close();
-      log = open();
-      reopens++;
-    } else {
-      const durable = log.recoveryPoint();
-      // Memory storage loses unsynced bytes, half the time keeping a random torn prefix of them;
-      // a killed process on real files keeps everything it wrote.
-      if (h.storage instanceof MemoryStorage) h.storage.crash(random.chance(0.5) ? { random: random.fork() } : {});
-      else h.crash();
-      log = open();
-      crashes++;
-      trace.push(`crash (recovery point ${durable}) -> end ${log.logEndOffset()}`);
-      // Any valid prefix may survive, but never less than the recovery point promised.
-      const survived = log.logEndOffset();
-      expect(survived).toBeGreaterThanOrEqual(Math.min(durable, model.logEndOffset));
-      expect(survived).toBeLessThanOrEqual(Math.max(model.logEndOffset, model.logStartOffset));
-      // The log start is checkpointed at once; a log that lost everything from it restarts there.
-      expect(survived).toBeGreaterThanOrEqual(model.logStartOffset);
-      if (survived === model.logStartOffset) {
-        model.restartAt(model.logStartOffset);
+        const info = log.appendAsLeader(batchBytes(batch, false, clock.now()), epoch);
+        expect(info.firstOffset).toBe(batch.base);
+      } else if (op < 50) {
+        if (random.chance(0.2)) epoch += 1;
+        const parts: Buffer[] = [];
+        for (let n = random.int(1, 3); n > 0; n--) {
+          const batch: ModelBatch = { base: model.logEndOffset, count: random.int(1, 4), epoch, id: nextId++ };
+          parts.push(batchBytes(batch, true, clock.now()));
+          model.append(batch);
+        }
+        trace.push(`follower append ${parts.length} batches, epoch ${epoch}, to ${model.logEndOffset}`);
+        log.appendAsFollower(Buffer.concat(parts));
+      } else if (op < 65) {
+        const start = random.int(model.logStartOffset, model.logEndOffset);
+        const maxOffset = random.chance(0.5) ? model.logEndOffset : random.int(start, model.logEndOffset);
+        checkRead(log, model, start, random.int(0, 1500), maxOffset);
+      } else if (op < 72) {
+        const offset = random.int(model.logStartOffset, model.logEndOffset + 2);
+        trace.push(`truncateTo ${offset}`);
+        log.truncateTo(offset);
+        model.truncateTo(offset);
+        epoch = Math.max(epoch, log.latestEpoch());
+      } else if (op < 75) {
+        const offset = model.logEndOffset + random.int(0, 50);
+        trace.push(`truncateFullyAndStartAt ${offset}`);
+        log.truncateFullyAndStartAt(offset);
+        model.restartAt(offset);
+      } else if (op < 79) {
+        const offset = random.int(model.logStartOffset, model.logEndOffset);
+        trace.push(`advanceLogStartOffset ${offset}`);
+        log.advanceLogStartOffset(offset);
+        model.logStartOffset = offset;
+      } else if (op < 83) {
+        clock.advance(random.int(0, 40_000));
+        log.applyRetention(clock.now());
+        trace.push(`retention -> start ${log.logStartOffset()}`);
+        const newStart = log.logStartOffset();
+        expect(newStart).toBeGreaterThanOrEqual(model.logStartOffset);
+        expect(newStart === model.logEndOffset || model.batches.some((b) => b.base === newStart) || newStart === model.logStartOffset).toBe(true);
+        model.logStartOffset = newStart;
+      } else if (op < 87) {
+        trace.push('flush');
+        log.flush();
+        expect(log.recoveryPoint()).toBe(model.logEndOffset);
+      } else if (op < 91) {
+        clock.advance(random.int(0, 4_000));
+      } else if (op < 95) {
+        trace.push('close and reopen');
+        log.close();
+        log = open();
+        reopens++;
       } else {
-        expect(model.batches.some((b) => b.base === survived) || survived === model.logEndOffset).toBe(true);
-        model.truncateTo(survived);
+        reopenAfterCrash(durable, 'crash');
       }
-      epoch = Math.max(epoch, log.latestEpoch());
+    } catch (e) {
+      if (!(e instanceof FuseBlown)) throw e;
+      // The process died inside the operation; the model already holds what it would have written.
+      reopenAfterCrash(durable, 'died mid-operation');
     }
+    env.fuse?.disarm();
     checkState(log, model);
     if (step % 20 === 0) checkAllContent(log, model);
   }
@@ -280,14 +315,28 @@ function runScenario(seed: number, steps: number, h: StorageHarness, trace: stri
 }
 
 describe('partition log against a model', () => {
+  it('agrees when the process dies in the middle of appends, flushes and closes (memory storage)', () => {
+    let died = 0;
+    for (let seed = 501; seed <= 540; seed++) {
+      const trace: string[] = [];
+      try {
+        runScenario(seed, 150, memoryEnv(true), trace);
+      } catch (e) {
+        throw new Error(`seed ${seed}: ${(e as Error).message}\nlast operations:\n${trace.slice(-12).join('\n')}`, { cause: e });
+      }
+      died += trace.filter((t) => t.startsWith('died mid-operation')).length;
+    }
+    expect(died).toBeGreaterThan(100);
+  });
+
+
   it('agrees over random operations with crashes on memory storage (many seeds)', () => {
     let crashes = 0;
     let reopens = 0;
     for (let seed = 1; seed <= 80; seed++) {
-      const h = memoryHarness();
       const trace: string[] = [];
       try {
-        const outcome = runScenario(seed, 150, h, trace);
+        const outcome = runScenario(seed, 150, memoryEnv(false), trace);
         crashes += outcome.crashes;
         reopens += outcome.reopens;
       } catch (e) {
@@ -304,7 +353,8 @@ describe('partition log against a model', () => {
       const h = fileHarness();
       const trace: string[] = [];
       try {
-        runScenario(seed, 100, h, trace);
+        // A killed process on real files keeps everything it wrote.
+        runScenario(seed, 100, { storage: h.storage, dataDir: h.dataDir, crash: () => h.crash() }, trace);
       } catch (e) {
         throw new Error(`seed ${seed}: ${(e as Error).message}\nlast operations:\n${trace.slice(-12).join('\n')}`, { cause: e });
       } finally {
