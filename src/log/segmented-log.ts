@@ -118,6 +118,11 @@ export class SegmentedLog implements PartitionLog {
     return this.epochCache.epochEntries();
   }
 
+  /**
+   * Validates the batch in full, then stamps offset and epoch into `batch` itself (no copy: the
+   * caller's buffer holds the stored bytes afterwards). An epoch below the latest one is refused
+   * with FENCED_LEADER_EPOCH: only a deposed leader would send it.
+   */
   appendAsLeader(batch: Buffer, leaderEpoch: number): AppendInfo {
     return this.guard(() => {
       const { header, maxRecordTimestamp } = validateLeaderBatch(batch, this.config);
