@@ -59,6 +59,7 @@ export class PartitionInFlight {
   failedRetriably(batch: ProducerBatch, error: BrokerError): RetryDecision | undefined {
     batch.state = 'retriable-failure';
     batch.lastError = error;
+    batch.errorsSeen.add(error.kafkaName);
     return this.settle();
   }
 

@@ -3,7 +3,7 @@
  * senders. A batch's bytes are built once, when it is first sent, and resent unchanged on retry:
  * with idempotence the broker recognises a retry by the same producer id, epoch and sequence.
  */
-import type { BrokerError } from '../common/errors.js';
+import type { BrokerError, KafkaErrorName } from '../common/errors.js';
 import { BATCH_HEADER_SIZE, NO_SEQUENCE, type RecordInput } from '../log/batch/index.js';
 import type { RecordMetadata } from './types.js';
 
@@ -38,6 +38,8 @@ export class ProducerBatch {
   /** Not sent again before this monotonic time (retry backoff). */
   retryAtMs = 0;
   lastError: BrokerError | undefined;
+  /** Names of the errors the attempts met, for the delivery-timeout report. */
+  readonly errorsSeen = new Set<KafkaErrorName>();
   /** A metadata refresh the next attempt must wait for (the last error said the leader moved). */
   metadataRefresh: Promise<void> | undefined;
   /** The batch as sent; fixed after the first send. */

@@ -187,7 +187,8 @@ export class RecordAccumulator {
 }
 
 export function deliveryTimeoutError(batch: ProducerBatch, deliveryTimeoutMs: number): BrokerError {
-  const cause = batch.lastError ? `; last error: ${batch.lastError.message}` : '';
+  const seen = batch.errorsSeen.size > 0 ? `; errors met: ${[...batch.errorsSeen].join(', ')}` : '';
+  const cause = batch.lastError ? `${seen}; last: ${batch.lastError.message}` : '';
   return errors.requestTimedOut(
     `${batch.recordCount} record(s) for ${batch.topic}-${batch.partition} expired: delivery timeout of ${deliveryTimeoutMs} ms passed after ${batch.attempts} attempt(s)${cause}`,
     batch.lastError ? { cause: batch.lastError } : {},

@@ -98,7 +98,7 @@ describe('admin', () => {
 
     cluster.leaderAssignmentDelayMs = 10_000;
     const error = await admin
-      .createTopics([{ name: 'stuck', partitions: 2, replicationFactor: 3 }], { waitForLeaders: true, timeoutMs: 300 })
+      .createTopics([{ name: 'stuck', partitions: 2, replicationFactor: 3 }], { waitForLeaders: true, timeoutMs: 1000 })
       .catch((e: unknown) => e);
     expect(isBrokerError(error, 'LEADER_NOT_AVAILABLE')).toBe(true);
     expect((error as Error).message).toContain('stuck-0');
@@ -112,7 +112,7 @@ describe('admin', () => {
     expect(await admin.listTopics()).toEqual([]);
     const error = await admin.describeTopics(['gone']).catch((e: unknown) => e);
     expect(isBrokerError(error, 'UNKNOWN_TOPIC_OR_PARTITION')).toBe(true);
-    await expect(admin.deleteTopics(['gone'], { timeoutMs: 200 })).rejects.toThrow(/UNKNOWN_TOPIC_OR_PARTITION/);
+    await expect(admin.deleteTopics(['gone'], { timeoutMs: 2000 })).rejects.toThrow(/UNKNOWN_TOPIC_OR_PARTITION/);
   });
 
   it('reports each partition’s log start and high watermark', async () => {

@@ -65,7 +65,7 @@ describe('connections and metadata', () => {
     const dead = await FakeCluster.start(1);
     const deadAddress = dead.bootstrapServers[0]!;
     dead.stop();
-    const cache = setUpCache([deadAddress, cluster.brokers[0]!.address]);
+    const cache = setUpCache([deadAddress, cluster.brokers[0]!.address], { requestTimeoutMs: 5000 });
     cache.addTopics(['t']);
     await cache.refresh();
     expect(cache.leaderOf('t', 1)).toEqual({ brokerId: 2, leaderEpoch: 0, address: cluster.broker(2).address });
