@@ -55,13 +55,14 @@ export class ReadyTracker {
       appliedTo: committed.length > 0 ? committed[committed.length - 1]!.index : 0,
       softState,
     };
+    // Every key is always present (unset ones undefined): one object shape keeps this path fast.
     return {
-      ...(hardStateChanged ? { hardState } : {}),
+      hardState: hardStateChanged ? hardState : undefined,
       entries,
-      ...(snapshot ? { snapshot } : {}),
+      snapshot,
       messages: s.outbox.slice(),
       committed,
-      ...(sameSoftState(this.reportedSoftState, softState) ? {} : { softState }),
+      softState: sameSoftState(this.reportedSoftState, softState) ? undefined : softState,
     };
   }
 

@@ -70,6 +70,16 @@ export class Harness {
     return core;
   }
 
+  /** The application snapshots node `id` at its applied index: in memory and on its disk. */
+  compact(id: NodeId, data: Uint8Array): void {
+    const core = this.node(id);
+    const index = core.appliedIndex();
+    const term = core.entryAt(index)!.term;
+    core.snapshot(index, data);
+    const membership = { voters: this.options.voters, learners: this.options.learners ?? [] };
+    this.durable.get(id)!.saveSnapshot({ meta: { index, term, membership }, data });
+  }
+
   cut(from: NodeId, to: NodeId): void {
     this.cutLinks.add(`${from}>${to}`);
   }
