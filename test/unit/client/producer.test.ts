@@ -245,7 +245,7 @@ describe('producer', () => {
     expect(elapsedMs).toBeGreaterThanOrEqual(550);
     expect(elapsedMs).toBeLessThan(2500);
     // Each attempt waited out its own request timeout (then was retried while time was left).
-    expect((error as Error).message).toContain('no answer within 150 ms');
+    expect((error as Error).message).toMatch(/no answer within \d+ ms/);
     const attempts = cluster.broker(1).produceRequests.length - 1;
     expect(attempts).toBeGreaterThanOrEqual(1);
     expect(attempts).toBeLessThanOrEqual(5);
