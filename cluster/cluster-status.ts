@@ -170,11 +170,12 @@ function mergePartition(reports: Report[]): PartitionView {
     const own = reports.find((r) => r.from === id)?.replica;
     const followerEntry = leaderReport?.replica.followers.find((f) => f.broker_id === id);
     const view: ReplicaView = { id, inIsr: a.isr.includes(id) };
-    const leo = own?.log_end_offset ?? followerEntry?.log_end_offset;
+    // A leader reports -1 for a follower it has not heard from.
+    const leo = own?.log_end_offset ?? (followerEntry && followerEntry.log_end_offset >= 0 ? followerEntry.log_end_offset : undefined);
     if (leo !== undefined) view.logEndOffset = leo;
     if (leaderReport && id === leaderReport.from) view.lag = 0;
     else if (leaderLeo !== undefined && leo !== undefined) view.lag = Math.max(0, leaderLeo - leo);
-    else if (followerEntry) view.lag = followerEntry.lag;
+    else if (followerEntry && followerEntry.log_end_offset >= 0) view.lag = followerEntry.lag;
     return view;
   });
   const view: PartitionView = {

@@ -41,6 +41,8 @@ export interface ReturnReport {
   isrJoins: IsrChange[];
   /** Partitions where the node is a replica but not yet back in the ISR when the wait ended. */
   catchingUp: { topic: string; partition: number; lag?: number }[];
+  /** The process died while being watched. */
+  exited: boolean;
   complete: boolean;
   waitedMs: number;
 }
@@ -110,7 +112,7 @@ export async function observeReturn(
   startedAt: number,
   timeoutMs: number,
 ): Promise<ReturnReport> {
-  const report: ReturnReport = { nodeId, isrJoins: [], catchingUp: [], complete: false, waitedMs: 0 };
+  const report: ReturnReport = { nodeId, isrJoins: [], catchingUp: [], exited: false, complete: false, waitedMs: 0 };
   const joins = new Map<string, IsrChange>();
   for (;;) {
     const status = await source();
@@ -133,8 +135,9 @@ export async function observeReturn(
       }
     }
     report.complete = report.registeredAfterMs !== undefined && report.catchingUp.length === 0;
+    report.exited = node?.process === 'dead';
     report.waitedMs = elapsed;
-    if (report.complete || elapsed >= timeoutMs) break;
+    if (report.complete || report.exited || elapsed >= timeoutMs) break;
     await sleep(50);
   }
   report.isrJoins = [...joins.values()];

@@ -13,6 +13,7 @@ import {
   observeReturn,
   reapplyFaults,
   returnWaitMs,
+  tailOfFile,
   type ClusterStatus,
   type Supervisor,
 } from '../../../cluster/index.js';
@@ -77,6 +78,11 @@ async function reportReturn(supervisor: Supervisor, id: number, startedAt: numbe
   const waitMs = returnWaitMs(clusterTiming(supervisor.state));
   const report = await observeReturn(() => supervisor.status(), id, startedAt, waitMs);
   for (const line of renderReturn(report)) print(line);
+  if (report.exited) {
+    const tail = tailOfFile(supervisor.node(id).outFile, 8);
+    if (tail) print(tail.replace(/^/gm, '    | '));
+    throw new CliError(`node ${id} did not stay up`);
+  }
 }
 
 function requireRunning(supervisor: Supervisor, id: number, verb: string): void {

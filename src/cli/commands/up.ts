@@ -99,7 +99,9 @@ function printReady(supervisor: Supervisor, verb: string, elapsedMs: number, dir
   const s = supervisor.state;
   const flag = dirFlagFor(dir);
   const roles = s.nodes.every((n) => n.roles.length === 2)
-    ? `${s.nodes.length} nodes, each controller and broker`
+    ? s.nodes.length === 1
+      ? '1 node, controller and broker'
+      : `${s.nodes.length} nodes, each controller and broker`
     : `${s.nodes.filter((n) => n.roles.includes('controller')).length} controllers, ${s.nodes.filter((n) => n.roles.includes('broker')).length} brokers`;
   print(`brokerlab: cluster ${verb} and ready in ${elapsedMs} ms (${roles}, profile ${s.profile})`);
   print(`  bootstrap servers  ${supervisor.bootstrapServers.join(',')}`);

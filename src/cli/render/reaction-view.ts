@@ -35,6 +35,10 @@ export function renderDeparture(report: DepartureReport): string[] {
 
 export function renderReturn(report: ReturnReport): string[] {
   const lines: string[] = [];
+  if (report.exited) {
+    lines.push(`  node ${report.nodeId} exited after ${report.waitedMs} ms; see its output (brokerlab logs ${report.nodeId}, logs/node-${report.nodeId}.out)`);
+    return lines;
+  }
   if (report.registeredAfterMs !== undefined) {
     const epoch = report.brokerEpoch !== undefined ? ` (broker epoch ${report.brokerEpoch})` : '';
     lines.push(`  node ${report.nodeId} answered and registered${epoch} after ${report.registeredAfterMs} ms`);
