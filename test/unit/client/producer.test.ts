@@ -291,6 +291,18 @@ describe('producer', () => {
     expect((error as Error).message).toContain('UNKNOWN_TOPIC_OR_PARTITION');
   });
 
+  it('compresses batches with gzip when asked, and the records decode unchanged', async () => {
+    const { cluster, client } = await setUp();
+    cluster.addTopic('t', 1);
+    const producer = client.producer({ lingerMs: 0, compression: 'gzip' });
+    const messages = Array.from({ length: 50 }, (_, i) => ({ value: `repetitive-${i % 3}-${'abc'.repeat(20)}` }));
+    await producer.send({ topic: 't', messages });
+    const [request] = cluster.broker(1).produceRequests;
+    expect(readBatchHeader(request!.records).attributes & 0x07).toBe(1);
+    expect(request!.records.length).toBeLessThan(messages.length * 60);
+    expect(readRecords(request!.records).map((r) => r.value!.toString())).toEqual(messages.map((m) => m.value));
+  });
+
   it('stamps batches as a producer without idempotence: no producer id, epoch or sequence', async () => {
     const { cluster, client } = await setUp();
     cluster.addTopic('t', 1);
