@@ -27,6 +27,8 @@ import {
 
 export type { ProposalResult } from './driver-proposals.js';
 
+const TICK = Symbol('tick');
+
 /** The part of RaftCore the driver uses, so tests can drive a scripted core. */
 export type DrivenCore = Pick<
   RaftCore,
@@ -103,12 +105,17 @@ export class RaftDriver {
   private readonly proposalTimeoutMs: number;
   private readonly maxPendingProposals: number;
   private readonly maxQueuedMessages: number;
-  private inboxMessages: Message[] = [];
+  /**
+   * Ticks and messages in arrival order. Stepping them in that order keeps time honest after a
+   * slow fsync: a heartbeat that arrived mid-stall resets the election timer before the ticks
+   * that came after it, instead of a burst of ticks firing an election first.
+   */
+  private inbox: Array<Message | typeof TICK> = [];
+  private queuedMessages = 0;
   private inboxProposals: QueuedProposal[] = [];
   private inboxSnapshots: SnapshotRequest[] = [];
   /** Changes to the core other than messages and proposals (adding a learner). */
   private inboxActions: Array<() => void> = [];
-  private pendingTicks = 0;
   private readonly pending: PendingProposals;
   private readonly listeners = new Set<(change: RaftStateChange) => void>();
   private readonly fatalListeners = new Set<(error: unknown) => void>();
@@ -246,25 +253,27 @@ export class RaftDriver {
     for (const r of this.inboxSnapshots.splice(0)) r.reject(errors.kafkaStorageError('raft node stopped'));
     // These are in the log and may still commit under the next leader: their outcome is unknown.
     this.pending.rejectAll(errors.requestTimedOut('raft node stopped; outcome unknown'));
-    this.inboxMessages = [];
+    this.inbox = [];
+    this.queuedMessages = 0;
     this.inboxActions = [];
   }
 
   private receive(message: Message): void {
     if (this.stopped) return;
-    if (this.inboxMessages.length >= this.maxQueuedMessages) {
+    if (this.queuedMessages >= this.maxQueuedMessages) {
       // Raft tolerates loss; an unbounded inbox would not survive a flood.
       this.droppedMessages++;
       return;
     }
-    this.inboxMessages.push(message);
+    this.queuedMessages++;
+    this.inbox.push(message);
     this.kick();
   }
 
   private scheduleTick(): void {
     this.tickTimer = this.options.clock.schedule(this.options.tickMs, () => {
       if (this.stopped) return;
-      this.pendingTicks++;
+      this.inbox.push(TICK);
       this.pending.expire(this.options.clock.monotonic(), this.proposalTimeoutMs);
       this.scheduleTick();
       this.kick();
@@ -295,10 +304,13 @@ export class RaftDriver {
 
   private stepInputs(): void {
     for (const action of this.inboxActions.splice(0)) action();
-    for (; this.pendingTicks > 0; this.pendingTicks--) this.core.tick();
-    const messages = this.inboxMessages;
-    this.inboxMessages = [];
-    for (const message of messages) this.core.step(message);
+    const inbox = this.inbox;
+    this.inbox = [];
+    this.queuedMessages = 0;
+    for (const input of inbox) {
+      if (input === TICK) this.core.tick();
+      else this.core.step(input);
+    }
     const proposals = this.inboxProposals;
     this.inboxProposals = [];
     const deadline = this.options.clock.monotonic() + this.proposalTimeoutMs;

@@ -4,12 +4,12 @@
  * order, with the real core and memory storage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/common/clock.js';
+import { ManualClock, systemClock } from '../../src/common/clock.js';
 import { isBrokerError, type BrokerError } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { SeededRandom } from '../../src/common/random.js';
 import { NetworkFaults, faultyTransport } from '../../src/net/faults.js';
-import { RaftDriver } from '../../src/raft/driver.js';
+import { RaftDriver, type DrivenCore } from '../../src/raft/driver.js';
 import { MemoryRaftStorage } from '../../src/raft/storage/index.js';
 import type { Entry, HardState, Message, NodeId, RaftTransport, Snapshot } from '../../src/raft/types.js';
 
@@ -250,5 +250,46 @@ describe('RaftDriver', () => {
     await until(() => normal(lagging.applied).includes('after snapshot'));
     expect(normal(lagging.applied)).not.toContain('e0');
     expect((await lagging.storage.load()).snapshot?.meta.index).toBeGreaterThanOrEqual(30);
+  });
+
+  it('steps ticks and messages that arrived during a slow persist in their arrival order', async () => {
+    const clock = new ManualClock();
+    const calls: string[] = [];
+    let readyPending = true;
+    const core = {
+      tick: () => void calls.push('tick'),
+      step: (m: Message) => void calls.push(`step:${m.type}`),
+      hasReady: () => readyPending,
+      ready: () => ({ entries: [{ index: 1, term: 1, type: 'noop' as const, data: new Uint8Array(0) }], messages: [], committed: [] }),
+      advance: () => void (readyPending = false),
+      role: () => 'follower' as const,
+      leader: () => 2,
+      term: () => 1,
+      commitIndex: () => 0,
+      lastIndex: () => 1,
+    } as unknown as DrivenCore;
+    let finishAppend!: () => void;
+    const storage = new MemoryRaftStorage();
+    storage.append = () => new Promise<void>((resolve) => (finishAppend = resolve));
+    let deliver!: (m: Message) => void;
+    const driver = new RaftDriver({
+      core,
+      storage,
+      transport: { send: () => undefined, onMessage: (h) => (deliver = h) },
+      clock,
+      tickMs: 10,
+      apply: () => undefined,
+      membership: { voters: [1, 2, 3], learners: [] },
+      logger: silentLogger(),
+    });
+    running.push(driver);
+    driver.start();
+    await until(() => finishAppend !== undefined);
+    clock.advance(20);
+    deliver({ type: 'Heartbeat', from: 2, to: 1, term: 1, commit: 0 });
+    clock.advance(10);
+    finishAppend();
+    await until(() => calls.length === 4);
+    expect(calls).toEqual(['tick', 'tick', 'step:Heartbeat', 'tick']);
   });
 });
