@@ -42,6 +42,8 @@ const REJECTIONS: ReadonlySet<KafkaErrorName> = new Set<KafkaErrorName>([
   'UNKNOWN_TOPIC_ID',
   'INVALID_REQUEST',
   'INVALID_REPLICA_ASSIGNMENT',
+  // This broker re-registered; the controller moves its partitions and metadata settles the rest.
+  'STALE_BROKER_EPOCH',
 ]);
 
 export class IsrTracker {

@@ -113,7 +113,7 @@ export class LeaderReplica {
     const leo = this.log.logEndOffset();
     if (fetch.fetchOffset < this.log.logStartOffset() || fetch.fetchOffset > leo) return this.failedRead(this.outOfRange(fetch.fetchOffset));
     const nowMs = this.ctx.clock.monotonic();
-    const effect = this.state.recordFollowerFetch(fetch.replicaId, fetch.fetchOffset, fetch.logStartOffset, fetch.brokerEpoch, nowMs, leo);
+    const effect = this.state.recordFollowerFetch(fetch.replicaId, fetch.fetchOffset, fetch.logStartOffset, fetch.brokerEpoch, nowMs, leo, this.ctx.brokerEpoch());
     if (effect.isrExpansion) this.propose(effect.isrExpansion, 'expand', [fetch.replicaId]);
     if (effect.highWatermarkAdvanced) this.onHighWatermarkAdvanced();
     return this.readOrFail(() => (fetch.fetchOffset < leo ? this.log.read(fetch.fetchOffset, fetch.maxBytes).records : NO_RECORDS));

@@ -83,13 +83,15 @@ export class LeaderState {
     followerBrokerEpoch: number,
     nowMs: number,
     leaderLogEndOffset: number,
+    /** This leader's own broker epoch: AlterPartition carries the sender's, not the follower's. */
+    leaderBrokerEpoch: number,
   ): FollowerFetchEffect {
     const progress = this.followers.get(replicaId);
     assert(progress !== undefined, `replica ${replicaId} is not a follower of this partition`);
     assert(fetchOffset <= leaderLogEndOffset, `follower fetch offset ${fetchOffset} <= leader leo ${leaderLogEndOffset}`);
     progress.recordFetch(fetchOffset, followerLogStartOffset, followerBrokerEpoch, nowMs, leaderLogEndOffset);
     // Expand before recomputing the high watermark, so the joining replica already holds it back.
-    const isrExpansion = this.canJoinIsr(progress) ? this.isr.proposeExpansion(replicaId, followerBrokerEpoch) : undefined;
+    const isrExpansion = this.canJoinIsr(progress) ? this.isr.proposeExpansion(replicaId, leaderBrokerEpoch) : undefined;
     const highWatermarkAdvanced = this.maybeAdvanceHighWatermark(leaderLogEndOffset);
     return isrExpansion ? { highWatermarkAdvanced, isrExpansion } : { highWatermarkAdvanced };
   }

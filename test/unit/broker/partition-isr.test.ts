@@ -46,6 +46,8 @@ describe('ISR expansion', () => {
     expect(rp.proposals).toEqual([]);
     rp.fetch(3);
     expect(rp.proposals.map((p) => p.newIsr)).toEqual([[1, 2, 3]]);
+    // The request is the leader's: it carries the leader's broker epoch, not the follower's.
+    expect(rp.proposals[0]).toMatchObject({ brokerId: 1, brokerEpoch: 101 });
     rp.commitLatestProposal();
     expect(rp.leader.isr()).toEqual([1, 2, 3]);
   });
