@@ -134,7 +134,9 @@ export class NodeRuntime {
     this.stopping ??= (async () => {
       const { logger, config } = this.deps;
       if (this.brokerHost) {
-        if (controlled) await this.brokerHost.shutdown(config.timing.requestTimeoutMs);
+        // Bounded by a couple of broker sessions: when the quorum itself is going away (the whole
+        // cluster stopping), nobody can move the leaderships, and waiting longer helps no one.
+        if (controlled) await this.brokerHost.shutdown(Math.max(1_000, 2 * config.timing.brokerSessionTimeoutMs));
         else this.brokerHost.stop();
       }
       this.controllerHost?.stop();
