@@ -138,6 +138,8 @@ async function runForeground(supervisor: Supervisor, refreshMs: number): Promise
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // A closed terminal must not leave the nodes running behind a dead supervisor.
+    process.on('SIGHUP', onSignal);
   });
 }
 
