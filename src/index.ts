@@ -12,3 +12,4 @@ export type {
   ProcessState,
   StopOutcome,
 } from '../cluster/index.js';
+export * from './client/index.js';
