@@ -7,8 +7,8 @@ import type { SeededRandom } from '../common/random.js';
 import type { NodeId } from '../raft/types.js';
 import type { NetworkConditions } from './network.js';
 
-/** A node to hit: a fixed one, or whichever node leads when the fault strikes. */
-export type FaultTarget = NodeId | 'leader';
+/** A node to hit: a fixed one, whichever node leads when the fault strikes, or the next one elected. */
+export type FaultTarget = NodeId | 'leader' | 'next-leader';
 
 export type Fault =
   | { readonly kind: 'network'; readonly conditions: NetworkConditions }
@@ -17,11 +17,11 @@ export type Fault =
   | { readonly kind: 'cut-one-way'; readonly from: NodeId; readonly to: NodeId }
   | { readonly kind: 'heal' }
   | { readonly kind: 'crash'; readonly node: FaultTarget }
-  /** Restarts one crashed node (the one crashed longest ago). */
-  | { readonly kind: 'restart'; readonly node: 'crashed' }
+  /** Restarts the node crashed longest ago. */
+  | { readonly kind: 'restart' }
   | { readonly kind: 'pause'; readonly node: FaultTarget }
-  /** Resumes one paused node (the one paused longest ago). */
-  | { readonly kind: 'resume'; readonly node: 'paused' }
+  /** Resumes the node paused longest ago. */
+  | { readonly kind: 'resume' }
   /** The end of the fault phase: heal, restart, resume, calm network. */
   | { readonly kind: 'quiet' };
 
@@ -42,6 +42,8 @@ export function describeFault(fault: Fault): string {
       return `cut ${fault.from}->${fault.to}`;
     case 'heal':
     case 'quiet':
+    case 'restart':
+    case 'resume':
       return fault.kind;
     default:
       return `${fault.kind} ${fault.node}`;
@@ -76,24 +78,38 @@ export function planFaults(random: SeededRandom, nodes: readonly NodeId[], fault
 
 function drawFault(random: SeededRandom, nodes: readonly NodeId[], at: number): TimedFault[] {
   const node = random.pick(nodes);
-  // The leader is where most of Raft's hard cases start, so it is hit more often than chance would.
-  const target: FaultTarget = random.chance(0.4) ? 'leader' : node;
+  // Leaders are where most of Raft's hard cases start, so they are hit more often than chance would.
+  const aim = random.int(0, 9);
+  const target: FaultTarget = aim < 4 ? 'leader' : aim < 6 ? 'next-leader' : node;
   const recoverAt = at + random.int(10, 600);
   const roll = random.int(0, 99);
-  if (roll < 15) return [{ atMs: at, fault: { kind: 'network', conditions: randomConditions(random) } }];
-  if (roll < 30) return [{ atMs: at, fault: { kind: 'isolate', node: target } }];
+  if (roll < 10) return [{ atMs: at, fault: { kind: 'network', conditions: randomConditions(random) } }];
+  if (roll < 17) return [{ atMs: at, fault: { kind: 'isolate', node: target } }];
+  if (roll < 30) return leaderChurn(at, random.int(100, 500));
   if (roll < 42) return [{ atMs: at, fault: { kind: 'partition', groups: splitInTwo(random, nodes) } }];
   if (roll < 52) return [{ atMs: at, fault: { kind: 'cut-one-way', from: node, to: random.pick(nodes.filter((n) => n !== node)) } }];
   if (roll < 70) return [{ atMs: at, fault: { kind: 'heal' } }];
   if (roll < 88) {
     return [
       { atMs: at, fault: { kind: 'crash', node: target } },
-      { atMs: recoverAt, fault: { kind: 'restart', node: 'crashed' } },
+      { atMs: recoverAt, fault: { kind: 'restart' } },
     ];
   }
   return [
     { atMs: at, fault: { kind: 'pause', node: target } },
-    { atMs: recoverAt, fault: { kind: 'resume', node: 'paused' } },
+    { atMs: recoverAt, fault: { kind: 'resume' } },
+  ];
+}
+
+/**
+ * Cuts off the leader while clients still write to it, then cuts off its successor as soon as it
+ * is elected, then heals: two leaders with diverging uncommitted tails meet again, Figure 8's setup.
+ */
+function leaderChurn(at: number, healAfterMs: number): TimedFault[] {
+  return [
+    { atMs: at, fault: { kind: 'isolate', node: 'leader' } },
+    { atMs: at, fault: { kind: 'isolate', node: 'next-leader' } },
+    { atMs: at + healAfterMs, fault: { kind: 'heal' } },
   ];
 }
 

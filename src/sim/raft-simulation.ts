@@ -13,8 +13,9 @@ import { SafetyChecker, type DurableLogView } from './checker.js';
 import { SimClient } from './client.js';
 import { EventQueue } from './event-queue.js';
 import { fail, type FailureContext } from './failure.js';
-import { CALM_NETWORK, SimNetwork } from './network.js';
-import { describeFault, planFaults, type Fault, type FaultTarget } from './nemesis.js';
+import { SimNetwork } from './network.js';
+import { describeFault, planFaults, type Fault } from './nemesis.js';
+import { FaultInjector } from './fault-injector.js';
 import { SimNode } from './sim-node.js';
 import { Digest, describeMessage } from './trace.js';
 
@@ -99,9 +100,8 @@ class RaftSimulation {
   private readonly voterDisks: readonly DurableLogView[];
   private readonly voterIds: readonly NodeId[];
   private checkedDiskVersion = -1;
-  private readonly counts = { events: 0, faults: 0, crashes: 0, pauses: 0 };
-  /** Nodes down, in the order they went down: restarts and resumes take the oldest first. */
-  private readonly down = { crashed: [] as NodeId[], paused: [] as NodeId[] };
+  private readonly injector: FaultInjector;
+  private events = 0;
 
   constructor(private readonly options: RaftSimOptions) {
     const random = new SeededRandom(options.seed);
@@ -148,6 +148,14 @@ class RaftSimulation {
     for (const id of [...voters, ...learners]) {
       this.nodes.set(id, new SimNode(id, membership, makeConfig(id), random.fork(), snapshotEvery, observer));
     }
+    this.injector = new FaultInjector(this.nodes, this.network, random.fork(), {
+      afterActivity: (node) => this.afterActivity(node),
+      stepNow: (node, message) => {
+        node.core.step(message);
+        this.afterActivity(node);
+      },
+      scheduleFault: (delayMs, fault) => this.schedule(delayMs, { kind: 'fault', fault }),
+    });
     this.voterIds = voters;
     this.voterDisks = voters.map((id) => {
       const disk = this.nodes.get(id)!.durable;
@@ -171,7 +179,7 @@ class RaftSimulation {
     this.scheduleStart();
     for (let event = this.queue.pop(); event !== undefined; event = this.queue.pop()) {
       if (this.now > this.endMs()) break;
-      this.counts.events++;
+      this.events++;
       this.digest.add(this.now);
       this.handle(event);
       this.checkDisksIfChanged();
@@ -253,7 +261,10 @@ class RaftSimulation {
     if (node.status !== 'up') return;
     const core = node.core;
     this.checker.observeCommitIndex(core);
-    if (core.role() === 'leader') this.checker.checkLeader(core);
+    if (core.role() === 'leader') {
+      this.checker.checkLeader(core);
+      this.injector.leaderElected(node);
+    }
     if (this.trace) this.traceRoleChange(node.id, core.role(), core.term(), core.leader());
     const ready = node.takeReady();
     if (ready === undefined) return;
@@ -262,100 +273,9 @@ class RaftSimulation {
   }
 
   private onFault(fault: Fault): void {
-    this.counts.faults++;
-    this.digest.add(this.counts.faults);
+    this.digest.add(this.injector.counts.faults);
     this.trace?.(`${this.now} fault ${describeFault(fault)}`);
-    const network = this.network;
-    switch (fault.kind) {
-      case 'network':
-        network.conditions = { ...fault.conditions };
-        return;
-      case 'isolate':
-        return this.isolate(this.resolveTarget(fault.node));
-      case 'partition':
-        return network.partition(fault.groups);
-      case 'cut-one-way':
-        return network.cutLink(fault.from, fault.to);
-      case 'heal':
-        return network.heal();
-      case 'crash':
-        return this.crash(this.resolveTarget(fault.node));
-      case 'restart':
-        return this.restart(this.down.crashed.shift());
-      case 'pause':
-        return this.pause(this.resolveTarget(fault.node));
-      case 'resume':
-        return this.resume(this.down.paused.shift());
-      case 'quiet':
-        return this.quiet();
-    }
-  }
-
-  /** The node a fault hits: 'leader' is the current leader (none: the fault is skipped). */
-  private resolveTarget(target: FaultTarget): NodeId | undefined {
-    if (target !== 'leader') return target;
-    let leader: SimNode | undefined;
-    for (const node of this.nodes.values()) {
-      if (node.status !== 'crashed' && node.core.role() === 'leader' && (leader === undefined || node.core.term() > leader.core.term())) leader = node;
-    }
-    return leader?.id;
-  }
-
-  private isolate(id: NodeId | undefined): void {
-    if (id === undefined) return;
-    this.network.partition([[id], [...this.nodes.keys()].filter((other) => other !== id)]);
-  }
-
-  private crash(id: NodeId | undefined): void {
-    const node = id === undefined ? undefined : this.nodes.get(id)!;
-    if (node === undefined || node.status === 'crashed') return;
-    if (node.status === 'paused') removeFrom(this.down.paused, node.id);
-    this.counts.crashes++;
-    node.crash();
-    this.down.crashed.push(node.id);
-  }
-
-  private restart(id: NodeId | undefined): void {
-    const node = id === undefined ? undefined : this.nodes.get(id)!;
-    if (node === undefined || node.status !== 'crashed') return;
-    removeFrom(this.down.crashed, node.id);
-    node.restart();
-    this.afterActivity(node);
-  }
-
-  private pause(id: NodeId | undefined): void {
-    const node = id === undefined ? undefined : this.nodes.get(id)!;
-    if (node === undefined || node.status !== 'up') return;
-    this.counts.pauses++;
-    node.status = 'paused';
-    this.down.paused.push(node.id);
-  }
-
-  /** A paused process continues: it reads the messages that queued up and finishes its write. */
-  private resume(id: NodeId | undefined): void {
-    const node = id === undefined ? undefined : this.nodes.get(id)!;
-    if (node === undefined || node.status !== 'paused') return;
-    removeFrom(this.down.paused, node.id);
-    node.status = 'up';
-    const inbox = node.inbox.splice(0, node.inbox.length);
-    for (const message of inbox) {
-      node.core.step(message);
-      this.checker.observeCommitIndex(node.core);
-    }
-    if (node.persistDueOnResume) {
-      node.persistDueOnResume = false;
-      node.completePersist();
-    }
-    this.afterActivity(node);
-  }
-
-  private quiet(): void {
-    this.network.heal();
-    this.network.conditions = { ...CALM_NETWORK };
-    for (const id of this.nodes.keys()) {
-      this.restart(id);
-      this.resume(id);
-    }
+    this.injector.apply(fault);
   }
 
   private onPropose(): void {
@@ -429,10 +349,10 @@ class RaftSimulation {
       nodes: this.voterCount,
       learners: this.learnerCount,
       virtualTimeMs: this.now,
-      events: this.counts.events,
-      faults: this.counts.faults,
-      crashes: this.counts.crashes,
-      pauses: this.counts.pauses,
+      events: this.events,
+      faults: this.injector.counts.faults,
+      crashes: this.injector.counts.crashes,
+      pauses: this.injector.counts.pauses,
       messagesSent: stats.sent,
       messagesDelivered: stats.delivered,
       messagesDropped: stats.dropped,
@@ -447,11 +367,6 @@ class RaftSimulation {
       digest: this.digest.hex(),
     };
   }
-}
-
-function removeFrom(ids: NodeId[], id: NodeId): void {
-  const at = ids.indexOf(id);
-  if (at >= 0) ids.splice(at, 1);
 }
 
 function range(first: number, count: number): NodeId[] {

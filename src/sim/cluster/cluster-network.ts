@@ -52,14 +52,19 @@ export class ClusterNetwork {
   private readonly cut = new Set<number>();
   /** Per host, how to reset each call it is serving. */
   private readonly serving = new Map<number, Set<() => void>>();
+  private readonly hosts = new Map<number, Host>();
 
   constructor(
     private readonly random: SeededRandom,
     private readonly schedule: (delayMs: number, fn: () => void) => void,
-    private readonly hostOf: (id: number) => Host,
     /** True while the host's process is gone (crashed, not yet restarted). */
     private readonly isDown: (id: number) => boolean,
   ) {}
+
+  /** Connects a node or client; messages to unknown ids are lost. */
+  register(host: Host): void {
+    this.hosts.set(host.id, host);
+  }
 
   /** A message one way; `deliver` runs on the receiving host if it arrives. */
   send(from: number, to: number, deliver: () => void, options: SendOptions = { duplicable: false }): void {
@@ -75,7 +80,11 @@ export class ClusterNetwork {
         return;
       }
       if (options.refused && this.isDown(to)) return options.refused();
-      const host = this.hostOf(to);
+      const host = this.hosts.get(to);
+      if (!host) {
+        this.stats.dropped++;
+        return;
+      }
       host.run(options.toIncarnation ?? host.incarnation(), deliver);
     };
     this.schedule(this.delay(conditions), arrive);

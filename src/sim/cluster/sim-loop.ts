@@ -27,6 +27,8 @@ export class SimLoop {
   private failure: unknown;
   /** Events run so far (cancelled ones are not counted). */
   events = 0;
+  /** Called before each event, for traces. */
+  onEvent: ((timeMs: number) => void) | undefined;
 
   now(): number {
     return this.queue.now();
@@ -54,11 +56,14 @@ export class SimLoop {
   async runUntil(endMs: number, stop?: () => boolean): Promise<void> {
     let reachedEnd = false;
     this.at(endMs, () => (reachedEnd = true));
+    // Work started before the loop runs (a node starting up) schedules its first events here.
+    await drainMicrotasks();
     while (!reachedEnd) {
       const event = this.queue.pop();
       if (event === undefined) break;
       if (event.cancelled) continue;
       this.events++;
+      this.onEvent?.(this.now());
       event.fn();
       await drainMicrotasks();
       if (this.failure !== undefined) throw this.failure;

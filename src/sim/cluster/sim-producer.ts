@@ -63,13 +63,13 @@ export class SimProducer {
     return this.idle;
   }
 
-  /** One send of `count` fresh values to `partition`, retried until acknowledged or given up. */
-  async send(partition: number, count: number): Promise<SendOp> {
+  /** One send of `count` fresh values to `partition`, retried until acknowledged or `deliveryTimeoutMs` passes. */
+  async send(partition: number, count: number, deliveryTimeoutMs = this.settings.deliveryTimeoutMs): Promise<SendOp> {
     const { api, settings } = this;
     const values = Array.from({ length: count }, () => `${this.name}-${this.sequence++}`);
     const batch = batchOf(values, api.clock.now());
     const invokeMs = api.clock.monotonic();
-    const deadlineMs = invokeMs + settings.deliveryTimeoutMs;
+    const deadlineMs = invokeMs + deliveryTimeoutMs;
     let mayHaveWritten = false;
     let lastError = 'no leader known';
     while (api.clock.monotonic() < deadlineMs) {

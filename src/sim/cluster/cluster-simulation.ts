@@ -1,0 +1,257 @@
+/**
+ * The whole-cluster simulation: every node a real `NodeRuntime` (Raft over the metadata log,
+ * active controller, brokers with replica fetchers) in one process, on one virtual clock and a
+ * virtual network, every random choice drawn from one seed.
+ *
+ * A run: start the nodes, wait for the brokers to register, create a topic (RF 3), then run
+ * producers and consumers while faults strike for the fault phase; then a quiet period (all
+ * healed, restarted, resumed) in which a fresh produce to every partition must be acknowledged
+ * within a bound and every replica must catch up. The recorded history and the final logs go to
+ * the history checker. The same seed replays the same run, event for event.
+ */
+import { pino } from 'pino';
+import { checkHistory, type CheckReport, type History } from '../../check/index.js';
+import type { Logger } from '../../common/logger.js';
+import { SeededRandom } from '../../common/random.js';
+import { Digest } from '../trace.js';
+import { ClusterNetwork, type ClusterNetworkStats } from './cluster-network.js';
+import { ClusterNode } from './cluster-node.js';
+import { MIXED_FAULTS, planClusterFaults, type NemesisProfile } from './cluster-nemesis.js';
+import { FaultInjector, type FaultCounts } from './fault-injector.js';
+import { authoritativeImage, hasConverged, readFinalState } from './final-state.js';
+import { SimLoop } from './sim-loop.js';
+import { brokerIds, nodeConfigs, topologyNodes, TOPOLOGIES, type TopologyName } from './topology.js';
+import { Workload } from './workload.js';
+
+export const TOPIC = 'events';
+/** Request timeout of every node and client: short, so lost calls cost little virtual time. */
+export const REQUEST_TIMEOUT_MS = 1000;
+/** Startup (elections, registrations, topic creation) must finish within this. */
+export const SETUP_BOUND_MS = 8000;
+/** After the quiet period starts, the liveness probe waits this long for the cluster to settle... */
+export const PROBE_DELAY_MS = 1000;
+/** ...then every partition must acknowledge a fresh produce within this. */
+export const PROBE_BOUND_MS = 4000;
+/** After the probe, every replica must have caught up within this. */
+export const CONVERGE_BOUND_MS = 6000;
+/** No run lasts longer than this in virtual time. */
+const HARD_LIMIT_MS = 120_000;
+
+export interface ClusterSimOptions {
+  readonly seed: number;
+  /** Drawn from the seed when absent. */
+  readonly topology?: TopologyName;
+  /** -1 (all, the default) or 1. */
+  readonly acks?: -1 | 1;
+  /** The topic's min.insync.replicas (default 2). */
+  readonly minInsyncReplicas?: number;
+  /** Drawn from the seed (2–4) when absent. */
+  readonly partitions?: number;
+  /** Drawn from the seed (1500–3000 ms) when absent. */
+  readonly faultPhaseMs?: number;
+  /** Inject faults (default true). */
+  readonly faults?: boolean;
+  readonly nemesis?: NemesisProfile;
+  /**
+   * Partition logs flush after this many messages (default 1, so a power loss keeps everything a
+   * replica acknowledged; 0 leaves flushing to the OS, Kafka's default, where power losses may
+   * lose acknowledged data: see kafka-replication-facts §1, KIP-966).
+   */
+  readonly flushIntervalMessages?: number;
+  readonly producers?: number;
+  /** Node logs and fault lines for a verbose replay; silent when absent. */
+  readonly verbose?: { readonly level: string; readonly write: (line: string) => void };
+}
+
+export interface ClusterSimResult {
+  readonly seed: number;
+  readonly topology: TopologyName;
+  readonly acks: number;
+  readonly minInsyncReplicas: number;
+  readonly partitions: number;
+  readonly faultPhaseMs: number;
+  readonly virtualTimeMs: number;
+  readonly events: number;
+  readonly faults: FaultCounts;
+  readonly network: ClusterNetworkStats;
+  readonly history: History;
+  readonly report: CheckReport;
+  /** What kept the cluster from being live after the quiet period; empty when it was. */
+  readonly liveness: readonly string[];
+  readonly consumerResets: number;
+  /** A digest of the run: equal for two runs of one seed. */
+  readonly digest: string;
+}
+
+export async function runClusterSimulation(options: ClusterSimOptions): Promise<ClusterSimResult> {
+  return new ClusterSimulation(options).run();
+}
+
+class ClusterSimulation {
+  private readonly loop = new SimLoop();
+  private readonly random: SeededRandom;
+  private readonly nodes = new Map<number, ClusterNode>();
+  private readonly network: ClusterNetwork;
+  private readonly workload: Workload;
+  private readonly injector: FaultInjector;
+  private readonly topology: TopologyName;
+  private readonly partitions: number;
+  private readonly faultPhaseMs: number;
+  private readonly segmentBytes: number;
+  private readonly liveness: string[] = [];
+  private readonly trace: ((line: string) => void) | undefined;
+
+  constructor(private readonly options: ClusterSimOptions) {
+    const random = new SeededRandom(options.seed);
+    this.random = random;
+    // TEMP-DEBUG
+    if (process.env['EVTRACE']) { const f = process.env['EVTRACE']; const fs = require('node:fs'); fs.writeFileSync(f, ''); this.loop.onEvent = (t) => fs.appendFileSync(f, `${t}\n`); }
+    // Every parameter is drawn even when given, so a given one does not shift later draws.
+    const drawnTopology = random.chance(0.6) ? 'combined-3' : random.pick(TOPOLOGIES);
+    const drawnPartitions = random.int(2, 4);
+    const drawnFaultPhaseMs = random.int(1500, 3000);
+    this.segmentBytes = random.pick([2048, 16 * 1024, 1024 * 1024]);
+    this.topology = options.topology ?? drawnTopology;
+    this.partitions = options.partitions ?? drawnPartitions;
+    this.faultPhaseMs = options.faults === false ? 0 : (options.faultPhaseMs ?? drawnFaultPhaseMs);
+    const verbose = options.verbose;
+    this.trace = verbose && ((line) => verbose.write(`${JSON.stringify({ t: this.loop.now(), sim: line })}\n`));
+    const logger: Logger | undefined =
+      verbose && pino({ level: verbose.level, base: undefined, timestamp: () => `,"t":${this.loop.now()}` }, { write: (line: string) => verbose.write(line) });
+
+    const specs = topologyNodes(this.topology);
+    const brokers = brokerIds(specs);
+    this.network = new ClusterNetwork(
+      random.fork(),
+      (delayMs, fn) => this.loop.after(delayMs, fn),
+      (id) => this.nodes.get(id)?.status() === 'crashed',
+    );
+    const configs = nodeConfigs(specs, { 'request.timeout.ms': REQUEST_TIMEOUT_MS });
+    const directory = { services: (id: number) => this.nodes.get(id) };
+    for (const spec of specs) {
+      const node = new ClusterNode({
+          config: configs.get(spec.id)!,
+          loop: this.loop,
+          network: this.network,
+          directory,
+          random: random.fork(),
+          flushIntervalMessages: options.flushIntervalMessages ?? 1,
+        ...(logger ? { logger } : {}),
+      });
+      this.nodes.set(spec.id, node);
+      this.network.register(node);
+    }
+    this.workload = new Workload(this.loop, this.network, this.nodes, random.fork(), {
+      topic: TOPIC,
+      partitions: this.partitions,
+      producers: options.producers ?? 3,
+      acks: options.acks ?? -1,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      brokers,
+    });
+    this.injector = new FaultInjector(this.nodes, this.network, this.workload.clientIds, TOPIC, random.fork(), (e) => this.loop.fail(e));
+  }
+
+  async run(): Promise<ClusterSimResult> {
+    // A rejected promise nobody handles inside a node would crash a real process: stop the run.
+    const onUnhandled = (error: unknown): void => this.loop.fail(error);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let finished = false;
+      const scenario = this.scenario().finally(() => (finished = true));
+      scenario.catch((e: unknown) => this.loop.fail(e));
+      await this.loop.runUntil(HARD_LIMIT_MS, () => finished);
+      if (!finished) this.liveness.push(`the run did not finish within ${HARD_LIMIT_MS}ms of virtual time`);
+      return this.result();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  }
+
+  private async scenario(): Promise<void> {
+    for (const node of this.nodes.values()) await node.start();
+    const setupDeadline = this.loop.now() + SETUP_BOUND_MS;
+    if (!(await this.waitUntil(() => this.allBrokersActive(), setupDeadline))) return this.stuck('brokers did not all register and unfence');
+    const configs = { 'min.insync.replicas': String(this.options.minInsyncReplicas ?? 2), 'segment.bytes': String(this.segmentBytes) };
+    if (!(await this.workload.createTopic(configs, setupDeadline))) return this.stuck('the topic could not be created');
+    if (!(await this.waitUntil(() => hasConverged(this.nodes, TOPIC, this.partitions), setupDeadline))) return this.stuck('the new topic did not get leaders');
+    this.trace?.('setup done; workload and faults start');
+
+    this.scheduleFaults();
+    this.workload.start();
+    await this.sleep(this.faultPhaseMs);
+    await this.workload.stopProducers();
+    await this.sleep(PROBE_DELAY_MS);
+    const unacknowledged = await this.workload.probe(PROBE_BOUND_MS);
+    for (const p of unacknowledged) this.liveness.push(`partition ${p.partition}: liveness probe ${p.outcome}${p.error ? ` (${p.error})` : ''}`);
+    if (!(await this.waitUntil(() => hasConverged(this.nodes, TOPIC, this.partitions), this.loop.now() + CONVERGE_BOUND_MS))) {
+      this.liveness.push(`replicas did not converge within ${CONVERGE_BOUND_MS}ms after the probe`);
+    }
+    await this.workload.stopConsumers();
+  }
+
+  private scheduleFaults(): void {
+    if (this.options.faults === false) {
+      this.injector.quiet();
+      return;
+    }
+    const plan = planClusterFaults(this.random.fork(), this.options.nemesis ?? MIXED_FAULTS, [...this.nodes.keys()], this.faultPhaseMs);
+    for (const { atMs, fault } of plan) {
+      this.loop.after(atMs, () => {
+        const done = this.injector.apply(fault);
+        if (done) this.trace?.(`fault ${done}`);
+      });
+    }
+  }
+
+  private allBrokersActive(): boolean {
+    const image = authoritativeImage(this.nodes);
+    if (!image) return false;
+    return this.workload.options.brokers.every((id) => image.brokers.get(id)?.fenced === false);
+  }
+
+  private stuck(problem: string): void {
+    this.liveness.push(`setup: ${problem} within ${SETUP_BOUND_MS}ms`);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.loop.after(ms, resolve));
+  }
+
+  private async waitUntil(condition: () => boolean, deadlineMs: number): Promise<boolean> {
+    while (!condition()) {
+      if (this.loop.now() >= deadlineMs) return false;
+      await this.sleep(10);
+    }
+    return true;
+  }
+
+  private result(): ClusterSimResult {
+    const history: History = { topic: TOPIC, sends: this.workload.sends, polls: this.workload.polls, final: readFinalState(this.nodes, TOPIC) };
+    const digest = new Digest();
+    digest.add(this.loop.events);
+    digest.add(this.loop.now());
+    for (const send of history.sends) {
+      digest.add(send.completeMs);
+      digest.add(send.offset ?? -1);
+    }
+    for (const poll of history.polls) digest.add(poll.completeMs);
+    return {
+      seed: this.options.seed,
+      topology: this.topology,
+      acks: this.options.acks ?? -1,
+      minInsyncReplicas: this.options.minInsyncReplicas ?? 2,
+      partitions: this.partitions,
+      faultPhaseMs: this.faultPhaseMs,
+      virtualTimeMs: this.loop.now(),
+      events: this.loop.events,
+      faults: { ...this.injector.counts },
+      network: { ...this.network.stats },
+      history,
+      report: checkHistory(history),
+      liveness: [...this.liveness],
+      consumerResets: this.workload.consumerResets(),
+      digest: digest.hex(),
+    };
+  }
+}
