@@ -29,6 +29,8 @@ export interface ControllerHostOptions {
 
 export class ControllerHost implements ControllerApi {
   private controller: QuorumController | undefined;
+  /** The last proposal not yet settled: later decisions may rest on it. */
+  private latestProposal: Promise<unknown> | undefined;
   private tickTimer: Timer | undefined;
   private stopped = false;
   private readonly unsubscribe: Array<() => void> = [];
@@ -60,18 +62,27 @@ export class ControllerHost implements ControllerApi {
   deleteTopics: ControllerApi['deleteTopics'] = (targets) => this.run((c) => c.deleteTopics(targets));
   allocateProducerIds: ControllerApi['allocateProducerIds'] = (request) => this.run((c) => c.allocateProducerIds(request));
 
-  /** Decides with the controller, proposes the records, and answers once they are committed. */
+  /**
+   * Decides with the controller, proposes the records, and answers once they are committed. A
+   * decision without records was still read from the working state, which may hold decisions not
+   * committed yet (a rejection for a partition epoch that never commits would strand its
+   * requester), so it is answered only once the latest proposal commits, as Kafka's controller does.
+   */
   private async run<T>(decide: (controller: QuorumController) => ControllerResult<T>): Promise<T> {
     const controller = this.controller;
     if (!controller) throw this.notController();
     const { records, response } = decide(controller);
-    if (records.length === 0) return response;
+    const proposal = records.length > 0 ? this.options.driver.propose(encodeRecords(records)) : this.latestProposal;
+    if (!proposal) return response;
+    if (records.length > 0) this.latestProposal = proposal;
     try {
-      await this.options.driver.propose(encodeRecords(records));
+      await proposal;
     } catch (e) {
       // The controller applied these records optimistically; forget everything uncommitted.
-      if (this.controller === controller) controller.reset(this.options.publisher.image());
+      if (this.controller === controller && records.length > 0) controller.reset(this.options.publisher.image());
       throw errors.notController(`proposal failed: ${(e as Error).message}`, { leaderId: this.options.driver.leader() });
+    } finally {
+      if (this.latestProposal === proposal && records.length > 0) this.latestProposal = undefined;
     }
     return response;
   }
@@ -97,6 +108,7 @@ export class ControllerHost implements ControllerApi {
   private deactivate(): void {
     if (!this.controller) return;
     this.controller = undefined;
+    this.latestProposal = undefined;
     this.tickTimer?.cancel();
     this.tickTimer = undefined;
     this.options.logger.info({ leader: this.options.driver.leader() }, 'no longer the active controller');
