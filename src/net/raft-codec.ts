@@ -40,20 +40,24 @@ export interface WireRaftBatch {
   messages: WireRaftMessage[];
 }
 
+// Messages are built field by field, without object spread: spread costs microseconds per
+// message on V8 here, and every Raft message passes through these functions.
 export function messageToWire(message: Message): WireRaftMessage {
-  const base = { from: message.from, to: message.to, term: message.term };
+  const { from, to, term } = message;
   switch (message.type) {
     case 'PreVote':
-      return { ...base, pre_vote: { last_log_index: message.lastLogIndex, last_log_term: message.lastLogTerm } };
+      return { from, to, term, pre_vote: { last_log_index: message.lastLogIndex, last_log_term: message.lastLogTerm } };
     case 'Vote':
-      return { ...base, vote: { last_log_index: message.lastLogIndex, last_log_term: message.lastLogTerm } };
+      return { from, to, term, vote: { last_log_index: message.lastLogIndex, last_log_term: message.lastLogTerm } };
     case 'PreVoteResponse':
-      return { ...base, pre_vote_response: { granted: message.granted } };
+      return { from, to, term, pre_vote_response: { granted: message.granted } };
     case 'VoteResponse':
-      return { ...base, vote_response: { granted: message.granted } };
+      return { from, to, term, vote_response: { granted: message.granted } };
     case 'Append':
       return {
-        ...base,
+        from,
+        to,
+        term,
         append: {
           prev_log_index: message.prevLogIndex,
           prev_log_term: message.prevLogTerm,
@@ -63,7 +67,9 @@ export function messageToWire(message: Message): WireRaftMessage {
       };
     case 'AppendResponse':
       return {
-        ...base,
+        from,
+        to,
+        term,
         append_response: {
           success: message.success,
           index: message.index,
@@ -72,33 +78,37 @@ export function messageToWire(message: Message): WireRaftMessage {
         },
       };
     case 'Heartbeat':
-      return { ...base, heartbeat: { commit: message.commit } };
+      return { from, to, term, heartbeat: { commit: message.commit } };
     case 'HeartbeatResponse':
-      return { ...base, heartbeat_response: {} };
+      return { from, to, term, heartbeat_response: {} };
     case 'InstallSnapshot':
-      return { ...base, install_snapshot: snapshotToWire(message.snapshot) };
+      return { from, to, term, install_snapshot: snapshotToWire(message.snapshot) };
   }
 }
 
 export function messageFromWire(wire: WireRaftMessage): Message {
-  const base = { from: wire.from, to: wire.to, term: toSafeInteger(wire.term) };
+  const from = wire.from;
+  const to = wire.to;
+  const term = toSafeInteger(wire.term);
   const n = toSafeInteger;
   switch (wire.body) {
     case 'pre_vote':
     case 'vote': {
       const body = required(wire[wire.body], wire.body);
       const type = wire.body === 'vote' ? 'Vote' : 'PreVote';
-      return { ...base, type, lastLogIndex: n(body.last_log_index), lastLogTerm: n(body.last_log_term) };
+      return { from, to, term, type, lastLogIndex: n(body.last_log_index), lastLogTerm: n(body.last_log_term) };
     }
     case 'pre_vote_response':
     case 'vote_response': {
       const body = required(wire[wire.body], wire.body);
-      return { ...base, type: wire.body === 'vote_response' ? 'VoteResponse' : 'PreVoteResponse', granted: body.granted };
+      return { from, to, term, type: wire.body === 'vote_response' ? 'VoteResponse' : 'PreVoteResponse', granted: body.granted };
     }
     case 'append': {
       const body = required(wire.append, 'append');
       return {
-        ...base,
+        from,
+        to,
+        term,
         type: 'Append',
         prevLogIndex: n(body.prev_log_index),
         prevLogTerm: n(body.prev_log_term),
@@ -109,7 +119,9 @@ export function messageFromWire(wire: WireRaftMessage): Message {
     case 'append_response': {
       const body = required(wire.append_response, 'append_response');
       return {
-        ...base,
+        from,
+        to,
+        term,
         type: 'AppendResponse',
         success: body.success,
         index: n(body.index),
@@ -118,11 +130,11 @@ export function messageFromWire(wire: WireRaftMessage): Message {
       };
     }
     case 'heartbeat':
-      return { ...base, type: 'Heartbeat', commit: n(required(wire.heartbeat, 'heartbeat').commit) };
+      return { from, to, term, type: 'Heartbeat', commit: n(required(wire.heartbeat, 'heartbeat').commit) };
     case 'heartbeat_response':
-      return { ...base, type: 'HeartbeatResponse' };
+      return { from, to, term, type: 'HeartbeatResponse' };
     case 'install_snapshot':
-      return { ...base, type: 'InstallSnapshot', snapshot: snapshotFromWire(required(wire.install_snapshot, 'install_snapshot')) };
+      return { from, to, term, type: 'InstallSnapshot', snapshot: snapshotFromWire(required(wire.install_snapshot, 'install_snapshot')) };
     default:
       throw errors.invalidRequest(`raft message without a known body (${String(wire.body)})`);
   }

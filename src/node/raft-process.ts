@@ -27,6 +27,7 @@ interface RaftProcessOptions {
   tickMs: number;
   electionTicks: number;
   heartbeatTicks: number;
+  maxInflightAppends: number;
   proposalTimeoutMs: number;
   logFile?: string;
   logLevel: string;
@@ -43,6 +44,7 @@ function parseOptions(argv: readonly string[]): RaftProcessOptions {
     .option('--tick-ms <ms>', 'Raft tick length', positiveInt, 25)
     .option('--election-ticks <n>', 'election timeout in ticks', positiveInt, 12)
     .option('--heartbeat-ticks <n>', 'heartbeat interval in ticks', positiveInt, 2)
+    .option('--max-inflight-appends <n>', 'unacknowledged appends per follower; fewer means larger batches', positiveInt, 4)
     .option('--proposal-timeout-ms <ms>', 'reject proposals not committed within this', positiveInt, 10_000)
     .option('--log-file <path>', 'write pino JSON logs here instead of stdout')
     .option('--log-level <level>', 'pino log level', 'info')
@@ -92,6 +94,7 @@ async function run(options: RaftProcessOptions, logger: Logger): Promise<void> {
       voters,
       electionTicks: options.electionTicks,
       heartbeatTicks: options.heartbeatTicks,
+      maxInflightAppends: options.maxInflightAppends,
       random: systemRandom,
       logger,
     },

@@ -42,7 +42,7 @@ export class PendingProposals {
       this.byIndex.delete(position.index);
       overwritten.reject(this.lost(`entry ${position.index} was overwritten`));
     }
-    this.byIndex.set(position.index, { ...position, deadline, resolve, reject });
+    this.byIndex.set(position.index, { index: position.index, term: position.term, deadline, resolve, reject });
   }
 
   /** Settles the proposals decided by these entries, which were just applied in index order. */

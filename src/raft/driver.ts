@@ -1,7 +1,7 @@
 /**
  * Runs a pure RaftCore in a real process: ticks it on a Clock, feeds it incoming messages and
- * proposals, and carries out each Ready in the order Raft's safety needs: persist (snapshot, then
- * entries and hard state) -> send -> apply committed entries -> advance.
+ * proposals, and carries out each Ready in the order Raft's safety needs: persist (see
+ * driver-persistence.ts) -> send -> apply committed entries -> advance.
  *
  * Readies are handled one at a time. Inputs that arrive while one is being persisted wait in a
  * bounded inbox and are stepped together afterwards, so one fsync covers everything that arrived
@@ -11,6 +11,7 @@ import type { Clock, Timer } from '../common/clock.js';
 import { errors, isBrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { RaftCore, type RaftConfig } from './core.js';
+import { ReadyPersister } from './driver-persistence.js';
 import { PendingProposals, type ProposalResult } from './driver-proposals.js';
 import {
   NONE,
@@ -67,6 +68,8 @@ export interface RaftDriverOptions {
   maxPendingProposals?: number;
   /** Incoming messages waiting for the core beyond this are dropped (default 10k). */
   maxQueuedMessages?: number;
+  /** A hard state that changed only its commit index is written at most this often (default 100 ms). */
+  commitPersistIntervalMs?: number;
 }
 
 export interface OpenRaftDriverOptions extends Omit<RaftDriverOptions, 'core' | 'membership'> {
@@ -124,9 +127,7 @@ export class RaftDriver {
   private stopped = false;
   private membership: Membership;
   private applied = 0;
-  /** Term and vote known durable; undefined until the first hard state is written. */
-  private persistedTerm: number | undefined;
-  private persistedVote: NodeId | undefined;
+  private readonly persister: ReadyPersister;
   private droppedMessages = 0;
   private lastRole: Role;
   private lastLeader: NodeId;
@@ -138,6 +139,7 @@ export class RaftDriver {
     this.maxQueuedMessages = options.maxQueuedMessages ?? 10_000;
     this.membership = options.membership;
     this.pending = new PendingProposals(() => this.core.leader());
+    this.persister = new ReadyPersister(options.storage, options.clock, options.commitPersistIntervalMs ?? 100, (error) => this.fail(error));
     this.lastRole = this.core.role();
     this.lastLeader = this.core.leader();
     options.transport.onMessage((message) => this.receive(message));
@@ -247,6 +249,7 @@ export class RaftDriver {
     if (this.stopped) return;
     this.stopped = true;
     this.tickTimer?.cancel();
+    this.persister.stop();
     while (this.processing) await this.processing;
     const notProposed = errors.notController('raft node stopped', { leaderId: NONE });
     for (const p of this.inboxProposals.splice(0)) p.reject(notProposed);
@@ -346,8 +349,7 @@ export class RaftDriver {
   }
 
   private async handleReady(ready: Ready): Promise<void> {
-    if (ready.snapshot) await this.options.storage.saveSnapshot(ready.snapshot);
-    await this.persistEntriesAndHardState(ready);
+    await this.persister.persist(ready);
     for (const message of ready.messages) this.options.transport.send(message);
     if (ready.snapshot) await this.restoreSnapshot(ready.snapshot);
     if (ready.committed.length > 0) {
@@ -356,37 +358,6 @@ export class RaftDriver {
       this.pending.applied(ready.committed);
     }
     if (ready.softState) this.announce(ready.softState.role, ready.softState.leader);
-  }
-
-  /**
-   * Persists a Ready's entries and hard state. Safety needs the term and vote durable before any
-   * message goes out, and the log durable before a commit index that covers it. A change of the
-   * commit index alone is different: a restarted node can learn it again from the leader, so when
-   * it covers only entries already durable it is written in the background (coalesced by the
-   * storage) instead of delaying every message by a file replace.
-   */
-  private async persistEntriesAndHardState(ready: Ready): Promise<void> {
-    const { storage } = this.options;
-    const { entries, hardState } = ready;
-    const firstNew = entries[0]?.index ?? Infinity;
-    if (!hardState) {
-      if (entries.length > 0) await storage.append(entries);
-      return;
-    }
-    const commitOnly = hardState.term === this.persistedTerm && hardState.vote === this.persistedVote;
-    if (commitOnly && hardState.commit < firstNew) {
-      storage.setHardState(hardState).catch((error: unknown) => this.fail(error));
-      if (entries.length > 0) await storage.append(entries);
-      return;
-    }
-    if (entries.length > 0 && hardState.commit < firstNew) {
-      await Promise.all([storage.append(entries), storage.setHardState(hardState)]);
-    } else {
-      if (entries.length > 0) await storage.append(entries);
-      await storage.setHardState(hardState);
-    }
-    this.persistedTerm = hardState.term;
-    this.persistedVote = hardState.vote;
   }
 
   private async restoreSnapshot(snapshot: Snapshot): Promise<void> {

@@ -9,6 +9,7 @@ import { isBrokerError, type BrokerError } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { SeededRandom } from '../../src/common/random.js';
 import { NetworkFaults, faultyTransport } from '../../src/net/faults.js';
+import { ReadyPersister } from '../../src/raft/driver-persistence.js';
 import { RaftDriver, type DrivenCore } from '../../src/raft/driver.js';
 import { MemoryRaftStorage } from '../../src/raft/storage/index.js';
 import type { Entry, HardState, Message, NodeId, RaftTransport, Snapshot } from '../../src/raft/types.js';
@@ -108,10 +109,10 @@ async function cluster(options: { proposalTimeoutMs?: number } = {}): Promise<Me
   );
 }
 
-async function until<T>(probe: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 5));
@@ -132,6 +133,8 @@ describe('RaftDriver', () => {
     expect(leader.applied.at(-1)).toMatchObject({ index: result.index, term: result.term });
     for (const m of members) await until(() => normal(m.applied).length === 1);
     expect(members.map((m) => normal(m.applied))).toEqual([['hello'], ['hello'], ['hello']]);
+    // The commit index reaches storage too, in the background.
+    for (const m of members) await until(async () => (await m.storage.load()).hardState.commit >= result.index);
   });
 
   it('pipelines many proposals, all applied in proposal order', async () => {
@@ -291,5 +294,70 @@ describe('RaftDriver', () => {
     finishAppend();
     await until(() => calls.length === 4);
     expect(calls).toEqual(['tick', 'tick', 'step:Heartbeat', 'tick']);
+  });
+});
+
+describe('ReadyPersister', () => {
+  function recorder(): { storage: MemoryRaftStorage; written: HardState[] } {
+    const storage = new MemoryRaftStorage();
+    const written: HardState[] = [];
+    const original = storage.setHardState.bind(storage);
+    storage.setHardState = (state) => (written.push(state), original(state));
+    return { storage, written };
+  }
+  const ready = (hardState: HardState, entries: Entry[] = []) => ({ hardState, entries, messages: [], committed: [] });
+
+  it('writes commit-only changes in the background, throttled, keeping only the newest', async () => {
+    const clock = new ManualClock();
+    const { storage, written } = recorder();
+    await storage.load();
+    const persister = new ReadyPersister(storage, clock, 100, (e) => {
+      throw e;
+    });
+    await persister.persist(ready({ term: 1, vote: 1, commit: 0 }));
+    for (let commit = 1; commit <= 5; commit++) await persister.persist(ready({ term: 1, vote: 1, commit }));
+    expect(written.map((s) => s.commit)).toEqual([0]);
+    clock.advance(0);
+    expect(written.map((s) => s.commit)).toEqual([0, 5]);
+    await persister.persist(ready({ term: 1, vote: 1, commit: 6 }));
+    clock.advance(99);
+    expect(written.map((s) => s.commit)).toEqual([0, 5]);
+    clock.advance(1);
+    expect(written.map((s) => s.commit)).toEqual([0, 5, 6]);
+  });
+
+  it('never lets a delayed commit-only write land after a newer term or vote', async () => {
+    const clock = new ManualClock();
+    const { storage, written } = recorder();
+    await storage.load();
+    const persister = new ReadyPersister(storage, clock, 100, (e) => {
+      throw e;
+    });
+    await persister.persist(ready({ term: 1, vote: 1, commit: 0 }));
+    await persister.persist(ready({ term: 1, vote: 1, commit: 3 }));
+    await persister.persist(ready({ term: 2, vote: 0, commit: 3 }));
+    clock.advance(1_000);
+    expect(written.at(-1)).toEqual({ term: 2, vote: 0, commit: 3 });
+    expect((await storage.load()).hardState).toEqual({ term: 2, vote: 0, commit: 3 });
+  });
+
+  it('waits for the entries before a commit index that covers them', async () => {
+    const clock = new ManualClock();
+    const storage = new MemoryRaftStorage();
+    await storage.load();
+    const order: string[] = [];
+    let finishAppend!: () => void;
+    storage.append = () => new Promise<void>((resolve) => (finishAppend = () => (order.push('append'), resolve())));
+    storage.setHardState = async () => void order.push('hardState');
+    const persister = new ReadyPersister(storage, clock, 100, (e) => {
+      throw e;
+    });
+    const entries: Entry[] = [{ index: 1, term: 1, type: 'normal', data: new Uint8Array(1) }];
+    const done = persister.persist(ready({ term: 1, vote: 2, commit: 1 }, entries));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual([]);
+    finishAppend();
+    await done;
+    expect(order).toEqual(['append', 'hardState']);
   });
 });
