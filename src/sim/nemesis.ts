@@ -34,7 +34,8 @@ export function describeFault(fault: Fault): string {
   switch (fault.kind) {
     case 'network': {
       const c = fault.conditions;
-      return `network loss=${c.lossRate.toFixed(2)} dup=${c.duplicateRate.toFixed(2)} delay=${c.minDelayMs}-${c.maxDelayMs}ms spikes=${c.spikeRate.toFixed(2)}@${c.spikeDelayMs}ms`;
+      const order = c.reorder ? 'reordering' : 'in order';
+      return `network loss=${c.lossRate.toFixed(2)} dup=${c.duplicateRate.toFixed(2)} delay=${c.minDelayMs}-${c.maxDelayMs}ms spikes=${c.spikeRate.toFixed(2)}@${c.spikeDelayMs}ms ${order}`;
     }
     case 'partition':
       return `partition ${fault.groups.map((g) => `{${g.join(',')}}`).join(' ')}`;
@@ -64,7 +65,7 @@ export function randomConditions(random: SeededRandom): NetworkConditions {
 
 /** Faults at random moments in [0, faultPhaseMs), then `quiet` at faultPhaseMs; sorted by time. */
 export function planFaults(random: SeededRandom, nodes: readonly NodeId[], faultPhaseMs: number): TimedFault[] {
-  const planned: TimedFault[] = [{ atMs: 0, fault: { kind: 'network', conditions: randomConditions(random) } }];
+  const planned: TimedFault[] = [networkFault(random, 0)];
   let at = random.int(0, 100);
   while (at < faultPhaseMs) {
     planned.push(...drawFault(random, nodes, at));
@@ -83,7 +84,7 @@ function drawFault(random: SeededRandom, nodes: readonly NodeId[], at: number): 
   const target: FaultTarget = aim < 4 ? 'leader' : aim < 6 ? 'next-leader' : node;
   const recoverAt = at + random.int(10, 600);
   const roll = random.int(0, 99);
-  if (roll < 10) return [{ atMs: at, fault: { kind: 'network', conditions: randomConditions(random) } }];
+  if (roll < 10) return [networkFault(random, at)];
   if (roll < 17) return [{ atMs: at, fault: { kind: 'isolate', node: target } }];
   if (roll < 30) return leaderChurn(at, random.int(100, 500));
   if (roll < 42) return [{ atMs: at, fault: { kind: 'partition', groups: splitInTwo(random, nodes) } }];
@@ -99,6 +100,12 @@ function drawFault(random: SeededRandom, nodes: readonly NodeId[], at: number): 
     { atMs: at, fault: { kind: 'pause', node: target } },
     { atMs: recoverAt, fault: { kind: 'resume' } },
   ];
+}
+
+/** New network conditions; half the time messages on a link may also overtake each other. */
+function networkFault(random: SeededRandom, at: number): TimedFault {
+  const conditions = { ...randomConditions(random), reorder: random.chance(0.5) };
+  return { atMs: at, fault: { kind: 'network', conditions } };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The simulated network between nodes: every message gets a random delay (so messages reorder),
- * and may be lost or duplicated. Links can be cut one way or both ways (partitions); a message on
+ * The simulated network between nodes: every message gets a random delay and may be lost or
+ * duplicated. Links deliver in order (like the gRPC streams between real nodes) unless the
+ * conditions allow reordering, which Raft must also survive. Links can be cut one way or both ways (partitions); a message on
  * a cut link is lost, whether the cut happened before it was sent or while it was in flight.
  */
 import type { SeededRandom } from '../common/random.js';
@@ -16,6 +17,8 @@ export interface NetworkConditions {
   /** Probability that a message takes up to `spikeDelayMs` instead. */
   spikeRate: number;
   spikeDelayMs: number;
+  /** Whether a message may overtake an earlier one on the same link (default: no). */
+  reorder?: boolean;
 }
 
 export const CALM_NETWORK: NetworkConditions = {
@@ -25,6 +28,7 @@ export const CALM_NETWORK: NetworkConditions = {
   maxDelayMs: 5,
   spikeRate: 0,
   spikeDelayMs: 0,
+  reorder: false,
 };
 
 export interface NetworkStats {
@@ -38,9 +42,12 @@ export class SimNetwork {
   conditions: NetworkConditions = { ...CALM_NETWORK };
   readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
   private readonly cut = new Set<number>();
+  /** Per link, when its latest message arrives: in-order links never deliver before that. */
+  private readonly lastArrivalMs = new Map<number, number>();
 
   constructor(
     private readonly random: SeededRandom,
+    private readonly now: () => number,
     /** Schedules the delivery of a message after a delay. */
     private readonly scheduleDelivery: (delayMs: number, message: Message) => void,
   ) {}
@@ -51,11 +58,20 @@ export class SimNetwork {
       this.stats.dropped++;
       return;
     }
-    this.scheduleDelivery(this.delay(), message);
+    this.deliverLater(message);
     if (this.random.chance(this.conditions.duplicateRate)) {
       this.stats.duplicated++;
-      this.scheduleDelivery(this.delay(), message);
+      this.deliverLater(message);
     }
+  }
+
+  private deliverLater(message: Message): void {
+    const now = this.now();
+    let arrivalMs = now + this.delay();
+    const link = linkKey(message.from, message.to);
+    if (!this.conditions.reorder) arrivalMs = Math.max(arrivalMs, this.lastArrivalMs.get(link) ?? 0);
+    this.lastArrivalMs.set(link, Math.max(arrivalMs, this.lastArrivalMs.get(link) ?? 0));
+    this.scheduleDelivery(arrivalMs - now, message);
   }
 
   /** Whether a message arriving now gets through; counts it either way. */

@@ -16,6 +16,7 @@ import { fail, type FailureContext } from './failure.js';
 import { SimNetwork } from './network.js';
 import { describeFault, planFaults, type Fault } from './nemesis.js';
 import { FaultInjector } from './fault-injector.js';
+import { drawParameters } from './parameters.js';
 import { SimNode } from './sim-node.js';
 import { Digest, describeMessage } from './trace.js';
 
@@ -106,19 +107,11 @@ class RaftSimulation {
   constructor(private readonly options: RaftSimOptions) {
     const random = new SeededRandom(options.seed);
     this.random = random;
-    // Every parameter is drawn even when overridden, so an override does not shift later draws.
-    const drawnVoters = random.pick([3, 5] as const);
-    const drawnLearners = random.chance(0.25) ? random.int(1, 2) : 0;
-    const drawnFaultPhaseMs = random.int(300, 1500);
-    const snapshotEvery = random.int(3, 40);
-    // Small appends split a new leader's inherited entries from its no-op, which is where the rule
-    // against counting replicas of older terms matters; the window keeps throughput up meanwhile.
-    const maxEntriesPerAppend = random.pick([1, 2, 4, 8, 32]);
-    const maxInflightAppends = random.int(Math.max(2, Math.ceil(16 / maxEntriesPerAppend)), 16);
-    this.proposeEveryMs = random.int(3, 20);
-    this.voterCount = options.nodes ?? drawnVoters;
-    this.learnerCount = options.learners ?? drawnLearners;
-    this.faultPhaseMs = options.faults === false ? 0 : (options.faultPhaseMs ?? drawnFaultPhaseMs);
+    const params = drawParameters(random, options);
+    this.voterCount = params.voters;
+    this.learnerCount = params.learners;
+    this.faultPhaseMs = params.faultPhaseMs;
+    this.proposeEveryMs = params.proposeEveryMs;
     this.trace = options.trace;
     this.context = { seed: options.seed, nodes: this.voterCount, now: () => this.queue.now() };
 
@@ -131,11 +124,11 @@ class RaftSimulation {
       learners,
       electionTicks: ELECTION_TICKS,
       heartbeatTicks: HEARTBEAT_TICKS,
-      maxInflightAppends,
-      maxEntriesPerAppend,
+      maxInflightAppends: params.maxInflightAppends,
+      maxEntriesPerAppend: params.maxEntriesPerAppend,
       random: nodeRandom,
     });
-    this.network = new SimNetwork(random.fork(), (delayMs, message) => this.schedule(delayMs, { kind: 'deliver', message }));
+    this.network = new SimNetwork(random.fork(), () => this.queue.now(), (delayMs, message) => this.schedule(delayMs, { kind: 'deliver', message }));
     this.persistRandom = random.fork();
     this.client = new SimClient(random.fork(), [...voters, ...learners]);
     this.checker = new SafetyChecker(this.context);
@@ -146,7 +139,7 @@ class RaftSimulation {
       send: (message: Message) => this.network.send(message),
     };
     for (const id of [...voters, ...learners]) {
-      this.nodes.set(id, new SimNode(id, membership, makeConfig(id), random.fork(), snapshotEvery, observer));
+      this.nodes.set(id, new SimNode(id, membership, makeConfig(id), random.fork(), params.snapshotEvery, observer));
     }
     this.injector = new FaultInjector(this.nodes, this.network, random.fork(), {
       afterActivity: (node) => this.afterActivity(node),
