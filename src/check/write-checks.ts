@@ -61,7 +61,8 @@ export function findReorderedSends(history: History, logs: ReadonlyMap<number, F
     /** The furthest place of any send that completed before the current one was invoked. */
     let bound: { value: string; offset: number } | undefined;
     for (const send of sends) {
-      for (; completed < byCompletion.length && byCompletion[completed]!.completeMs <= send.invokeMs; completed++) {
+      // Strictly before: a send completing in the same millisecond another is invoked is concurrent with it.
+      for (; completed < byCompletion.length && byCompletion[completed]!.completeMs < send.invokeMs; completed++) {
         const last = furthestPlace(byCompletion[completed]!, log);
         if (last && (!bound || last.offset > bound.offset)) bound = last;
       }

@@ -6,16 +6,15 @@
  * link healed and calm, every node restarted and resumed.
  */
 import type { SeededRandom } from '../../common/random.js';
-import { randomConditions } from '../nemesis.js';
-import type { NetworkConditions } from '../network.js';
 import type { CrashKind } from './cluster-node.js';
+import { describeConditions, randomLinkConditions, slowLinkConditions, type LinkConditions } from './link-conditions.js';
 
 /** A fixed node, or whichever node leads something when the fault strikes. */
 export type FaultTarget = number | 'partition-leader' | 'controller';
 
 export type ClusterFault =
-  | { readonly kind: 'network'; readonly conditions: NetworkConditions }
-  | { readonly kind: 'slow-link'; readonly from: number; readonly to: number; readonly conditions: NetworkConditions }
+  | { readonly kind: 'network'; readonly conditions: LinkConditions }
+  | { readonly kind: 'slow-link'; readonly from: number; readonly to: number; readonly conditions: LinkConditions }
   | { readonly kind: 'isolate'; readonly node: FaultTarget }
   | { readonly kind: 'partition'; readonly groups: readonly (readonly number[])[] }
   | { readonly kind: 'cut-one-way'; readonly from: number; readonly to: number }
@@ -44,11 +43,11 @@ export interface NemesisProfile {
 }
 
 export const MIXED_FAULTS: NemesisProfile = {
-  weights: { network: 12, slowLink: 6, isolate: 12, partition: 10, cutOneWay: 8, heal: 16, crash: 22, pause: 14 },
+  weights: { network: 12, slowLink: 6, isolate: 12, partition: 10, cutOneWay: 8, heal: 20, crash: 22, pause: 14 },
   crashKinds: ['kill', 'power-loss'],
   leaderTargetChance: 0.5,
-  gapMs: [60, 400],
-  outageMs: [50, 900],
+  gapMs: [100, 500],
+  outageMs: [50, 700],
 };
 
 /** Mostly leaders killed while they have unreplicated writes: what acks=1 cannot survive. */
@@ -80,13 +79,10 @@ export function describeFault(fault: ClusterFault): string {
   }
 }
 
-function describeConditions(c: NetworkConditions): string {
-  return `loss=${c.lossRate.toFixed(2)} dup=${c.duplicateRate.toFixed(2)} delay=${c.minDelayMs}-${c.maxDelayMs}ms spikes=${c.spikeRate.toFixed(2)}@${c.spikeDelayMs}ms`;
-}
 
 /** Faults at random moments in [0, faultPhaseMs), then `quiet` at faultPhaseMs, in time order. */
 export function planClusterFaults(random: SeededRandom, profile: NemesisProfile, nodes: readonly number[], faultPhaseMs: number): TimedClusterFault[] {
-  const planned: TimedClusterFault[] = [{ atMs: 0, fault: { kind: 'network', conditions: gentler(randomConditions(random)) } }];
+  const planned: TimedClusterFault[] = [{ atMs: 0, fault: { kind: 'network', conditions: randomLinkConditions(random) } }];
   for (let at = random.int(profile.gapMs[0], profile.gapMs[1]); at < faultPhaseMs; at += random.int(profile.gapMs[0], profile.gapMs[1])) {
     planned.push(...drawFault(random, profile, nodes, at));
   }
@@ -104,9 +100,9 @@ function drawFault(random: SeededRandom, profile: NemesisProfile, nodes: readonl
   const crash = random.pick(profile.crashKinds);
   switch (pickWeighted(random, profile.weights)) {
     case 'network':
-      return [{ atMs: at, fault: { kind: 'network', conditions: gentler(randomConditions(random)) } }];
+      return [{ atMs: at, fault: { kind: 'network', conditions: randomLinkConditions(random) } }];
     case 'slowLink':
-      return [{ atMs: at, fault: { kind: 'slow-link', from: node, to: other, conditions: slowConditions(random) } }];
+      return [{ atMs: at, fault: { kind: 'slow-link', from: node, to: other, conditions: slowLinkConditions(random) } }];
     case 'isolate':
       return [{ atMs: at, fault: { kind: 'isolate', node: target } }];
     case 'partition':
@@ -128,18 +124,7 @@ function drawFault(random: SeededRandom, profile: NemesisProfile, nodes: readonl
   }
 }
 
-/**
- * Raft's conditions with loss kept moderate: here a lost call costs its caller a whole request
- * timeout, so heavy loss would only stall the run, not find more.
- */
-function gentler(c: NetworkConditions): NetworkConditions {
-  return { ...c, lossRate: c.lossRate * 0.4 };
-}
 
-function slowConditions(random: SeededRandom): NetworkConditions {
-  const minDelayMs = random.int(20, 80);
-  return { lossRate: 0, duplicateRate: 0, minDelayMs, maxDelayMs: minDelayMs + random.int(10, 120), spikeRate: 0, spikeDelayMs: 0 };
-}
 
 function pickWeighted<K extends string>(random: SeededRandom, weights: Readonly<Record<K, number>>): K {
   const entries = Object.entries(weights) as [K, number][];

@@ -12,8 +12,8 @@
 import type { Clock } from '../../common/clock.js';
 import { errors } from '../../common/errors.js';
 import type { SeededRandom } from '../../common/random.js';
-import { CALM_NETWORK, type NetworkConditions } from '../network.js';
 import type { Host } from './host.js';
+import { CALM_LINK, type LinkConditions } from './link-conditions.js';
 
 export interface ClusterNetworkStats {
   sent: number;
@@ -46,9 +46,9 @@ type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: fals
 
 export class ClusterNetwork {
   /** Conditions of every link without its own. */
-  conditions: NetworkConditions = { ...CALM_NETWORK };
+  conditions: LinkConditions = CALM_LINK;
   readonly stats: ClusterNetworkStats = { sent: 0, dropped: 0, duplicated: 0, calls: 0, refused: 0, timedOut: 0 };
-  private readonly linkConditions = new Map<number, NetworkConditions>();
+  private readonly linkConditions = new Map<number, LinkConditions>();
   private readonly cut = new Set<number>();
   /** Per host, how to reset each call it is serving. */
   private readonly serving = new Map<number, Set<() => void>>();
@@ -129,13 +129,13 @@ export class ClusterNetwork {
     for (const reset of calls) reset();
   }
 
-  setConditions(conditions: NetworkConditions): void {
-    this.conditions = { ...conditions };
+  setConditions(conditions: LinkConditions): void {
+    this.conditions = conditions;
   }
 
   /** One link (one direction) gets its own conditions, e.g. a slow link. */
-  setLinkConditions(from: number, to: number, conditions: NetworkConditions): void {
-    this.linkConditions.set(linkKey(from, to), { ...conditions });
+  setLinkConditions(from: number, to: number, conditions: LinkConditions): void {
+    this.linkConditions.set(linkKey(from, to), conditions);
   }
 
   cutLink(from: number, to: number): void {
@@ -178,7 +178,7 @@ export class ClusterNetwork {
     );
   }
 
-  private conditionsOf(from: number, to: number): NetworkConditions {
+  private conditionsOf(from: number, to: number): LinkConditions {
     return this.linkConditions.get(linkKey(from, to)) ?? this.conditions;
   }
 
@@ -186,7 +186,7 @@ export class ClusterNetwork {
     return this.cut.size > 0 && this.cut.has(linkKey(from, to));
   }
 
-  private delay(c: NetworkConditions): number {
+  private delay(c: LinkConditions): number {
     if (c.spikeRate > 0 && this.random.chance(c.spikeRate)) return this.random.int(c.maxDelayMs, Math.max(c.maxDelayMs, c.spikeDelayMs));
     return this.random.int(c.minDelayMs, c.maxDelayMs);
   }

@@ -18,7 +18,7 @@ import { ClusterNetwork, type ClusterNetworkStats } from './cluster-network.js';
 import { ClusterNode } from './cluster-node.js';
 import { MIXED_FAULTS, planClusterFaults, type NemesisProfile } from './cluster-nemesis.js';
 import { FaultInjector, type FaultCounts } from './fault-injector.js';
-import { authoritativeImage, hasConverged, readFinalState } from './final-state.js';
+import { authoritativeImage, describePartitions, hasConverged, readFinalState } from './final-state.js';
 import { SimLoop } from './sim-loop.js';
 import { brokerIds, nodeConfigs, topologyNodes, TOPOLOGIES, type TopologyName } from './topology.js';
 import { Workload } from './workload.js';
@@ -58,6 +58,7 @@ export interface ClusterSimOptions {
    * lose acknowledged data: see kafka-replication-facts §1, KIP-966).
    */
   readonly flushIntervalMessages?: number;
+  /** Concurrent producers (default 4). */
   readonly producers?: number;
   /** Node logs and fault lines for a verbose replay; silent when absent. */
   readonly verbose?: { readonly level: string; readonly write: (line: string) => void };
@@ -98,19 +99,20 @@ class ClusterSimulation {
   private readonly partitions: number;
   private readonly faultPhaseMs: number;
   private readonly segmentBytes: number;
+  private readonly replicaLagTimeMaxMs: number;
   private readonly liveness: string[] = [];
   private readonly trace: ((line: string) => void) | undefined;
 
   constructor(private readonly options: ClusterSimOptions) {
     const random = new SeededRandom(options.seed);
     this.random = random;
-    // TEMP-DEBUG
-    if (process.env['EVTRACE']) { const f = process.env['EVTRACE']; const fs = require('node:fs'); fs.writeFileSync(f, ''); this.loop.onEvent = (t) => fs.appendFileSync(f, `${t}\n`); }
     // Every parameter is drawn even when given, so a given one does not shift later draws.
     const drawnTopology = random.chance(0.6) ? 'combined-3' : random.pick(TOPOLOGIES);
     const drawnPartitions = random.int(2, 4);
     const drawnFaultPhaseMs = random.int(1500, 3000);
     this.segmentBytes = random.pick([2048, 16 * 1024, 1024 * 1024]);
+    // Shorter than the fast profile's 2 s at times, so ISRs shrink (and acks=all resumes) within a short fault phase.
+    this.replicaLagTimeMaxMs = random.pick([500, 1000, 2000]);
     this.topology = options.topology ?? drawnTopology;
     this.partitions = options.partitions ?? drawnPartitions;
     this.faultPhaseMs = options.faults === false ? 0 : (options.faultPhaseMs ?? drawnFaultPhaseMs);
@@ -126,7 +128,7 @@ class ClusterSimulation {
       (delayMs, fn) => this.loop.after(delayMs, fn),
       (id) => this.nodes.get(id)?.status() === 'crashed',
     );
-    const configs = nodeConfigs(specs, { 'request.timeout.ms': REQUEST_TIMEOUT_MS });
+    const configs = nodeConfigs(specs, { 'request.timeout.ms': REQUEST_TIMEOUT_MS, 'replica.lag.time.max.ms': this.replicaLagTimeMaxMs });
     const directory = { services: (id: number) => this.nodes.get(id) };
     for (const spec of specs) {
       const node = new ClusterNode({
@@ -144,7 +146,7 @@ class ClusterSimulation {
     this.workload = new Workload(this.loop, this.network, this.nodes, random.fork(), {
       topic: TOPIC,
       partitions: this.partitions,
-      producers: options.producers ?? 3,
+      producers: options.producers ?? 4,
       acks: options.acks ?? -1,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
       brokers,
@@ -185,7 +187,7 @@ class ClusterSimulation {
     const unacknowledged = await this.workload.probe(PROBE_BOUND_MS);
     for (const p of unacknowledged) this.liveness.push(`partition ${p.partition}: liveness probe ${p.outcome}${p.error ? ` (${p.error})` : ''}`);
     if (!(await this.waitUntil(() => hasConverged(this.nodes, TOPIC, this.partitions), this.loop.now() + CONVERGE_BOUND_MS))) {
-      this.liveness.push(`replicas did not converge within ${CONVERGE_BOUND_MS}ms after the probe`);
+      this.liveness.push(`replicas did not converge within ${CONVERGE_BOUND_MS}ms after the probe: ${describePartitions(this.nodes, TOPIC)}`);
     }
     await this.workload.stopConsumers();
   }

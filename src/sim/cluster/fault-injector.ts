@@ -6,10 +6,10 @@
 import type { SeededRandom } from '../../common/random.js';
 import { topicByName } from '../../metadata/index.js';
 import { NO_LEADER } from '../../metadata/types.js';
-import { CALM_NETWORK } from '../network.js';
 import type { ClusterNetwork } from './cluster-network.js';
 import type { ClusterNode } from './cluster-node.js';
 import { describeFault, type ClusterFault, type FaultTarget } from './cluster-nemesis.js';
+import { CALM_LINK } from './link-conditions.js';
 
 export interface FaultCounts {
   faults: number;
@@ -105,7 +105,7 @@ export class FaultInjector {
   /** The end of the fault phase: a calm, whole network and every node running. */
   quiet(): void {
     this.network.heal();
-    this.network.setConditions(CALM_NETWORK);
+    this.network.setConditions(CALM_LINK);
     for (const id of this.crashed.splice(0)) this.start(id);
     for (const id of this.paused.splice(0)) this.nodes.get(id)!.resume();
   }

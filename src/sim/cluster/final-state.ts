@@ -55,6 +55,20 @@ export function hasConverged(nodes: ReadonlyMap<number, ClusterNode>, topic: str
   });
 }
 
+/** Each partition's registration and every replica's view of it, for a liveness failure's message. */
+export function describePartitions(nodes: ReadonlyMap<number, ClusterNode>, topic: string): string {
+  return registrations(nodes, topic)
+    .map((reg) => {
+      const replicas = reg.replicas.map((id) => {
+        const p = hostedPartition(nodes.get(id), topic, reg.partition);
+        if (!p) return `${id}:${nodes.get(id)?.status() ?? 'unknown'}/no replica`;
+        return `${id}:${p.role()} epoch=${p.leaderEpoch()} isr=[${p.isr().join(',')}] hw=${p.highWatermark()} leo=${p.logEndOffset()}`;
+      });
+      return `p${reg.partition} leader=${reg.leader} epoch=${reg.leaderEpoch} isr=[${reg.isr.join(',')}]: ${replicas.join('; ')}`;
+    })
+    .join(' | ');
+}
+
 export function readFinalState(nodes: ReadonlyMap<number, ClusterNode>, topic: string): FinalPartition[] {
   return registrations(nodes, topic).map((reg) => {
     const leader = hostedPartition(nodes.get(reg.leader), topic, reg.partition);

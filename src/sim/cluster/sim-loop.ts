@@ -27,8 +27,6 @@ export class SimLoop {
   private failure: unknown;
   /** Events run so far (cancelled ones are not counted). */
   events = 0;
-  /** Called before each event, for traces. */
-  onEvent: ((timeMs: number) => void) | undefined;
 
   now(): number {
     return this.queue.now();
@@ -63,7 +61,6 @@ export class SimLoop {
       if (event === undefined) break;
       if (event.cancelled) continue;
       this.events++;
-      this.onEvent?.(this.now());
       event.fn();
       await drainMicrotasks();
       if (this.failure !== undefined) throw this.failure;

@@ -48,7 +48,7 @@ export class Workload {
       partitions: options.partitions,
       acks: options.acks,
       maxValuesPerSend: 3,
-      thinkMs: [5, 30],
+      thinkMs: [2, 20],
       produceTimeoutMs: Math.floor(options.requestTimeoutMs * 0.8),
       deliveryTimeoutMs: options.requestTimeoutMs * 3,
       retryBackoffMs: 30,
