@@ -16,6 +16,8 @@ import { median, percentile, printResult, round } from './_stats.js';
 
 const ENTRY_BYTES = 200;
 const MAX_DISTURBED_RUNS = 5;
+/** Starting Node processes takes well under a second on an idle machine, far longer on a busy one. */
+const STARTUP_MS = 60_000;
 
 interface Args {
   runs: number;
@@ -92,7 +94,7 @@ async function waitUntilCaughtUp(cluster: RaftProcessCluster): Promise<void> {
     if (statuses.some((s) => s === undefined)) return undefined;
     const target = Math.max(...statuses.map((s) => s!.commitIndex));
     return statuses.every((s) => s!.appliedIndex >= target) ? true : undefined;
-  }, 60_000, 50);
+  }, STARTUP_MS, 50);
 }
 
 async function main(): Promise<void> {
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
     const throughput: ThroughputRun[] = [];
     let disturbed = 0;
     for (let run = 0; run < args.runs; run++) {
-      const leader = await cluster.waitForLeader(15_000);
+      const leader = await cluster.waitForLeader(STARTUP_MS);
       let result: ThroughputRun;
       try {
         result = await measureThroughput(cluster, leader, args.seconds, args.window);
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
     }
     const failovers: number[] = [];
     for (let run = 0; run < args.failovers; run++) {
-      const leader = await cluster.waitForLeader(15_000);
+      const leader = await cluster.waitForLeader(STARTUP_MS);
       await waitUntilCaughtUp(cluster);
       const ms = await measureFailover(cluster, leader);
       failovers.push(ms);
