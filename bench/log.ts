@@ -7,7 +7,7 @@
  *   npm run bench -- log [--runs 5] [--mb 256] [--fsync-mb 16]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../src/common/clock.js';
 import { buildBatch } from '../src/log/batch/build.js';
@@ -42,6 +42,8 @@ function makeBatch(): { batch: Buffer; records: number } {
 
 interface RunResult {
   seconds: number;
+  /** CPU time of this process (user + system): robust to other processes competing for the cores. */
+  cpuSeconds: number;
   records: number;
   /** Record payload bytes (100 per record). */
   payloadBytes: number;
@@ -78,11 +80,11 @@ function withLog<T>(config: Partial<LogConfig>, fn: (log: SegmentedLog) => T): T
 function appendRun(template: { batch: Buffer; records: number }, totalMb: number, config: Partial<LogConfig>, after?: (log: SegmentedLog) => void): RunResult {
   const batches = Math.ceil((totalMb * 1024 * 1024) / template.batch.length);
   return withLog(config, (log) => {
-    const start = process.hrtime.bigint();
+    const timer = startTimer();
     for (let i = 0; i < batches; i++) log.appendAsLeader(template.batch, 0);
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const elapsed = timer();
     after?.(log);
-    return { seconds, records: batches * template.records, payloadBytes: batches * template.records * RECORD_BYTES, logBytes: batches * template.batch.length };
+    return { ...elapsed, records: batches * template.records, payloadBytes: batches * template.records * RECORD_BYTES, logBytes: batches * template.batch.length };
   });
 }
 
@@ -92,21 +94,21 @@ function followerRun(template: { batch: Buffer; records: number }, totalMb: numb
   const perFetch = 64;
   const fetch = Buffer.concat(Array.from({ length: perFetch }, () => template.batch));
   return withLog({}, (log) => {
-    const start = process.hrtime.bigint();
+    const timer = startTimer();
     for (let sent = 0; sent < batches; sent += perFetch) {
       for (let b = 0; b < perFetch; b++) stampBatch(fetch, b * template.batch.length, log.logEndOffset() + b * template.records, 0);
       log.appendAsFollower(fetch);
     }
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const elapsed = timer();
     const sentBatches = Math.ceil(batches / perFetch) * perFetch;
-    return { seconds, records: sentBatches * template.records, payloadBytes: sentBatches * template.records * RECORD_BYTES, logBytes: sentBatches * template.batch.length };
+    return { ...elapsed, records: sentBatches * template.records, payloadBytes: sentBatches * template.records * RECORD_BYTES, logBytes: sentBatches * template.batch.length };
   });
 }
 
 function readRun(template: { batch: Buffer; records: number }, totalMb: number): RunResult {
   let result: RunResult | undefined;
   appendRun(template, totalMb, {}, (log) => {
-    const start = process.hrtime.bigint();
+    const timer = startTimer();
     let offset = log.logStartOffset();
     let logBytes = 0;
     while (offset < log.logEndOffset()) {
@@ -114,29 +116,43 @@ function readRun(template: { batch: Buffer; records: number }, totalMb: number):
       logBytes += read.records.length;
       offset = read.nextOffset;
     }
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const elapsed = timer();
     const records = log.logEndOffset();
-    result = { seconds, records, payloadBytes: records * RECORD_BYTES, logBytes };
+    result = { ...elapsed, records, payloadBytes: records * RECORD_BYTES, logBytes };
   });
   return result!;
+}
+
+/** Starts measuring wall-clock and CPU time; the returned function reads both. */
+function startTimer(): () => { seconds: number; cpuSeconds: number } {
+  const wallStart = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+  return () => {
+    const cpu = process.cpuUsage(cpuStart);
+    return { seconds: Number(process.hrtime.bigint() - wallStart) / 1e9, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  };
 }
 
 interface Figures {
   recordsPerSec: number;
   payloadMBps: number;
   logMBps: number;
+  /** Batch megabytes per CPU-second of this process. */
+  logMBperCpuSecond: number;
 }
 
 function summarize(name: string, results: RunResult[]): Figures {
   const recordsPerSec = median(results.map((r) => r.records / r.seconds));
   const payloadMBps = median(results.map((r) => r.payloadBytes / r.seconds / 1e6));
   const logMBps = median(results.map((r) => r.logBytes / r.seconds / 1e6));
+  const logMBperCpuSecond = median(results.map((r) => r.logBytes / Math.max(r.cpuSeconds, 1e-6) / 1e6));
   const perRun = results.map((r) => round(r.logBytes / r.seconds / 1e6, 0)).join(', ');
   process.stdout.write(
     `${name.padEnd(28)} ${Math.round(recordsPerSec).toLocaleString('en-US').padStart(12)} records/s  ` +
-      `${round(logMBps).toFixed(1).padStart(7)} MB/s of batches  ${round(payloadMBps).toFixed(1).padStart(7)} MB/s of values  (runs: ${perRun})\n`,
+      `${round(logMBps).toFixed(1).padStart(7)} MB/s of batches  ${round(payloadMBps).toFixed(1).padStart(7)} MB/s of values  ` +
+      `${round(logMBperCpuSecond, 0).toFixed(0).padStart(6)} MB per CPU-second  (runs: ${perRun} MB/s)\n`,
   );
-  return { recordsPerSec: Math.round(recordsPerSec), payloadMBps: round(payloadMBps), logMBps: round(logMBps) };
+  return { recordsPerSec: Math.round(recordsPerSec), payloadMBps: round(payloadMBps), logMBps: round(logMBps), logMBperCpuSecond: round(logMBperCpuSecond) };
 }
 
 async function repeat(n: number, fn: () => RunResult): Promise<RunResult[]> {
@@ -152,7 +168,7 @@ async function repeat(n: number, fn: () => RunResult): Promise<RunResult[]> {
 const template = makeBatch();
 process.stdout.write(
   `partition log on ${tmpdir()}: ${template.records} records of ${RECORD_BYTES} bytes per ${template.batch.length}-byte batch; ` +
-    `median of ${runs} runs (${appendMb} MB per run, ${fsyncMb} MB with fsync)\n`,
+    `median of ${runs} runs (${appendMb} MB per run, ${fsyncMb} MB with fsync); load average ${loadavg()[0]!.toFixed(1)}\n`,
 );
 const appendDefault = summarize('append, default flush', await repeat(runs, () => appendRun(template, appendMb, {})));
 const appendFsync = summarize('append, fsync per batch', await repeat(runs, () => appendRun(template, fsyncMb, { flushIntervalMessages: 1 })));
@@ -160,6 +176,7 @@ const appendFollower = summarize('append as follower', await repeat(runs, () => 
 const readSequential = summarize('sequential read (1 MiB)', await repeat(runs, () => readRun(template, appendMb)));
 
 printResult('log', {
+  loadAverage: round(loadavg()[0]!),
   recordBytes: RECORD_BYTES,
   batchBytes: template.batch.length,
   recordsPerBatch: template.records,
