@@ -42,11 +42,14 @@ interface ThroughputRun {
   latenciesMs: number[];
 }
 
-/** Keeps `window` proposals in flight on the leader for `seconds`, after a short warm-up. */
+/**
+ * Keeps `window` proposals in flight on the leader for `seconds`, after a warm-up long enough for
+ * the three processes' hot paths to be optimized (it takes longer when the machine is busy).
+ */
 async function measureThroughput(cluster: RaftProcessCluster, leader: NodeId, seconds: number, window: number): Promise<ThroughputRun> {
   const client = cluster.client(leader);
   const payload = new Uint8Array(ENTRY_BYTES).fill(0x61);
-  const warmupMs = 1_000;
+  const warmupMs = 3_000;
   const started = performance.now();
   const measureFrom = started + warmupMs;
   const stopAt = measureFrom + seconds * 1000;
