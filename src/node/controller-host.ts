@@ -64,27 +64,52 @@ export class ControllerHost implements ControllerApi {
 
   /**
    * Decides with the controller, proposes the records, and answers once they are committed. A
-   * decision without records was still read from the working state, which may hold decisions not
-   * committed yet (a rejection for a partition epoch that never commits would strand its
-   * requester), so it is answered only once the latest proposal commits, as Kafka's controller does.
+   * decision without records, or a refusal, was still read from the working state, which may hold
+   * decisions not committed yet (a refusal for a partition epoch that never commits would strand
+   * its requester), so it is answered only once the latest proposal commits, as Kafka's
+   * controller does; if that proposal fails, the answer is NOT_CONTROLLER and the caller retries.
    */
   private async run<T>(decide: (controller: QuorumController) => ControllerResult<T>): Promise<T> {
     const controller = this.controller;
     if (!controller) throw this.notController();
-    const { records, response } = decide(controller);
-    const proposal = records.length > 0 ? this.options.driver.propose(encodeRecords(records)) : this.latestProposal;
-    if (!proposal) return response;
-    if (records.length > 0) this.latestProposal = proposal;
+    let decision: ControllerResult<T>;
+    try {
+      decision = decide(controller);
+    } catch (refusal) {
+      await this.awaitLatestProposal();
+      throw refusal;
+    }
+    const { records, response } = decision;
+    if (records.length === 0) {
+      await this.awaitLatestProposal();
+      return response;
+    }
+    const proposal = this.options.driver.propose(encodeRecords(records));
+    this.latestProposal = proposal;
     try {
       await proposal;
     } catch (e) {
       // The controller applied these records optimistically; forget everything uncommitted.
-      if (this.controller === controller && records.length > 0) controller.reset(this.options.publisher.image());
-      throw errors.notController(`proposal failed: ${(e as Error).message}`, { leaderId: this.options.driver.leader() });
+      if (this.controller === controller) controller.reset(this.options.publisher.image());
+      throw this.proposalFailed(e);
     } finally {
-      if (this.latestProposal === proposal && records.length > 0) this.latestProposal = undefined;
+      if (this.latestProposal === proposal) this.latestProposal = undefined;
     }
     return response;
+  }
+
+  private async awaitLatestProposal(): Promise<void> {
+    const pending = this.latestProposal;
+    if (!pending) return;
+    try {
+      await pending;
+    } catch (e) {
+      throw this.proposalFailed(e);
+    }
+  }
+
+  private proposalFailed(e: unknown): Error {
+    return errors.notController(`proposal failed: ${(e as Error).message}`, { leaderId: this.options.driver.leader() });
   }
 
   private reconsider(): void {
