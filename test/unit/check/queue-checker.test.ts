@@ -70,6 +70,13 @@ describe('queue history checker', () => {
     expect(report.valid).toBe(true);
   });
 
+  it('does not order a send against itself when it completes in the millisecond it was invoked', () => {
+    const instant = { ...ack('p1', 0, ['a', 'b'], 0), invokeMs: 500, completeMs: 500 };
+    const next = { ...ack('p1', 0, ['c'], 2), invokeMs: 500, completeMs: 501 };
+    const report = checkHistory(history([instant, next], [], [finalPartition(0, recs(0, 'a', 'b', 'c'))]));
+    expect(report.reorderedSends).toEqual([]);
+  });
+
   it('places a retried value at its acknowledged offset, so an early duplicate is no reordering', () => {
     // 'a' was written at 0 by a timed-out attempt, then acknowledged at 2 by its retry; 'b' follows at 3.
     const report = checkHistory(

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/**
+ * The cluster simulation's command line:
+ *   node dist/src/sim/cluster/main.js [--scenario acks-all|acks-1] --seeds 200 [--from N]
+ *       run many seeds, report each failing one
+ *   node dist/src/sim/cluster/main.js [--scenario acks-all|acks-1] --seed N [--verbose [level]]
+ *       replay one seed; with --verbose, every node's log lines and every fault, in virtual time
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { describeReport } from '../../check/index.js';
+import { replayClusterSeed, runScenario, safetyFailure, SCENARIOS, summarizeRun, type ScenarioName } from './scenarios.js';
+
+interface ClusterCommandOptions {
+  scenario: ScenarioName;
+  seeds: number;
+  from: number;
+  seed?: number;
+  verbose?: string | boolean;
+}
+
+function write(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function integer(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return parsed;
+}
+
+function scenario(value: string): ScenarioName {
+  if (!(SCENARIOS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${SCENARIOS.join(', ')}`);
+  return value as ScenarioName;
+}
+
+async function replayOne(options: ClusterCommandOptions, seed: number): Promise<number> {
+  const level = typeof options.verbose === 'string' ? options.verbose : 'info';
+  const verbose = options.verbose ? { level, write: (line: string) => process.stdout.write(line) } : undefined;
+  const result = await replayClusterSeed(seed, options.scenario, verbose);
+  write(summarizeRun(result));
+  const failure = safetyFailure(result, options.scenario);
+  write(failure ?? describeReport(result.report));
+  return options.scenario === 'acks-all' && failure ? 1 : 0;
+}
+
+async function runMany(options: ClusterCommandOptions): Promise<number> {
+  const started = performance.now();
+  let failed = 0;
+  let lossy = 0;
+  for (let seed = options.from; seed < options.from + options.seeds; seed++) {
+    const result = await runScenario(options.scenario, seed);
+    if (result.report.lostWrites.length > 0) lossy++;
+    const failure = safetyFailure(result, options.scenario);
+    if (failure && options.scenario === 'acks-all') {
+      failed++;
+      write(failure);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  write(
+    `${options.seeds} seeds of ${options.scenario} in ${seconds.toFixed(1)}s (${(options.seeds / seconds).toFixed(1)} seeds/s): ` +
+      `${failed} failed, ${lossy} with lost acknowledged writes`,
+  );
+  return failed > 0 ? 1 : 0;
+}
+
+const program = new Command('sim-cluster')
+  .description('simulate whole brokerlab clusters under random faults and check the history')
+  .option('--scenario <name>', `one of ${SCENARIOS.join(', ')}`, scenario, 'acks-all' as ScenarioName)
+  .option('--seeds <count>', 'number of seeds to run', integer, 100)
+  .option('--from <seed>', 'first seed', integer, 1)
+  .option('--seed <seed>', 'replay one seed', integer)
+  .option('--verbose [level]', 'with --seed: print node logs (default level info) and faults')
+  .action(async (options: ClusterCommandOptions) => {
+    process.exitCode = options.seed !== undefined ? await replayOne(options, options.seed) : await runMany(options);
+  });
+
+await program.parseAsync();

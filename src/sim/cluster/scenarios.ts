@@ -1,0 +1,79 @@
+/**
+ * The named cluster-simulation scenarios the test suite runs, so a failing seed replays with
+ * exactly the options it failed with, from a test or from the command line.
+ *
+ * - `acks-all`: acks=all, RF 3, min.insync.replicas 2, every kind of fault; nothing acknowledged
+ *   may be lost, reordered or read dirty, replicas agree, and the cluster is live once quiet.
+ * - `acks-1`: acks=1 and min.insync.replicas 1 while leaders get killed: the leader acknowledges
+ *   before anyone copied the data, so acknowledged writes do get lost, and the checker must say so.
+ */
+import { describeReport } from '../../check/index.js';
+import { LEADER_KILLS, MIXED_FAULTS } from './cluster-nemesis.js';
+import { runClusterSimulation, type ClusterSimOptions, type ClusterSimResult } from './cluster-simulation.js';
+
+export type ScenarioName = 'acks-all' | 'acks-1';
+
+export const SCENARIOS: readonly ScenarioName[] = ['acks-all', 'acks-1'];
+
+export function scenarioOptions(scenario: ScenarioName, seed: number): ClusterSimOptions {
+  switch (scenario) {
+    case 'acks-all':
+      return { seed, acks: -1, minInsyncReplicas: 2, nemesis: MIXED_FAULTS, flushIntervalMessages: 1 };
+    case 'acks-1':
+      return { seed, acks: 1, minInsyncReplicas: 1, nemesis: LEADER_KILLS, flushIntervalMessages: 0 };
+  }
+}
+
+export function runScenario(scenario: ScenarioName, seed: number, extra: Partial<ClusterSimOptions> = {}): Promise<ClusterSimResult> {
+  return runClusterSimulation({ ...scenarioOptions(scenario, seed), ...extra });
+}
+
+/** Runs one seed of a scenario again, for a test or a verbose replay; identical to the original run. */
+export function replayClusterSeed(seed: number, scenario: ScenarioName = 'acks-all', verbose?: ClusterSimOptions['verbose']): Promise<ClusterSimResult> {
+  return runScenario(scenario, seed, verbose ? { verbose } : {});
+}
+
+export function replayCommand(scenario: ScenarioName, seed: number): string {
+  return `npm run build && node dist/src/sim/cluster/main.js --scenario ${scenario} --seed ${seed} --verbose`;
+}
+
+/** One line per run: the seed and what happened in it. */
+export function summarizeRun(result: ClusterSimResult): string {
+  const { faults, report } = result;
+  return (
+    `seed=${result.seed} ${result.topology} partitions=${result.partitions} acks=${result.acks} t=${result.virtualTimeMs}ms events=${result.events} ` +
+    `faults=${faults.faults} kills=${faults.kills} powerLosses=${faults.powerLosses} pauses=${faults.pauses} partitions=${faults.partitions} ` +
+    `sent=${report.stats.sends} acked=${report.stats.acknowledgedSends} polled=${report.stats.polledRecords} duplicates=${report.duplicates.length} ` +
+    `lost=${report.lostWrites.length} digest=${result.digest}`
+  );
+}
+
+export interface SeedRangeOutcome {
+  readonly results: readonly ClusterSimResult[];
+  /** One message per failing seed (see `safetyFailure`). */
+  readonly failures: readonly string[];
+}
+
+/** Runs `count` seeds from `from` one after the other and collects each failing seed's story. */
+export async function runSeeds(scenario: ScenarioName, from: number, count: number): Promise<SeedRangeOutcome> {
+  const results: ClusterSimResult[] = [];
+  const failures: string[] = [];
+  for (let seed = from; seed < from + count; seed++) {
+    const result = await runScenario(scenario, seed);
+    results.push(result);
+    const failure = safetyFailure(result, scenario);
+    if (failure) failures.push(failure);
+  }
+  return { results, failures };
+}
+
+/** Why a run of the acks-all scenario failed, naming its seed and how to replay it; undefined if it passed. */
+export function safetyFailure(result: ClusterSimResult, scenario: ScenarioName = 'acks-all'): string | undefined {
+  if (result.report.valid && result.liveness.length === 0) return undefined;
+  return [
+    `seed=${result.seed} failed (${scenario}, ${result.topology}, ${result.partitions} partitions)`,
+    ...result.liveness.map((l) => `liveness: ${l}`),
+    describeReport(result.report),
+    `replay: ${replayCommand(scenario, result.seed)}`,
+  ].join('\n');
+}
