@@ -8,7 +8,7 @@ import type { Clock, Timer } from '../common/clock.js';
 import type { TimingConfig } from '../common/config.js';
 import { isBrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { ReplicaManager } from '../broker/index.js';
+import type { ReplicaManager, RoleChanges } from '../broker/index.js';
 import { allPartitions, topicByName, topicConfig, type MetadataDelta, type MetadataImage } from '../metadata/index.js';
 import type { Endpoint } from '../metadata/types.js';
 import type { ControllerApi } from './controller-api.js';
@@ -37,6 +37,7 @@ export class BrokerHost {
   private heartbeatInFlight = false;
   private shutdownWaiters: Array<() => void> = [];
   private replicaManager: ReplicaManager | undefined;
+  private readonly roleListeners = new Set<(changes: RoleChanges) => void>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly options: BrokerHostOptions) {
@@ -46,6 +47,12 @@ export class BrokerHost {
   /** The replica manager is built by the node with a reference back to `brokerEpoch`; attach it before `start`. */
   attach(replicaManager: ReplicaManager): void {
     this.replicaManager = replicaManager;
+  }
+
+  /** Hears the leaderships gained and lost each time metadata reaches the replica manager. */
+  onRoleChanges(listener: (changes: RoleChanges) => void): () => void {
+    this.roleListeners.add(listener);
+    return () => this.roleListeners.delete(listener);
   }
 
   brokerEpoch(): number {
@@ -167,13 +174,20 @@ export class BrokerHost {
     if (registration?.brokerEpoch !== this.epoch) return;
     if (!this.metadataReady) {
       this.metadataReady = true;
-      rm.applyMetadata({ partitions: [...allPartitions(image)] });
+      this.publishRoleChanges(rm.applyMetadata({ partitions: [...allPartitions(image)] }));
       return;
     }
     if (!delta) return;
-    rm.applyMetadata({
-      partitions: delta.partitionsChanged.map((p) => p.current),
-      removedTopicIds: delta.topicsDeleted.map((t) => t.topicId),
-    });
+    this.publishRoleChanges(
+      rm.applyMetadata({
+        partitions: delta.partitionsChanged.map((p) => p.current),
+        removedTopicIds: delta.topicsDeleted.map((t) => t.topicId),
+      }),
+    );
+  }
+
+  private publishRoleChanges(changes: RoleChanges): void {
+    if (changes.becameLeader.length + changes.becameFollower.length + changes.removed.length === 0) return;
+    for (const listener of this.roleListeners) listener(changes);
   }
 }

@@ -29,6 +29,20 @@ export interface BrokerSettings {
   /** 0 = leave flushing to the OS. */
   flushIntervalMessages: number;
   replicaFetchMaxBytes: number;
+  /**
+   * offsets.topic.num.partitions: `__consumer_offsets` is created with this many partitions, and a
+   * group's coordinator is the leader of partition abs(hash(groupId)) % this. Must not change once
+   * the topic exists (groups would be looked up in the wrong partition).
+   */
+  offsetsTopicNumPartitions: number;
+  /** offsets.topic.replication.factor, capped at the number of live brokers when the topic is created. */
+  offsetsTopicReplicationFactor: number;
+  /** offset.commit.timeout.ms: how long a commit (or a group's new generation) waits for acks=all. */
+  offsetCommitTimeoutMs: number;
+  /** group.min.session.timeout.ms (see brokerDefaults for its profile-dependent default). */
+  groupMinSessionTimeoutMs: number;
+  /** group.max.session.timeout.ms */
+  groupMaxSessionTimeoutMs: number;
 }
 
 export const DEFAULT_BROKER_SETTINGS: Readonly<BrokerSettings> = {
@@ -42,7 +56,22 @@ export const DEFAULT_BROKER_SETTINGS: Readonly<BrokerSettings> = {
   maxMessageBytes: 1048588,
   flushIntervalMessages: 0,
   replicaFetchMaxBytes: 1024 * 1024,
+  // Kafka's default is 50; with replication 3 that is 150 replicas, too many for a laptop cluster.
+  offsetsTopicNumPartitions: 10,
+  offsetsTopicReplicationFactor: 3,
+  offsetCommitTimeoutMs: 5000,
+  groupMinSessionTimeoutMs: 6000,
+  groupMaxSessionTimeoutMs: 1_800_000,
 };
+
+/**
+ * The broker defaults under a timing profile: Kafka's group.min.session.timeout.ms (6 s) would
+ * refuse the `fast` profile's own group.session.timeout.ms (3 s), so the minimum comes down to it.
+ */
+function brokerDefaults(timing: TimingConfig): BrokerSettings {
+  const groupMinSessionTimeoutMs = Math.min(DEFAULT_BROKER_SETTINGS.groupMinSessionTimeoutMs, timing.groupSessionTimeoutMs);
+  return { ...DEFAULT_BROKER_SETTINGS, groupMinSessionTimeoutMs };
+}
 
 /** The file format (JSON). Optional fields take defaults. */
 export interface NodeConfigFile {
@@ -130,6 +159,10 @@ export function resolveNodeConfig(file: NodeConfigFile): NodeConfig {
 
   const profile = file.profile ?? 'fast';
   const { timing, broker } = splitOverrides(timingProfile(profile), file.overrides ?? {});
+  for (const key of ['offsetsTopicNumPartitions', 'offsetsTopicReplicationFactor', 'offsetCommitTimeoutMs', 'groupMinSessionTimeoutMs'] as const) {
+    if (!Number.isInteger(broker[key]) || broker[key] < 1) fail(`${key} must be a positive integer, got ${broker[key]}`);
+  }
+  if (broker.groupMaxSessionTimeoutMs < broker.groupMinSessionTimeoutMs) fail('groupMaxSessionTimeoutMs must not be below groupMinSessionTimeoutMs');
   const host = file.host ?? '127.0.0.1';
   return {
     nodeId: file.nodeId,
@@ -162,10 +195,8 @@ function splitOverrides(
     else if (camel in DEFAULT_BROKER_SETTINGS) brokerOverrides[key] = value;
     else throw errors.invalidConfig(`unknown setting "${key}"`);
   }
-  return {
-    timing: applyOverrides(timing, timingOverrides),
-    broker: applyOverrides({ ...DEFAULT_BROKER_SETTINGS }, brokerOverrides),
-  };
+  const resolvedTiming = applyOverrides(timing, timingOverrides);
+  return { timing: resolvedTiming, broker: applyOverrides(brokerDefaults(resolvedTiming), brokerOverrides) };
 }
 
 function isPort(p: unknown): boolean {

@@ -19,6 +19,7 @@ import { EMPTY_IMAGE, topicByName, topicConfig } from '../metadata/index.js';
 import { addAdminService, type NodeStatusView } from '../net/admin-service.js';
 import { addClientService } from '../net/client-service.js';
 import { addControllerService, GrpcControllerClient } from '../net/controller-service.js';
+import { addGroupService } from '../net/group-service.js';
 import { faultyTransport, NetworkFaults } from '../net/faults.js';
 import { bindServer, createServer, stopServer } from '../net/grpc.js';
 import { GrpcRaftTransport } from '../net/raft-transport.js';
@@ -73,6 +74,11 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     waitForImage: (predicate, timeoutMs) => (runtime ? waitForImage(runtime.publisher, clock, predicate, timeoutMs) : Promise.resolve()),
     initProducerId: () => runtime?.producerIds?.initProducerId() ?? Promise.reject(errors.coordinatorNotAvailable('broker is starting')),
     logger,
+  });
+  addGroupService(server, {
+    findCoordinator: (groupId) => runtime?.coordinatorLookup.find(groupId) ?? Promise.reject(errors.coordinatorNotAvailable('node is starting')),
+    coordinator: () => runtime?.groups?.coordinator,
+    logger: logger.child({ component: 'group-service' }),
   });
   let stopRequested = false;
   addAdminService(server, {

@@ -17,8 +17,11 @@ import type { ControllerApi } from './controller-api.js';
 import { ControllerHost } from './controller-host.js';
 import { ControllerRouter } from './controller-router.js';
 import { hasRole, type NodeConfig } from './config.js';
+import { CoordinatorLookup } from './group-coordinator-lookup.js';
+import { GroupHost } from './group-host.js';
 import { MetadataPublisher } from './metadata-publisher.js';
 import { ProducerIdManager } from './producer-ids.js';
+import { waitForImage } from './wait-for-image.js';
 
 export interface NodeRuntimeDeps {
   readonly config: NodeConfig;
@@ -42,6 +45,10 @@ export class NodeRuntime {
   readonly brokerHost: BrokerHost | undefined;
   readonly replicaManager: ReplicaManager | undefined;
   readonly producerIds: ProducerIdManager | undefined;
+  /** The broker's group coordinator (broker role only). */
+  readonly groups: GroupHost | undefined;
+  /** FindCoordinator, answered by any node. */
+  readonly coordinatorLookup: CoordinatorLookup;
   private readonly startedAtMs: number;
   private stopping: Promise<void> | undefined;
 
@@ -89,7 +96,25 @@ export class NodeRuntime {
       brokerHost.attach(this.replicaManager);
       this.brokerHost = brokerHost;
       this.producerIds = new ProducerIdManager(this.controller, () => ({ brokerId: config.nodeId, brokerEpoch: brokerHost.brokerEpoch() }));
+      const groups = new GroupHost({
+        replicaManager: this.replicaManager,
+        clock,
+        random,
+        logger: logger.child({ component: 'group-coordinator' }),
+        settings: config.broker,
+        timing: config.timing,
+      });
+      brokerHost.onRoleChanges((changes) => groups.onRoleChanges(changes));
+      this.groups = groups;
     }
+    this.coordinatorLookup = new CoordinatorLookup({
+      image: () => publisher.image(),
+      controller: this.controller,
+      waitForImage: (predicate, timeoutMs) => waitForImage(publisher, clock, predicate, timeoutMs),
+      settings: config.broker,
+      createWaitMs: config.timing.requestTimeoutMs,
+      logger: logger.child({ component: 'group-coordinator' }),
+    });
   }
 
   /** Recovers the metadata log, joins the quorum and starts the roles. */
@@ -139,6 +164,8 @@ export class NodeRuntime {
         if (controlled) await this.brokerHost.shutdown(Math.max(1_000, 2 * config.timing.brokerSessionTimeoutMs));
         else this.brokerHost.stop();
       }
+      // Group requests still waiting (a JoinGroup, say) are answered NOT_COORDINATOR, not left hanging.
+      this.groups?.close();
       this.controllerHost?.stop();
       await this.driver.stop();
       logger.info({ controlled }, 'node stopped');
