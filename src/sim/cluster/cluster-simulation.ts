@@ -29,7 +29,7 @@ export const REQUEST_TIMEOUT_MS = 1000;
 /** Startup (elections, registrations, topic creation) must finish within this. */
 export const SETUP_BOUND_MS = 8000;
 /** After the quiet period starts, the liveness probe waits this long for the cluster to settle... */
-export const PROBE_DELAY_MS = 1000;
+export const PROBE_DELAY_MS = 300;
 /** ...then every partition must acknowledge a fresh produce within this. */
 export const PROBE_BOUND_MS = 4000;
 /** After the probe, every replica must have caught up within this. */
