@@ -7,7 +7,7 @@ import { runSeeds } from '../../src/sim/cluster/index.js';
 // must survive, and the replicas must still agree once the cluster is quiet.
 describe('cluster simulation, acks=1 under leader kills', () => {
   it('reports lost acknowledged writes, and nothing that acks=1 does not explain', async () => {
-    const { results } = await runSeeds('acks-1', 1, 12);
+    const { results } = await runSeeds('acks-1', 1, 8);
     const lossy = results.filter((r) => r.report.lostWrites.length > 0);
     expect(lossy.length, 'no seed lost an acknowledged write').toBeGreaterThan(0);
     for (const r of lossy) {
