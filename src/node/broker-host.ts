@@ -6,7 +6,7 @@
  */
 import type { Clock, Timer } from '../common/clock.js';
 import type { TimingConfig } from '../common/config.js';
-import { isBrokerError } from '../common/errors.js';
+import { errors, isBrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { ReplicaManager, RoleChanges } from '../broker/index.js';
 import { allPartitions, topicByName, topicConfig, type MetadataDelta, type MetadataImage } from '../metadata/index.js';
@@ -35,6 +35,8 @@ export class BrokerHost {
   private wantShutdown = false;
   private heartbeatTimer: Timer | undefined;
   private heartbeatInFlight = false;
+  /** Numbers each register or heartbeat attempt, so a late answer to an abandoned one is ignored. */
+  private attempt = 0;
   private shutdownWaiters: Array<() => void> = [];
   private replicaManager: ReplicaManager | undefined;
   private readonly roleListeners = new Set<(changes: RoleChanges) => void>();
@@ -118,10 +120,15 @@ export class BrokerHost {
     if (this.heartbeatInFlight || this.state === 'stopped') return;
     this.heartbeatInFlight = true;
     const { timing, logger } = this.options;
+    const attempt = ++this.attempt;
     let nextMs = timing.brokerHeartbeatIntervalMs;
     try {
-      if (this.epoch < 0) await this.register();
-      else await this.heartbeat();
+      // A lost heartbeat must not hold the next one back past the session timeout: each heartbeat
+      // gets a third of the session, and a late answer to an abandoned attempt is ignored.
+      // Registration has no session to keep yet and waits as long as any request.
+      const boundMs =
+        this.epoch < 0 ? timing.requestTimeoutMs : Math.max(timing.brokerHeartbeatIntervalMs, Math.floor(timing.brokerSessionTimeoutMs / 3));
+      await this.withinMs(boundMs, this.epoch < 0 ? this.register(attempt) : this.heartbeat(attempt));
     } catch (e) {
       if (isBrokerError(e, 'STALE_BROKER_EPOCH')) {
         logger.warn({ brokerEpoch: this.epoch }, 'controller no longer knows this broker epoch; registering again');
@@ -137,16 +144,33 @@ export class BrokerHost {
     this.scheduleHeartbeat(this.state === 'shutting-down' ? Math.min(nextMs, 50) : nextMs);
   }
 
-  private async register(): Promise<void> {
+  private withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.options.clock.schedule(ms, () => reject(errors.requestTimedOut(`no answer from the controller within ${ms} ms`)));
+      work.then(
+        (value) => {
+          timer.cancel();
+          resolve(value);
+        },
+        (e: unknown) => {
+          timer.cancel();
+          reject(e);
+        },
+      );
+    });
+  }
+
+  private async register(attempt: number): Promise<void> {
     const { brokerId, incarnationId, endpoint, controller, logger, publisher } = this.options;
     const { brokerEpoch } = await controller.registerBroker({ brokerId, incarnationId, endpoint });
+    if (attempt !== this.attempt) return;
     this.epoch = brokerEpoch;
     this.state = 'fenced';
     logger.info({ brokerEpoch }, 'registered with the controller');
     this.onMetadata(publisher.image());
   }
 
-  private async heartbeat(): Promise<void> {
+  private async heartbeat(attempt: number): Promise<void> {
     const { brokerId, controller, publisher, logger } = this.options;
     const response = await controller.heartbeat({
       brokerId,
@@ -154,6 +178,7 @@ export class BrokerHost {
       currentMetadataOffset: publisher.appliedIndex(),
       wantShutdown: this.wantShutdown,
     });
+    if (attempt !== this.attempt) return;
     if (response.isFenced !== this.fenced) {
       logger.info({ brokerEpoch: this.epoch }, response.isFenced ? 'broker fenced' : 'broker unfenced');
     }
