@@ -3,8 +3,10 @@
  * The simulation command line:
  *   sim raft --seeds 100000 [--from N] [--nodes 3|5]   run many seeds, stop at the first failure
  *   sim raft --seed N [--nodes 3|5]                    replay one seed and print its event trace
+ *   sim cluster --seeds 200 | --seed N [--verbose]     whole clusters: see cluster/main.ts
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { clusterCommand } from './cluster/main.js';
 import { SimulationFailure } from './failure.js';
 import { runRaftSimulation, type SimResult } from './raft-simulation.js';
 
@@ -99,4 +101,6 @@ program
     process.exitCode = options.seed !== undefined ? replayOne(options.seed, options.nodes) : runMany(options);
   });
 
-program.parse();
+program.addCommand(clusterCommand());
+
+await program.parseAsync();

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * The cluster simulation's command line:
- *   node dist/src/sim/cluster/main.js [--scenario acks-all|acks-1] --seeds 200 [--from N]
+ * The cluster simulation's command line (`npm run sim -- cluster ...`):
+ *   sim cluster [--scenario acks-all|acks-1] --seeds 200 [--from N]
  *       run many seeds, report each failing one
- *   node dist/src/sim/cluster/main.js [--scenario acks-all|acks-1] --seed N [--verbose [level]]
+ *   sim cluster [--scenario acks-all|acks-1] --seed N [--verbose [level]]
  *       replay one seed; with --verbose, every node's log lines and every fault, in virtual time
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -64,15 +64,18 @@ async function runMany(options: ClusterCommandOptions): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-const program = new Command('sim-cluster')
-  .description('simulate whole brokerlab clusters under random faults and check the history')
-  .option('--scenario <name>', `one of ${SCENARIOS.join(', ')}`, scenario, 'acks-all' as ScenarioName)
-  .option('--seeds <count>', 'number of seeds to run', integer, 100)
-  .option('--from <seed>', 'first seed', integer, 1)
-  .option('--seed <seed>', 'replay one seed', integer)
-  .option('--verbose [level]', 'with --seed: print node logs (default level info) and faults')
-  .action(async (options: ClusterCommandOptions) => {
-    process.exitCode = options.seed !== undefined ? await replayOne(options, options.seed) : await runMany(options);
-  });
+/** The `cluster` subcommand of `sim` (and this file's own command line). */
+export function clusterCommand(name = 'cluster'): Command {
+  return new Command(name)
+    .description('simulate whole brokerlab clusters under random faults and check the history')
+    .option('--scenario <name>', `one of ${SCENARIOS.join(', ')}`, scenario, 'acks-all' as ScenarioName)
+    .option('--seeds <count>', 'number of seeds to run', integer, 100)
+    .option('--from <seed>', 'first seed', integer, 1)
+    .option('--seed <seed>', 'replay one seed', integer)
+    .option('--verbose [level]', 'with --seed: print node logs (default level info) and faults')
+    .action(async (options: ClusterCommandOptions) => {
+      process.exitCode = options.seed !== undefined ? await replayOne(options, options.seed) : await runMany(options);
+    });
+}
 
-await program.parseAsync();
+if (process.argv[1]?.endsWith('cluster/main.js')) await clusterCommand('sim-cluster').parseAsync();
