@@ -34,7 +34,7 @@ export function replayClusterSeed(seed: number, scenario: ScenarioName = 'acks-a
 }
 
 export function replayCommand(scenario: ScenarioName, seed: number): string {
-  return `npm run build && node dist/src/sim/cluster/main.js --scenario ${scenario} --seed ${seed} --verbose`;
+  return `npm run build && npm run sim -- cluster --scenario ${scenario} --seed ${seed} --verbose`;
 }
 
 /** One line per run: the seed and what happened in it. */
