@@ -1,18 +1,34 @@
 /**
  * Cluster administration: create and delete topics, list and describe them, describe the
- * cluster. Topic changes go to any broker, which forwards them to the active controller and
- * answers once they are committed. Per-topic failures surface as BrokerErrors; retriable ones
+ * cluster, and look at consumer groups (list, describe, committed offsets and lag). Topic changes
+ * go to any broker, which forwards them to the active controller and answers once they are
+ * committed; group questions go to the group's coordinator, and listing asks every broker. Per-topic failures surface as BrokerErrors; retriable ones
  * (NOT_CONTROLLER during a controller change, network errors) are retried within `timeoutMs`.
  * A create retried after a lost answer may report TOPIC_ALREADY_EXISTS for a topic it created
  * itself, as with Kafka's AdminClient.
  */
+import { decodeAssignment, decodeSubscription } from '../broker/group/assignors.js';
 import { BrokerError, errors, type KafkaErrorName } from '../common/errors.js';
-import type { BrokerPool } from './broker-pool.js';
+import { formatAddress, type BrokerPool } from './broker-pool.js';
+import { CoordinatorLink } from './coordinator-link.js';
+import { fetchAllCommittedOffsets } from './group-offsets.js';
+import type { DescribedGroup, DescribedMember } from './group-wire.js';
 import { listOffsets } from './list-offsets.js';
 import { MetadataCache } from './metadata-cache.js';
 import type { ResolvedClientOptions } from './options.js';
 import { monotonicNowMs, sleep, withRetries } from './retry.js';
-import { partitionKey, type ClusterDescription, type CreatedTopic, type TopicDescription, type TopicToCreate } from './types.js';
+import {
+  partitionKey,
+  type ClusterDescription,
+  type ConsumerGroupDescription,
+  type ConsumerGroupListing,
+  type ConsumerGroupMember,
+  type CreatedTopic,
+  type GroupPartitionOffset,
+  type TopicDescription,
+  type TopicPartition,
+  type TopicToCreate,
+} from './types.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type TopicInfo, type TopicResult, type UnaryMethodName, type UnaryMethods } from './wire.js';
 
 export interface TopicChangeOptions {
@@ -117,8 +133,74 @@ export class Admin {
     });
   }
 
+  /** Every consumer group of the cluster: each broker lists the groups it coordinates, merged here. */
+  async listGroups(): Promise<ConsumerGroupListing[]> {
+    const cluster = await this.metadata.fetch([]);
+    const addresses = cluster.brokers.filter((b) => !b.fenced).map((b) => formatAddress(b.host, b.port));
+    const answers = await Promise.all(
+      addresses.map((address) =>
+        withRetries(
+          async (remainingMs) => {
+            const response = await this.pool.connection(address).callGroup('ListGroups', {}, Math.min(remainingMs, this.options.requestTimeoutMs));
+            if (response.error_code !== 0) throw BrokerError.fromCode(response.error_code, `ListGroups at ${address}: ${response.error_message}`);
+            return response.groups;
+          },
+          { ...this.options, timeoutMs: this.options.requestTimeoutMs, maxAttempts: Number.MAX_SAFE_INTEGER },
+        ),
+      ),
+    );
+    // During a coordinator move two brokers may both list a group; one listing is enough.
+    const groups = new Map<string, ConsumerGroupListing>();
+    for (const group of answers.flat()) {
+      if (!groups.has(group.group_id)) groups.set(group.group_id, { groupId: group.group_id, protocolType: group.protocol_type, state: group.state });
+    }
+    return [...groups.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  }
+
+  /** A group's state, generation, chosen assignor and members with their subscriptions and partitions. */
+  async describeGroup(groupId: string): Promise<ConsumerGroupDescription> {
+    const link = this.linkTo(groupId);
+    const response = await link.request(
+      'DescribeGroups',
+      { group_ids: [groupId] },
+      {
+        timeoutMs: this.options.requestTimeoutMs,
+        check: (r) => {
+          const group = r.groups.find((g) => g.group_id === groupId);
+          if (!group) throw errors.unknownServerError(`DescribeGroups left out group ${groupId}`);
+          if (group.error_code !== 0) throw BrokerError.fromCode(group.error_code, `DescribeGroups for group ${groupId}: ${group.error_message}`);
+        },
+      },
+    );
+    return describeGroupFrom(response.groups.find((g) => g.group_id === groupId)!);
+  }
+
+  /** Per partition the group has committed: its committed offset, the log end offset (high watermark) and the lag between them. */
+  async groupOffsets(groupId: string): Promise<GroupPartitionOffset[]> {
+    const committed = await fetchAllCommittedOffsets(this.linkTo(groupId), this.options.requestTimeoutMs);
+    if (committed.length === 0) return [];
+    await this.metadata.fetch([...new Set(committed.map((c) => c.topic))]);
+    const ends = await listOffsets(
+      this.pool,
+      this.metadata,
+      committed.map(({ topic, partition }) => ({ topic, partition, timestamp: LATEST_TIMESTAMP })),
+      this.options.requestTimeoutMs,
+    );
+    return committed
+      .map(({ topic, partition, offset }) => {
+        const end = ends.get(partitionKey({ topic, partition }));
+        const logEndOffset = end?.offset ?? -1;
+        return { topic, partition, committedOffset: offset, logEndOffset, lag: logEndOffset < 0 ? -1 : Math.max(0, logEndOffset - offset) };
+      })
+      .sort(byTopicPartition);
+  }
+
   close(): void {
     this.metadata.close();
+  }
+
+  private linkTo(groupId: string): CoordinatorLink {
+    return new CoordinatorLink(this.pool, this.metadata, groupId, this.options);
   }
 
   /**
@@ -196,6 +278,35 @@ export class Admin {
     }
     throw lastError ?? errors.networkException('no broker address to ask');
   }
+}
+
+function describeGroupFrom(group: DescribedGroup): ConsumerGroupDescription {
+  return {
+    groupId: group.group_id,
+    protocolType: group.protocol_type,
+    state: group.state,
+    protocol: group.protocol,
+    generationId: group.generation_id,
+    members: group.members.map((m) => describeMember(m, group.protocol_type === 'consumer')),
+  };
+}
+
+/** Consumer groups carry Kafka's ConsumerProtocol bytes; other groups' bytes are not ours to read. */
+function describeMember(member: DescribedMember, isConsumerGroup: boolean): ConsumerGroupMember {
+  const subscription = isConsumerGroup && member.metadata.length > 0 ? decodeSubscription(member.metadata).topics : [];
+  const assignment = isConsumerGroup ? decodeAssignment(member.assignment).partitions : [];
+  return {
+    memberId: member.member_id,
+    clientId: member.client_id,
+    clientHost: member.client_host,
+    subscription,
+    assignment: assignment.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition }))).sort(byTopicPartition),
+  };
+}
+
+function byTopicPartition(a: TopicPartition, b: TopicPartition): number {
+  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+  return a.partition - b.partition;
 }
 
 function partitionsWithoutLeader(topic: TopicInfo, names: string[]): string[] {

@@ -41,10 +41,13 @@ export class BrokerlabClient {
     return consumer;
   }
 
-  /** Closes every producer (waiting up to `timeoutMs` for their pending sends), consumer and admin, then the channels. */
+  /**
+   * Closes every producer (waiting up to `timeoutMs` for their pending sends), consumer (group
+   * members leave their groups, within the same bound) and admin, then the channels.
+   */
   async close(options: CloseOptions = {}): Promise<void> {
     await Promise.all([...this.producers].map((p) => p.close(options)));
-    for (const consumer of this.consumers) consumer.close();
+    await Promise.all([...this.consumers].map((c) => c.close(options)));
     for (const admin of this.admins) admin.close();
     this.producers.clear();
     this.consumers.clear();

@@ -1,11 +1,13 @@
 /**
- * One gRPC channel to one broker address. Every unary call carries a deadline; gRPC failures come
+ * One gRPC channel to one broker address, carrying both services a broker serves (BrokerClient
+ * and GroupCoordinator). Every unary call carries a deadline; gRPC failures come
  * back as BrokerErrors so callers handle one kind of error: an unreachable broker is a retriable
  * NETWORK_EXCEPTION (and a reason to refresh metadata), a missed deadline a retriable
  * REQUEST_TIMED_OUT.
  */
 import * as grpc from '@grpc/grpc-js';
 import { BrokerError, errors, type KafkaErrorName, KAFKA_ERRORS } from '../common/errors.js';
+import { groupCoordinatorConstructor, type GroupMethodName, type GroupMethods } from './group-wire.js';
 import { brokerClientConstructor, type ProduceRequest, type ProduceResponse, type UnaryMethodName, type UnaryMethods } from './wire.js';
 
 export interface ConnectionOptions {
@@ -34,6 +36,8 @@ export type ProduceStream = grpc.ClientDuplexStream<ProduceRequest, ProduceRespo
 
 export class BrokerConnection {
   private readonly client: grpc.Client;
+  /** The group service's stub, created on first use over the same channel. */
+  private groupClient: grpc.Client | undefined;
   private readonly metadata = new grpc.Metadata();
   private closed = false;
 
@@ -53,11 +57,25 @@ export class BrokerConnection {
   /** A unary call that fails with REQUEST_TIMED_OUT if no answer arrives within `timeoutMs`. */
   call<M extends UnaryMethodName>(method: M, request: UnaryMethods[M][0], timeoutMs: number): Promise<UnaryMethods[M][1]> {
     if (this.closed) return Promise.reject(errors.networkException(`connection to ${this.address} is closed`));
-    const stub = (this.client as unknown as Record<string, UnaryStub>)[method]!.bind(this.client);
+    return this.unary(this.client, method, request, timeoutMs) as Promise<UnaryMethods[M][1]>;
+  }
+
+  /** A unary call of the GroupCoordinator service, bounded like `call`. */
+  callGroup<M extends GroupMethodName>(method: M, request: GroupMethods[M][0], timeoutMs: number): Promise<GroupMethods[M][1]> {
+    if (this.closed) return Promise.reject(errors.networkException(`connection to ${this.address} is closed`));
+    if (!this.groupClient) {
+      const Ctor = groupCoordinatorConstructor();
+      this.groupClient = new Ctor(this.address, grpc.credentials.createInsecure(), { channelOverride: this.client.getChannel() });
+    }
+    return this.unary(this.groupClient, method, request, timeoutMs) as Promise<GroupMethods[M][1]>;
+  }
+
+  private unary(client: grpc.Client, method: string, request: unknown, timeoutMs: number): Promise<unknown> {
+    const stub = (client as unknown as Record<string, UnaryStub>)[method]!.bind(client);
     return new Promise((resolve, reject) => {
       stub(request, this.metadata, { deadline: Date.now() + timeoutMs }, (err, response) => {
         if (err) reject(brokerErrorFromGrpc(err, `${method} to ${this.address}`));
-        else resolve(response as UnaryMethods[M][1]);
+        else resolve(response);
       });
     });
   }

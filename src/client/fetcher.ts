@@ -19,8 +19,10 @@ export interface AssignedPartition {
   readonly partition: number;
   /** Offset of the next record `poll` returns; undefined until a reset resolves it. */
   position: number | undefined;
-  /** A position to look up with ListOffsets before fetching. */
-  reset: 'earliest' | 'latest' | undefined;
+  /** A position to look up before fetching: the group's committed offset, or the log's start or end (ListOffsets). */
+  reset: 'committed' | 'earliest' | 'latest' | undefined;
+  /** Not fetched, and its records not returned, until resumed. */
+  paused: boolean;
   /** Fetched records from `position` on, not yet returned. */
   buffer: ConsumedRecord[];
   /** Bumped by every seek so answers to older fetches are dropped. */
@@ -49,7 +51,7 @@ export class Fetcher {
     const byLeader = new Map<string, Array<{ state: AssignedPartition; leaderEpoch: number }>>();
     let leaderMissing = false;
     for (const state of partitions) {
-      if (state.position === undefined || state.reset || state.fetching || state.buffer.length > 0 || state.retryAtMs > nowMs) continue;
+      if (state.position === undefined || state.reset || state.paused || state.fetching || state.buffer.length > 0 || state.retryAtMs > nowMs) continue;
       const leader = this.metadata.leaderOf(state.topic, state.partition);
       if (!leader) {
         leaderMissing = true;
@@ -148,5 +150,5 @@ export class Fetcher {
 }
 
 export function newAssignedPartition(topic: string, partition: number): AssignedPartition {
-  return { topic, partition, position: undefined, reset: undefined, buffer: [], generation: 0, fetching: false, retryAtMs: 0, failures: 0 };
+  return { topic, partition, position: undefined, reset: undefined, paused: false, buffer: [], generation: 0, fetching: false, retryAtMs: 0, failures: 0 };
 }

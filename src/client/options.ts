@@ -45,6 +45,16 @@ export type Compression = 'none' | 'gzip';
 export interface ProducerOptions {
   /** Default acks of `send` (acks=all, as Kafka 3.x producers). */
   acks?: Acks;
+  /**
+   * enable.idempotence: batches carry a producer id, epoch and per-partition sequence numbers, so
+   * the broker drops a retried batch it already wrote (answering with the original offsets) and
+   * refuses one that would land out of order. On by default with acks=all, as in Kafka 3.x; it
+   * needs acks=all and at most 5 batches in flight per partition. Unset with acks 0 or 1 it is
+   * off (Kafka 3.2+ does the same). `false` gives the producer that can write a retried batch
+   * twice. When a broker fences the producer id (INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID) the
+   * batches that carried it fail, and later records go out under a new producer id.
+   */
+  idempotent?: boolean;
   /** A partition's batch is sent once it holds this many bytes (batch.size). */
   batchSizeBytes?: number;
   /**
@@ -69,14 +79,22 @@ export interface ProducerOptions {
   partitioner?: Partitioner;
 }
 
+/** The broker remembers the last five batches per producer and partition (Kafka's limit). */
+export const MAX_IDEMPOTENT_IN_FLIGHT = 5;
+
 export interface ResolvedProducerOptions extends Required<Omit<ProducerOptions, 'partitioner' | 'acks'>> {
   acks: 0 | 1 | -1;
   partitioner: Partitioner | undefined;
 }
 
 export function resolveProducerOptions(options: ProducerOptions, client: ResolvedClientOptions): ResolvedProducerOptions {
+  const acks = acksToWire(options.acks ?? 'all');
+  if (options.idempotent === true && acks !== -1) {
+    throw new TypeError(`an idempotent producer needs acks 'all', not ${String(options.acks)} (or set idempotent: false)`);
+  }
   const resolved: ResolvedProducerOptions = {
-    acks: acksToWire(options.acks ?? 'all'),
+    acks,
+    idempotent: options.idempotent ?? acks === -1,
     batchSizeBytes: options.batchSizeBytes ?? 16_384,
     lingerMs: options.lingerMs ?? 5,
     maxInFlightPerPartition: options.maxInFlightPerPartition ?? 5,
@@ -92,6 +110,9 @@ export function resolveProducerOptions(options: ProducerOptions, client: Resolve
   requirePositive('batchSizeBytes', resolved.batchSizeBytes);
   requireNonNegative('lingerMs', resolved.lingerMs);
   requirePositive('maxInFlightPerPartition', resolved.maxInFlightPerPartition);
+  if (resolved.idempotent && resolved.maxInFlightPerPartition > MAX_IDEMPOTENT_IN_FLIGHT) {
+    throw new TypeError(`an idempotent producer keeps at most ${MAX_IDEMPOTENT_IN_FLIGHT} batches in flight per partition, not ${resolved.maxInFlightPerPartition}`);
+  }
   requirePositive('deliveryTimeoutMs', resolved.deliveryTimeoutMs);
   requirePositive('requestTimeoutMs', resolved.requestTimeoutMs);
   requirePositive('maxBlockMs', resolved.maxBlockMs);
@@ -106,8 +127,10 @@ export function acksToWire(acks: Acks): 0 | 1 | -1 {
 
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none';
 
+export type AssignorName = 'range' | 'roundrobin';
+
 export interface ConsumerOptions {
-  /** Where to go when a position is out of range: a reset, or 'none' to fail (auto.offset.reset, Kafka's default 'latest'). */
+  /** Where to go when a position is out of range or a group has no committed offset: a reset, or 'none' to fail (auto.offset.reset, Kafka's default 'latest'). */
   autoOffsetReset?: AutoOffsetReset;
   /** Default long-poll wait of `poll` (fetch.max.wait.ms). */
   maxWaitMs?: number;
@@ -122,9 +145,31 @@ export interface ConsumerOptions {
   requestTimeoutMs?: number;
   retryBackoffMs?: number;
   retryBackoffMaxMs?: number;
+  /** group.id: the consumer group that `subscribe` joins and `commit` commits for. */
+  groupId?: string;
+  /**
+   * enable.auto.commit, off by default here (Kafka's default is on). An offset must be committed
+   * after the records before it are processed, never before: commit them yourself with `commit()`
+   * once they are done. With auto-commit on, every `autoCommitIntervalMs` a `poll` commits what
+   * earlier polls returned, whether or not it was processed, as do a rebalance and `close`; a
+   * crash can then skip records that were returned but not processed.
+   */
+  autoCommit?: boolean;
+  /** auto.commit.interval.ms */
+  autoCommitIntervalMs?: number;
+  /** session.timeout.ms: the coordinator drops a member it has not heard from for this long. */
+  sessionTimeoutMs?: number;
+  /** heartbeat.interval.ms: how often a member tells the coordinator it is alive; below the session timeout. */
+  heartbeatIntervalMs?: number;
+  /** max.poll.interval.ms, sent as JoinGroup's rebalance timeout: how long a rebalance waits for members to rejoin. */
+  rebalanceTimeoutMs?: number;
+  /** partition.assignment.strategy: how the group leader divides partitions (Kafka's RangeAssignor or RoundRobinAssignor). */
+  assignor?: AssignorName;
 }
 
-export type ResolvedConsumerOptions = Required<ConsumerOptions>;
+export interface ResolvedConsumerOptions extends Required<Omit<ConsumerOptions, 'groupId'>> {
+  groupId: string | undefined;
+}
 
 export function resolveConsumerOptions(options: ConsumerOptions, client: ResolvedClientOptions): ResolvedConsumerOptions {
   const resolved: ResolvedConsumerOptions = {
@@ -137,14 +182,32 @@ export function resolveConsumerOptions(options: ConsumerOptions, client: Resolve
     requestTimeoutMs: options.requestTimeoutMs ?? client.requestTimeoutMs,
     retryBackoffMs: options.retryBackoffMs ?? client.retryBackoffMs,
     retryBackoffMaxMs: options.retryBackoffMaxMs ?? client.retryBackoffMaxMs,
+    groupId: options.groupId,
+    autoCommit: options.autoCommit ?? false,
+    autoCommitIntervalMs: options.autoCommitIntervalMs ?? 5_000,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? 45_000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
+    rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 300_000,
+    assignor: options.assignor ?? 'range',
   };
   if (!['earliest', 'latest', 'none'].includes(resolved.autoOffsetReset)) {
     throw new TypeError(`autoOffsetReset must be 'earliest', 'latest' or 'none', not ${resolved.autoOffsetReset}`);
   }
+  if (!['range', 'roundrobin'].includes(resolved.assignor)) {
+    throw new TypeError(`assignor must be 'range' or 'roundrobin', not ${resolved.assignor}`);
+  }
+  if (resolved.groupId !== undefined && resolved.groupId.length === 0) throw new TypeError('groupId must not be empty');
   requireNonNegative('maxWaitMs', resolved.maxWaitMs);
   requirePositive('maxPollRecords', resolved.maxPollRecords);
   requirePositive('maxPartitionFetchBytes', resolved.maxPartitionFetchBytes);
   requirePositive('requestTimeoutMs', resolved.requestTimeoutMs);
+  requirePositive('autoCommitIntervalMs', resolved.autoCommitIntervalMs);
+  requirePositive('sessionTimeoutMs', resolved.sessionTimeoutMs);
+  requirePositive('heartbeatIntervalMs', resolved.heartbeatIntervalMs);
+  requirePositive('rebalanceTimeoutMs', resolved.rebalanceTimeoutMs);
+  if (resolved.heartbeatIntervalMs >= resolved.sessionTimeoutMs) {
+    throw new TypeError(`heartbeatIntervalMs (${resolved.heartbeatIntervalMs}) must be below sessionTimeoutMs (${resolved.sessionTimeoutMs})`);
+  }
   return resolved;
 }
 

@@ -3,17 +3,22 @@
  * records in send order when some of them fail.
  *
  * Up to `maxInFlightPerPartition` batches are pipelined. When one fails retriably, the partition
- * stops sending and waits until every batch in flight has its answer; then it decides:
- * - failed batches sent after the last acknowledged one are retried, in their original order,
- *   one at a time (the in-flight limit is 1 while a retried batch is outstanding), so a retry can
- *   never be overtaken again;
- * - a failed batch sent *before* a batch that was acknowledged is not retried: it would land after
- *   records sent later. Its records fail with the batch's own (retriable) error instead, and the
- *   caller decides whether a resend out of order is acceptable. Without idempotence the
- *   broker cannot reject the later batch for us; with it (sequence numbers) such a later batch
- *   is refused with OUT_OF_ORDER_SEQUENCE_NUMBER and this case disappears.
- * NOT_LEADER_OR_FOLLOWER, a broken stream or a timeout fail every batch in flight to that broker,
- * so in practice the whole tail is retried in order.
+ * stops sending and waits until every batch in flight has its answer; then it decides. Failed
+ * batches are retried in their original order, one at a time (the in-flight limit is 1 while a
+ * retried batch is outstanding), so a retry can never be overtaken again. Then:
+ *
+ * Without idempotence, a failed batch sent *before* a batch that was acknowledged is not retried:
+ * it would land after records sent later. Its records fail with the batch's own (retriable) error
+ * instead, and the caller decides whether a resend out of order is acceptable.
+ *
+ * With idempotence the broker checks sequence numbers, so every failed batch is retried: a later
+ * batch was only accepted if the earlier one was written, and then the retry is answered as a
+ * duplicate with its original offsets. A later batch refused with OUT_OF_ORDER_SEQUENCE_NUMBER
+ * because an earlier one failed is retried after it, in sequence order (as Kafka's client does).
+ * OUT_OF_ORDER_SEQUENCE_NUMBER with no unresolved batch before it means the chain has a hole the
+ * broker will never fill (an earlier batch failed for good, or the broker lost the producer's
+ * state): the decision then asks for the waiting batches to be stamped again under a new producer
+ * identity (Kafka bumps the epoch for the same reason).
  */
 import { BrokerError } from '../common/errors.js';
 import type { ProducerBatch } from './producer-batch.js';
@@ -23,11 +28,15 @@ export interface RetryDecision {
   retry: ProducerBatch[];
   /** Batches that cannot be retried without reordering, with the error their records get. */
   abandon: Array<{ batch: ProducerBatch; error: BrokerError }>;
+  /** The retried batches need new sequence numbers under a new producer identity. */
+  restartSequences: boolean;
 }
 
 export class PartitionInFlight {
   /** In send order. */
   private readonly batches: ProducerBatch[] = [];
+
+  constructor(private readonly idempotent: boolean) {}
 
   count(): number {
     return this.batches.length;
@@ -81,11 +90,17 @@ export class PartitionInFlight {
     }
     if (this.batches.some((b) => b.state === 'in-flight')) return undefined;
 
+    const decision = this.idempotent ? this.decideWithSequences() : this.decideWithoutSequences();
+    this.batches.length = 0;
+    return decision;
+  }
+
+  private decideWithoutSequences(): RetryDecision {
     let lastAcknowledged = -1;
     this.batches.forEach((b, index) => {
       if (b.state === 'succeeded') lastAcknowledged = index;
     });
-    const decision: RetryDecision = { retry: [], abandon: [] };
+    const decision: RetryDecision = { retry: [], abandon: [], restartSequences: false };
     this.batches.forEach((b, index) => {
       if (b.state !== 'retriable-failure') return;
       if (index < lastAcknowledged) {
@@ -94,7 +109,18 @@ export class PartitionInFlight {
         decision.retry.push(b);
       }
     });
-    this.batches.length = 0;
+    return decision;
+  }
+
+  private decideWithSequences(): RetryDecision {
+    const decision: RetryDecision = { retry: [], abandon: [], restartSequences: false };
+    for (const b of this.batches) {
+      if (b.state !== 'retriable-failure') continue;
+      // The first unresolved batch of the window refused as out of order: nothing before it can
+      // explain the gap. Every batch after it is stamped again too (they follow it in sequence).
+      if (decision.retry.length === 0 && isOutOfOrder(b)) decision.restartSequences = true;
+      decision.retry.push(b);
+    }
     return decision;
   }
 
@@ -102,6 +128,10 @@ export class PartitionInFlight {
     const open = this.batches.filter((b) => !b.isDone());
     this.batches.splice(0, this.batches.length, ...open);
   }
+}
+
+export function isOutOfOrder(batch: ProducerBatch): boolean {
+  return batch.lastError?.kafkaName === 'OUT_OF_ORDER_SEQUENCE_NUMBER';
 }
 
 function overtakenError(batch: ProducerBatch): BrokerError {

@@ -1,10 +1,12 @@
 /**
  * Records bound for one partition that travel as one v2 batch, with the promises of their
- * senders. A batch's bytes are built once, when it is first sent, and resent unchanged on retry:
- * with idempotence the broker recognises a retry by the same producer id, epoch and sequence.
+ * senders. A batch's bytes are built when it is first sent and resent unchanged on retry: with
+ * idempotence the broker recognises a retry by the same producer id, epoch and sequence. Only a
+ * batch the broker refused for good under its identity is built again, under a new one.
  */
 import type { BrokerError, KafkaErrorName } from '../common/errors.js';
 import { BATCH_HEADER_SIZE, NO_SEQUENCE, type RecordInput } from '../log/batch/index.js';
+import type { ProducerIdentity } from './producer-identity.js';
 import type { RecordMetadata } from './types.js';
 
 /** Upper bound of a record's framing in a v2 batch: length, attributes, deltas, lengths (varints). */
@@ -45,6 +47,8 @@ export class ProducerBatch {
   /** The batch as sent; fixed after the first send. */
   bytes: Buffer | undefined;
   baseSequence = NO_SEQUENCE;
+  /** The producer identity the bytes carry (idempotence). */
+  identity: ProducerIdentity | undefined;
   /** Settles (never rejects) once every record of the batch has its outcome. */
   readonly settled: Promise<void>;
   private markSettled!: () => void;
@@ -62,11 +66,19 @@ export class ProducerBatch {
 
   /** Adds a record if it fits (a first record always does); undefined means "start a new batch". */
   tryAppend(record: RecordInput, recordBytes: number, batchSizeBytes: number): Promise<RecordMetadata> | undefined {
-    if (this.bytes || this.state !== 'queued') return undefined;
+    // Once sent, the records are fixed, even if the batch is built again under a new identity.
+    if (this.bytes || this.attempts > 0 || this.state !== 'queued') return undefined;
     if (this.records.length > 0 && this.sizeBytes + recordBytes > batchSizeBytes) return undefined;
     this.records.push(record);
     this.sizeBytes += recordBytes;
     return new Promise((resolve, reject) => this.completions.push({ resolve, reject }));
+  }
+
+  /** Forgets the bytes and their sequence, so the batch is built again under a new identity. */
+  unstamp(): void {
+    this.bytes = undefined;
+    this.baseSequence = NO_SEQUENCE;
+    this.identity = undefined;
   }
 
   isFull(batchSizeBytes: number): boolean {

@@ -3,6 +3,7 @@
  * or round-robin), appends it to that partition's open batch, and resolves once the batch is
  * acknowledged with each record's offset. Batching, pipelining, retries and ordering live in the
  * accumulator, the sender and PartitionInFlight; this file is the surface and its lifecycle.
+ * An idempotent producer (the default) obtains its producer id before its first record is queued.
  */
 import { errors } from '../common/errors.js';
 import type { RecordHeader, RecordInput } from '../log/batch/index.js';
@@ -11,6 +12,7 @@ import { MetadataCache } from './metadata-cache.js';
 import { acksToWire, type ResolvedClientOptions, resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js';
 import { createDefaultPartitioner, type Partitioner } from './partitioner.js';
 import { estimateRecordBytes } from './producer-batch.js';
+import { ProducerIdentities } from './producer-identity.js';
 import { RecordAccumulator } from './record-accumulator.js';
 import { monotonicNowMs } from './retry.js';
 import { Sender } from './sender.js';
@@ -26,6 +28,7 @@ export class Producer {
   private readonly metadata: MetadataCache;
   private readonly accumulator: RecordAccumulator;
   private readonly sender: Sender;
+  private readonly identities: ProducerIdentities | undefined;
   private readonly partitioner: Partitioner;
   /** Every send not yet settled, so flush and close can wait for them. */
   private readonly pendingSends = new Set<Promise<unknown>>();
@@ -39,7 +42,10 @@ export class Producer {
       refreshMinIntervalMs: this.options.retryBackoffMs,
     });
     this.accumulator = new RecordAccumulator(this.options);
-    this.sender = new Sender(this.accumulator, this.metadata, pool, this.options);
+    this.identities = this.options.idempotent
+      ? new ProducerIdentities(pool, this.metadata, this.options, () => this.sender.wakeup())
+      : undefined;
+    this.sender = new Sender(this.accumulator, this.metadata, pool, this.options, this.identities);
     this.partitioner = this.options.partitioner ?? createDefaultPartitioner();
   }
 
@@ -52,6 +58,9 @@ export class Producer {
     if (this.state !== 'open') return Promise.reject(errors.invalidRequest('the producer is closed'));
     if (!request.topic) return Promise.reject(errors.invalidTopicException('a topic name is required'));
     const acks = request.acks === undefined ? this.options.acks : acksToWire(request.acks);
+    if (this.options.idempotent && acks !== -1) {
+      return Promise.reject(errors.invalidRequest(`an idempotent producer sends with acks 'all' only, not ${String(request.acks)} (create it with idempotent: false)`));
+    }
     const sent = this.enqueue(request.topic, request.messages, acks);
     const tracked = sent.then(
       () => undefined,
@@ -73,6 +82,12 @@ export class Producer {
     }
   }
 
+  /** The producer id and epoch the producer was given; undefined before the first send or without idempotence. */
+  producerIdentity(): { producerId: number; producerEpoch: number } | undefined {
+    const identity = this.identities?.current();
+    return identity ? { ...identity } : undefined;
+  }
+
   /**
    * Stops taking sends, waits up to `timeoutMs` for pending ones, then fails whatever is left with
    * a retriable NETWORK_EXCEPTION and releases the producer's streams.
@@ -90,6 +105,7 @@ export class Producer {
       const error = errors.networkException('the producer was closed before the record was acknowledged');
       this.accumulator.failAll(error);
       this.sender.close(error);
+      this.identities?.close();
       this.metadata.close();
       this.state = 'closed';
     }
@@ -97,7 +113,11 @@ export class Producer {
 
   private async enqueue(topic: string, messages: readonly ProducerMessage[], acks: 0 | 1 | -1): Promise<RecordMetadata[]> {
     if (messages.length === 0) return [];
-    const info = await this.metadata.waitForTopic(topic, this.options.maxBlockMs);
+    const [info] = await Promise.all([
+      this.metadata.waitForTopic(topic, this.options.maxBlockMs),
+      // Kafka's producer sends nothing before it has its id, and retries for it within the delivery timeout.
+      this.identities?.obtain(this.options.deliveryTimeoutMs),
+    ]);
     if (this.state === 'closed') throw errors.invalidRequest('the producer is closed');
     const numPartitions = info.partitions.length;
     const availablePartitions = info.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);

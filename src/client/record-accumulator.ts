@@ -4,13 +4,17 @@
  * Batches of one partition leave in the order they were opened, and a batch that must be retried
  * goes back to the front of its queue, so the queue order is the partition's write order.
  *
- * Idempotence hooks in here: when a producer id is set, `take` stamps each batch with the next
- * sequence number of its partition (Kafka assigns sequences when a batch is drained, too).
+ * Idempotence: each partition stamps its batches with the producer identity it adopted and its
+ * next sequence number, when a batch is first taken for sending (Kafka assigns sequences when a
+ * batch is drained, too). Stamped batches therefore always form the front of a queue. A partition
+ * keeps its identity until its sequence chain breaks; then its waiting batches lose their stamp
+ * and the partition adopts a new identity, restarting at sequence 0.
  */
-import { BrokerError, errors } from '../common/errors.js';
+import { assert, BrokerError, errors } from '../common/errors.js';
 import { buildBatch, CompressionType, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, type RecordInput } from '../log/batch/index.js';
 import { estimateRecordBytes, ProducerBatch } from './producer-batch.js';
 import type { Compression } from './options.js';
+import type { ProducerIdentity } from './producer-identity.js';
 import { partitionKey, type RecordMetadata } from './types.js';
 
 export interface AccumulatorOptions {
@@ -18,12 +22,7 @@ export interface AccumulatorOptions {
   lingerMs: number;
   deliveryTimeoutMs: number;
   compression: Compression;
-}
-
-/** Who writes the batches; -1/-1 until the producer obtains an id (idempotence). */
-export interface ProducerIdentity {
-  producerId: number;
-  producerEpoch: number;
+  idempotent: boolean;
 }
 
 export interface PartitionQueue {
@@ -32,18 +31,69 @@ export interface PartitionQueue {
   readonly batches: ProducerBatch[];
 }
 
+/** Where one partition's sequence numbers stand. */
+export interface PartitionSequence {
+  /** The identity its batches are stamped with; undefined until adopted, and after a reset. */
+  identity: ProducerIdentity | undefined;
+  /** Sequence of the next batch's first record. */
+  next: number;
+  /** The identity given up at the last reset: the next one adopted must differ. */
+  retired: ProducerIdentity | undefined;
+}
+
+/** Sequences are int32 and wrap from 2^31-1 to 0, as Kafka's do. */
+export function incrementSequence(sequence: number, recordCount: number): number {
+  return (sequence + recordCount) % 0x8000_0000;
+}
+
 export class RecordAccumulator {
   private readonly queues = new Map<string, PartitionQueue>();
-  private readonly nextSequence = new Map<string, number>();
-  private identity: ProducerIdentity = { producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH };
+  private readonly sequences = new Map<string, PartitionSequence>();
   /** While positive every non-empty batch is ready, whatever its age (flush and close). */
   private flushRequests = 0;
 
   constructor(private readonly options: AccumulatorOptions) {}
 
-  setProducerIdentity(identity: ProducerIdentity): void {
-    this.identity = identity;
-    this.nextSequence.clear();
+  /** The partition's sequence state (idempotence); undefined before its first batch. */
+  sequenceOf(queue: PartitionQueue): PartitionSequence | undefined {
+    return this.sequences.get(partitionKey(queue));
+  }
+
+  /**
+   * Starts the partition on `identity` at sequence 0. Only for a partition none of whose batches
+   * carries a sequence and has an unknown outcome: the broker accepts any first sequence from an
+   * identity it does not know, so an older batch could otherwise be overtaken.
+   */
+  adoptIdentity(queue: PartitionQueue, identity: ProducerIdentity): void {
+    const state = this.sequenceOf(queue);
+    this.sequences.set(partitionKey(queue), { identity, next: 0, retired: state?.retired });
+  }
+
+  /**
+   * The partition's sequence chain has a hole the broker will never fill (a batch it refused for
+   * good sits before the waiting ones): the waiting batches lose their stamp, to be stamped again
+   * under a new identity from sequence 0. They were refused, so nothing is written twice.
+   */
+  restartSequences(topic: string, partition: number): void {
+    const queue = this.queueFor(topic, partition);
+    for (const batch of queue.batches) batch.unstamp();
+    this.retireIdentity(queue);
+  }
+
+  /**
+   * The broker fenced the partition's identity (INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID): the
+   * waiting batches stamped with it fail with `error`, and the partition's next batches go out
+   * under a new identity.
+   */
+  failStamped(topic: string, partition: number, error: BrokerError): void {
+    const queue = this.queueFor(topic, partition);
+    const kept = queue.batches.filter((batch) => {
+      if (!batch.bytes) return true;
+      batch.fail(error);
+      return false;
+    });
+    queue.batches.splice(0, queue.batches.length, ...kept);
+    this.retireIdentity(queue);
   }
 
   append(topic: string, partition: number, acks: 0 | 1 | -1, record: RecordInput, nowMs: number): Promise<RecordMetadata> {
@@ -101,16 +151,20 @@ export class RecordAccumulator {
   take(queue: PartitionQueue): ProducerBatch | undefined {
     const batch = queue.batches.shift()!;
     if (batch.bytes) return batch;
+    const sequence = this.options.idempotent ? this.sequenceOf(queue) : undefined;
+    assert(!this.options.idempotent || sequence?.identity, `${queue.topic}-${queue.partition}: a batch taken before the partition adopted a producer identity`);
     try {
-      const baseSequence = this.identity.producerId !== NO_PRODUCER_ID ? this.peekSequence(queue) : NO_SEQUENCE;
+      const identity = sequence?.identity;
+      const baseSequence = sequence ? sequence.next : NO_SEQUENCE;
       batch.bytes = buildBatch(batch.records, {
         attributes: this.options.compression === 'gzip' ? CompressionType.GZIP : CompressionType.NONE,
-        producerId: this.identity.producerId,
-        producerEpoch: this.identity.producerEpoch,
+        producerId: identity?.producerId ?? NO_PRODUCER_ID,
+        producerEpoch: identity?.producerEpoch ?? NO_PRODUCER_EPOCH,
         baseSequence,
       });
       batch.baseSequence = baseSequence;
-      if (baseSequence !== NO_SEQUENCE) this.advanceSequence(queue, batch.recordCount);
+      batch.identity = identity;
+      if (sequence) sequence.next = incrementSequence(sequence.next, batch.recordCount);
       return batch;
     } catch (e) {
       if (!(e instanceof BrokerError)) throw e;
@@ -176,13 +230,10 @@ export class RecordAccumulator {
     return queue;
   }
 
-  private peekSequence(queue: PartitionQueue): number {
-    return this.nextSequence.get(partitionKey(queue)) ?? 0;
-  }
-
-  private advanceSequence(queue: PartitionQueue, recordCount: number): void {
-    // Sequences wrap at int32 max, as Kafka's do.
-    this.nextSequence.set(partitionKey(queue), (this.peekSequence(queue) + recordCount) % 0x8000_0000);
+  private retireIdentity(queue: PartitionQueue): void {
+    const state = this.sequenceOf(queue);
+    if (!state?.identity) return;
+    this.sequences.set(partitionKey(queue), { identity: undefined, next: 0, retired: state.identity });
   }
 }
 

@@ -5,13 +5,20 @@
  * Retriable failures come back after an exponential backoff until the batch's delivery timeout;
  * errors that mean "stale metadata" (and timeouts, which may mean a dead leader) refresh metadata
  * first. Every request is bounded by min(requestTimeoutMs, time left before the delivery timeout).
+ *
+ * With idempotence a partition adopts a producer identity before its first batch is stamped, and
+ * OUT_OF_ORDER_SEQUENCE_NUMBER is retried as PartitionInFlight decides. A fenced identity
+ * (INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID) fails the batches stamped with it, and the
+ * partition's later batches go out under a new identity; so does a partition whose sequence
+ * chain broke, with its waiting batches stamped again.
  */
-import { BrokerError } from '../common/errors.js';
+import { BrokerError, KAFKA_ERRORS, type KafkaErrorName } from '../common/errors.js';
 import type { BrokerPool } from './broker-pool.js';
 import type { MetadataCache } from './metadata-cache.js';
 import { PartitionInFlight, type RetryDecision } from './partition-in-flight.js';
 import { ProduceChannel, type ProduceRequestBody } from './produce-stream.js';
 import type { ProducerBatch } from './producer-batch.js';
+import { sameIdentity, type ProducerIdentities } from './producer-identity.js';
 import { deliveryTimeoutError, type PartitionQueue, type RecordAccumulator } from './record-accumulator.js';
 import { backoffDelayMs, monotonicNowMs, type BackoffOptions } from './retry.js';
 import { partitionKey } from './types.js';
@@ -22,6 +29,9 @@ export interface SenderOptions extends BackoffOptions {
   requestTimeoutMs: number;
   deliveryTimeoutMs: number;
 }
+
+/** The broker no longer accepts the producer identity these batches carry. */
+const FENCING_ERRORS: ReadonlySet<KafkaErrorName> = new Set(['INVALID_PRODUCER_EPOCH', 'UNKNOWN_PRODUCER_ID']);
 
 export class Sender {
   private readonly inFlightByPartition = new Map<string, PartitionInFlight>();
@@ -36,6 +46,8 @@ export class Sender {
     private readonly metadata: MetadataCache,
     private readonly pool: BrokerPool,
     private readonly options: SenderOptions,
+    /** Present when the producer is idempotent. */
+    private readonly identities?: ProducerIdentities,
   ) {}
 
   /** Looks for work soon; appends in the same tick share this one look, hence their batches. */
@@ -81,11 +93,34 @@ export class Sender {
     for (;;) {
       const head = this.accumulator.readyHead(queue, nowMs);
       if (!head || !inFlight.canSend(this.options.maxInFlightPerPartition, head.attempts > 0)) return true;
+      if (!head.bytes && !this.hasIdentity(queue, inFlight)) return true;
       const leader = this.metadata.leaderOf(queue.topic, queue.partition);
       if (!leader) return false;
       const batch = this.accumulator.take(queue);
       if (batch) this.dispatch(batch, inFlight, leader.address, nowMs);
     }
+  }
+
+  /**
+   * Whether the partition may stamp its next batch: without idempotence always; with it once the
+   * partition has an identity, adopting the producer's current one if it has none. A partition
+   * adopts only with nothing in flight, and never the identity it gave up; meanwhile a new
+   * identity is asked for, and its arrival wakes the sender.
+   */
+  private hasIdentity(queue: PartitionQueue, inFlight: PartitionInFlight): boolean {
+    if (!this.identities) return true;
+    const sequence = this.accumulator.sequenceOf(queue);
+    if (sequence?.identity) return true;
+    if (inFlight.count() > 0) return false;
+    const current = this.identities.current();
+    if (current && !sameIdentity(current, sequence?.retired)) {
+      this.accumulator.adoptIdentity(queue, current);
+      return true;
+    }
+    this.identities.renew(sequence?.retired);
+    const waitError = this.identities.lastError;
+    if (waitError) for (const batch of queue.batches) batch.lastError ??= waitError;
+    return false;
   }
 
   private dispatch(batch: ProducerBatch, inFlight: PartitionInFlight, address: string, nowMs: number): void {
@@ -117,6 +152,13 @@ export class Sender {
       this.apply(batch, inFlight.acknowledged(batch, response.base_offset));
       return;
     }
+    if (response.error_code === KAFKA_ERRORS.DUPLICATE_SEQUENCE_NUMBER.code && this.identities) {
+      // The broker wrote the batch before but no longer knows where (Kafka's client, too, takes
+      // this as success with an unknown offset). Brokerlab's brokers answer duplicates with the
+      // original offsets instead, so this comes only from other brokers.
+      this.apply(batch, inFlight.acknowledged(batch, -1));
+      return;
+    }
     const error = BrokerError.fromCode(
       response.error_code,
       `Produce ${batch.topic}-${batch.partition}${response.error_message ? `: ${response.error_message}` : ''}`,
@@ -134,7 +176,15 @@ export class Sender {
       const refreshed = this.refreshMetadata();
       if (!leaderHinted) batch.metadataRefresh = refreshed;
     }
-    const decision = e.retriable && !this.closed ? inFlight.failedRetriably(batch, e) : inFlight.failedFatally(batch, e);
+    if (this.identities && FENCING_ERRORS.has(e.kafkaName)) {
+      this.accumulator.failStamped(batch.topic, batch.partition, e);
+      this.apply(batch, inFlight.failedFatally(batch, e));
+      return;
+    }
+    // With idempotence an out-of-order answer means "an earlier batch is missing"; PartitionInFlight
+    // decides whether a retry in sequence order fills the gap or the sequences must restart.
+    const retriable = e.retriable || (this.identities !== undefined && e.kafkaName === 'OUT_OF_ORDER_SEQUENCE_NUMBER');
+    const decision = retriable && !this.closed ? inFlight.failedRetriably(batch, e) : inFlight.failedFatally(batch, e);
     this.apply(batch, decision);
   }
 
@@ -153,6 +203,7 @@ export class Sender {
       for (const b of retry) b.retryAtMs = retryAtMs;
       this.holdUntilMetadataRefreshed(retry, retryAtMs);
       this.accumulator.requeueFront(batch.topic, batch.partition, retry);
+      if (decision.restartSequences) this.accumulator.restartSequences(batch.topic, batch.partition);
     }
     this.wakeup();
   }
@@ -197,7 +248,7 @@ export class Sender {
     const key = partitionKey(queue);
     let inFlight = this.inFlightByPartition.get(key);
     if (!inFlight) {
-      inFlight = new PartitionInFlight();
+      inFlight = new PartitionInFlight(this.identities !== undefined);
       this.inFlightByPartition.set(key, inFlight);
     }
     return inFlight;

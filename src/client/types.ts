@@ -100,3 +100,37 @@ export interface ClusterDescription {
   /** -1 when no controller is known. */
   controllerId: number;
 }
+
+export interface ConsumerGroupListing {
+  groupId: string;
+  /** 'consumer' for Kafka-style consumer groups. */
+  protocolType: string;
+  /** Empty, PreparingRebalance, CompletingRebalance, Stable or Dead. */
+  state: string;
+}
+
+export interface ConsumerGroupMember {
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+  /** Topics of the member's subscription (consumer groups only; empty unless the group is Stable). */
+  subscription: string[];
+  /** The member's partitions (consumer groups only; empty unless the group is Stable). */
+  assignment: TopicPartition[];
+}
+
+export interface ConsumerGroupDescription extends ConsumerGroupListing {
+  /** The assignor the group chose ('' unless Stable). */
+  protocol: string;
+  generationId: number;
+  members: ConsumerGroupMember[];
+}
+
+export interface GroupPartitionOffset extends TopicPartition {
+  /** The group's committed offset: the next offset it will read. */
+  committedOffset: number;
+  /** The partition's high watermark; -1 if it could not be read. */
+  logEndOffset: number;
+  /** Records not yet consumed by the group: logEndOffset - committedOffset (never below 0); -1 if unknown. */
+  lag: number;
+}

@@ -1,8 +1,8 @@
 /**
  * The BrokerClient gRPC service as the client sees it: the proto loaded once (snake_case fields,
  * int64 as numbers, enums as strings, defaults filled in) and TypeScript shapes of its messages.
- * The proto is found by walking up from this file, so the same code runs from `src/` under vitest
- * and from `dist/src/` once built.
+ * The protos are found by walking up from this file, so the same code runs from `src/` under
+ * vitest and from `dist/src/` once built. The group coordinator's service is in `group-wire.ts`.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,15 +16,20 @@ export const PROTO_LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs
 const MAX_PARENT_DIRECTORIES = 8;
 
 export function findClientProto(startFile: string = fileURLToPath(import.meta.url)): string {
+  return findProto('client.proto', startFile);
+}
+
+/** `proto/<fileName>` in the nearest directory above `startFile` that has it. */
+export function findProto(fileName: string, startFile: string = fileURLToPath(import.meta.url)): string {
   let dir = dirname(startFile);
   for (let i = 0; i < MAX_PARENT_DIRECTORIES; i++) {
-    const candidate = join(dir, 'proto', 'client.proto');
+    const candidate = join(dir, 'proto', fileName);
     if (existsSync(candidate)) return candidate;
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  throw new Error(`proto/client.proto not found above ${startFile}`);
+  throw new Error(`proto/${fileName} not found above ${startFile}`);
 }
 
 let cachedService: grpc.ServiceClientConstructor | undefined;
@@ -178,6 +183,17 @@ export interface ListOffsetsResponse {
   results: ListOffsetsResult[];
 }
 
+export interface InitProducerIdRequest {
+  transaction_timeout_ms: number;
+}
+
+export interface InitProducerIdResponse {
+  error_code: number;
+  error_message: string;
+  producer_id: number;
+  producer_epoch: number;
+}
+
 /** ListOffsets timestamps with a special meaning (Kafka's). */
 export const EARLIEST_TIMESTAMP = -2;
 export const LATEST_TIMESTAMP = -1;
@@ -189,5 +205,6 @@ export interface UnaryMethods {
   DeleteTopics: [DeleteTopicsRequest, DeleteTopicsResponse];
   Fetch: [FetchRequest, FetchResponse];
   ListOffsets: [ListOffsetsRequest, ListOffsetsResponse];
+  InitProducerId: [InitProducerIdRequest, InitProducerIdResponse];
 }
 export type UnaryMethodName = keyof UnaryMethods;

@@ -1,10 +1,13 @@
 /**
  * A scripted stand-in for brokers, for unit tests of the client: in-process gRPC servers on
  * 127.0.0.1 (free ports) implementing the BrokerClient service over one shared, in-memory view of
- * topics and partition logs. By default each broker behaves like a healthy leader; tests script
- * produce and fetch answers per broker to inject errors, delays and silence.
+ * topics and partition logs, and the GroupCoordinator service (fake-group-coordinator.ts). By
+ * default each broker behaves like a healthy leader and checks idempotent producers' sequences
+ * as brokers do; tests script produce, fetch and InitProducerId answers per broker to inject
+ * errors, delays and silence.
  */
 import * as grpc from '@grpc/grpc-js';
+import { groupCoordinatorConstructor } from '../../../src/client/group-wire.js';
 import { brokerClientConstructor } from '../../../src/client/wire.js';
 import type {
   CreateTopicsRequest,
@@ -19,6 +22,8 @@ import type {
   TopicInfo,
 } from '../../../src/client/wire.js';
 import { nextOffsetOf, readBatchHeader, stampBatch, validateBatchHeader } from '../../../src/log/batch/index.js';
+import { FakeGroupCoordinator } from './fake-group-coordinator.js';
+import { FakeProducerState } from './fake-producer-state.js';
 
 export interface FakePartition {
   leader: number;
@@ -37,9 +42,12 @@ export interface FakeTopic {
   configs: Record<string, string>;
 }
 
-/** What a broker does with one ProduceRequest. */
+/**
+ * What a broker does with one ProduceRequest. `append` checks sequences first, like a broker;
+ * with `answerErrorCode` the batch is written but the answer says otherwise (a lost acknowledgement).
+ */
 export type ProduceAction =
-  | { kind: 'append'; answerAfter?: Promise<void> }
+  | { kind: 'append'; answerAfter?: Promise<void>; answerErrorCode?: number }
   | { kind: 'error'; errorCode: number; currentLeader?: number; answerAfter?: Promise<void> }
   | { kind: 'silence' };
 
@@ -65,6 +73,9 @@ export class FakeBroker {
   silentUnary = false;
   /** Answers owed to CreateTopics: error codes consumed one per call before normal service. */
   createTopicsErrors: number[] = [];
+  /** Answers owed to InitProducerId: error codes consumed one per call before normal service. */
+  initProducerIdErrors: number[] = [];
+  initProducerIdCalls = 0;
   /** Produce responses sent, with the request's correlation id. */
   readonly answers: ProduceResponse[] = [];
 
@@ -106,6 +117,13 @@ export class FakeBroker {
         this.fetchRequests.push(call.request);
         void this.onFetch(call.request).then((response) => cb(null, response));
       },
+      InitProducerId: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        this.initProducerIdCalls++;
+        if (this.silentUnary) return;
+        const injected = this.initProducerIdErrors.shift();
+        if (injected !== undefined) return cb(null, { error_code: injected, error_message: 'injected', producer_id: -1, producer_epoch: -1 });
+        cb(null, { error_code: ERROR_NONE, producer_id: this.cluster.nextProducerId++, producer_epoch: 0 });
+      },
       ListOffsets: (call: grpc.ServerUnaryCall<ListOffsetsRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         cb(null, {
           results: call.request.partitions.map((p) => {
@@ -118,6 +136,7 @@ export class FakeBroker {
         });
       },
     });
+    this.server.addService(groupCoordinatorConstructor().service, this.cluster.groups.serviceFor(this.id));
     this.port = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
@@ -139,7 +158,7 @@ export class FakeBroker {
       const state = this.cluster.partition(request.topic, request.partition);
       if (!state) response = this.answer(request, UNKNOWN_TOPIC_OR_PARTITION, -1, -1);
       else if (state.leader !== this.id) response = this.answer(request, NOT_LEADER_OR_FOLLOWER, -1, state.leader);
-      else response = this.answer(request, ERROR_NONE, this.cluster.append(state, request.records), -1);
+      else response = this.appendChecked(request, state, action.answerErrorCode);
     }
     // acks=0: the broker appends but never answers.
     if (request.acks === 0) return;
@@ -149,6 +168,16 @@ export class FakeBroker {
     };
     if (action.answerAfter) void action.answerAfter.then(send);
     else send();
+  }
+
+  private appendChecked(request: ProduceRequest, state: FakePartition, answerErrorCode: number | undefined): ProduceResponse {
+    const key = `${request.topic}/${request.partition}`;
+    const check = this.cluster.producerState.check(key, request.records);
+    if (check.kind === 'error') return this.answer(request, check.errorCode, -1, -1);
+    if (check.kind === 'duplicate') return this.answer(request, ERROR_NONE, check.baseOffset, -1);
+    const baseOffset = this.cluster.append(state, request.records);
+    this.cluster.producerState.appended(key, request.records, baseOffset);
+    return answerErrorCode === undefined ? this.answer(request, ERROR_NONE, baseOffset, -1) : this.answer(request, answerErrorCode, -1, -1);
   }
 
   private answer(request: ProduceRequest, errorCode: number, baseOffset: number, currentLeader: number): ProduceResponse {
@@ -188,6 +217,9 @@ export class FakeBroker {
 export class FakeCluster {
   readonly brokers: FakeBroker[] = [];
   readonly topics = new Map<string, FakeTopic>();
+  readonly producerState = new FakeProducerState();
+  readonly groups = new FakeGroupCoordinator((id) => ({ host: '127.0.0.1', port: this.broker(id).port }));
+  nextProducerId = 1000;
   /** Leaders of newly created topics are assigned this long after creation (0: at once). */
   leaderAssignmentDelayMs = 0;
   private nextTopicId = 1;
@@ -211,6 +243,7 @@ export class FakeCluster {
   }
 
   stop(): void {
+    this.groups.stop();
     for (const broker of this.brokers) broker.stop();
   }
 

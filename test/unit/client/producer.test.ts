@@ -167,13 +167,13 @@ describe('producer', () => {
     expect(results.map(([r]) => r!.offset)).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 
-  it('does not retry a failed batch once a batch sent after it was written, so nothing lands out of order', async () => {
+  it('without idempotence does not retry a failed batch once a batch sent after it was written, so nothing lands out of order', async () => {
     const { cluster, client } = await setUp();
     cluster.addTopic('t', 1);
     const release = gate();
     cluster.broker(1).produceScript = (_request, index) =>
       index === 1 ? { kind: 'error', errorCode: NOT_ENOUGH_REPLICAS, answerAfter: release.promise } : { kind: 'append', answerAfter: release.promise };
-    const producer = client.producer({ lingerMs: 0, batchSizeBytes: 100, maxInFlightPerPartition: 5 });
+    const producer = client.producer({ lingerMs: 0, batchSizeBytes: 100, maxInFlightPerPartition: 5, idempotent: false });
     const sends = Array.from({ length: 3 }, (_, i) => producer.send({ topic: 't', messages: [{ value: `${i}-${'w'.repeat(100)}` }] }));
     await waitUntil(() => cluster.broker(1).produceRequests.length === 3, 2000, 'three requests in flight');
     release.open();
@@ -303,11 +303,12 @@ describe('producer', () => {
     expect(readRecords(request!.records).map((r) => r.value!.toString())).toEqual(messages.map((m) => m.value));
   });
 
-  it('stamps batches as a producer without idempotence: no producer id, epoch or sequence', async () => {
+  it('with idempotent: false stamps no producer id, epoch or sequence, and asks for no producer id', async () => {
     const { cluster, client } = await setUp();
     cluster.addTopic('t', 1);
-    await client.producer({ lingerMs: 0 }).send({ topic: 't', messages: [{ value: 'a' }] });
+    await client.producer({ lingerMs: 0, idempotent: false }).send({ topic: 't', messages: [{ value: 'a' }] });
     const header = readBatchHeader(cluster.broker(1).produceRequests[0]!.records);
     expect([header.producerId, header.producerEpoch, header.baseSequence]).toEqual([-1, -1, -1]);
+    expect(cluster.broker(1).initProducerIdCalls).toBe(0);
   });
 });
