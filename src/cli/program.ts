@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 import { registerBreakVerbs } from './commands/break.js';
 import { registerConsume } from './commands/consume.js';
+import { registerGroups } from './commands/groups.js';
 import { registerProduce } from './commands/produce.js';
+import { registerScenario } from './commands/scenario.js';
 import { registerTopics } from './commands/topics.js';
 import { registerDown } from './commands/down.js';
 import { registerLogs } from './commands/logs.js';
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerTopics(program);
   registerProduce(program);
   registerConsume(program);
+  registerGroups(program);
+  registerScenario(program);
   registerNode(program);
   return program;
 }
