@@ -37,7 +37,9 @@ export function spawnNode(node: ClusterNodeRecord, options: SpawnOptions): numbe
     const child = spawn(process.execPath, [entryPoint, '--config', node.configFile], {
       stdio: ['ignore', out, out],
       detached: options.detached,
-      env: { ...process.env },
+      // Nodes owned by this process (startCluster, foreground `up`) exit if it dies without
+      // stopping them, even by SIGKILL, when no exit hook can run; detached clusters outlive it.
+      env: options.killOnExit ? { ...process.env, BROKERLAB_EXIT_WITH_PARENT: String(process.pid) } : { ...process.env },
     });
     if (child.pid === undefined) throw new Error(`could not start node ${node.id}`);
     const pid = child.pid;

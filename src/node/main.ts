@@ -248,6 +248,25 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  exitWithParent(process.env['BROKERLAB_EXIT_WITH_PARENT'], () => onSignal('parent exited'));
+}
+
+/**
+ * A node started for a test or a foreground cluster stops when the process that owns it is gone,
+ * so a test runner killed mid-test leaves nothing running. (Paused nodes check once resumed.)
+ */
+function exitWithParent(parentPid: string | undefined, stop: () => void): void {
+  const pid = Number(parentPid);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      clearInterval(timer);
+      stop();
+    }
+  }, 1_000);
+  timer.unref();
 }
 
 function invokedDirectly(): boolean {
