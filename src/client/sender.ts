@@ -215,11 +215,17 @@ export class Sender {
   private holdUntilMetadataRefreshed(batches: ProducerBatch[], retryAtMs: number): void {
     const refreshes = batches.map((b) => b.metadataRefresh).filter((r) => r !== undefined);
     if (refreshes.length === 0) return;
+    const epochBefore = new Map(batches.map((b) => [b, this.metadata.leaderOf(b.topic, b.partition)?.leaderEpoch ?? -1]));
     for (const b of batches) b.retryAtMs = Infinity;
     void Promise.all(refreshes).then(() => {
+      const nowMs = monotonicNowMs();
       for (const b of batches) {
         b.metadataRefresh = undefined;
-        if (b.retryAtMs === Infinity) b.retryAtMs = retryAtMs;
+        if (b.retryAtMs !== Infinity) continue;
+        // A new leader is known (a newer leader epoch): retry at once rather than back off, as
+        // Kafka's clients do since KIP-951; the backoff only paces retries against the old one.
+        const moved = (this.metadata.leaderOf(b.topic, b.partition)?.leaderEpoch ?? -1) > epochBefore.get(b)!;
+        b.retryAtMs = moved ? nowMs : retryAtMs;
       }
       this.wakeup();
     });
