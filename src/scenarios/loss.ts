@@ -1,0 +1,169 @@
+/**
+ * `loss`: acknowledged writes vanish when acks=1 meets a leader crash, and do not with acks=all.
+ *
+ * The same fault twice, deterministically: the partition's followers are paused (SIGSTOP) so they
+ * copy nothing, records are produced, the leader is SIGKILLed and the followers resume. The topic
+ * allows unclean leader election both times, so a follower without the records takes over both
+ * times; only the producer's side differs. With acks=1 the leader acknowledged records no one else
+ * had, and they are gone. With acks=all and min.insync.replicas=2 nothing was acknowledged while
+ * only the leader had it; the producer retried against the new leader, and nothing is lost.
+ */
+import { checkHistory } from '../check/index.js';
+import { createClient, type BrokerlabClient, type Producer } from '../client/index.js';
+import { claim, verdict, type Scenario, type ScenarioContext, type ScenarioResult } from './scenario.js';
+import { FAULT_CLUSTER } from './support/clusters.js';
+import { Faults } from './support/faults.js';
+import { readTopic, text } from './support/read-back.js';
+import { SendHistory } from './support/send-history.js';
+import { sleep, within } from './support/wait.js';
+
+export interface LossRun {
+  readonly acks: 1 | 'all';
+  readonly sent: number;
+  readonly acknowledged: number;
+  readonly lost: number;
+  readonly lostValues: readonly string[];
+}
+
+export interface LossResult extends ScenarioResult {
+  readonly acksOne: LossRun;
+  readonly acksAll: LossRun;
+}
+
+const WAIT_MS = 30_000;
+/** Records written while every replica is in sync, before the fault. */
+const BEFORE_PAUSE = 5;
+/** How long the acks=all producer keeps retrying a record before giving up on it. */
+const DELIVERY_TIMEOUT_MS = 60_000;
+
+export const lossScenario: Scenario<LossResult> = {
+  name: 'loss',
+  summary: 'acks=1 loses acknowledged writes when the leader dies before its followers copy them; acks=all with min.insync.replicas=2 loses none',
+  cluster: FAULT_CLUSTER,
+  async run(context) {
+    const count = context.scale === 'small' ? 10 : 50;
+    const acksOne = await crashBeforeReplication(context, 1, count);
+    explainAcksOne(context, acksOne);
+    const acksAll = await crashBeforeReplication(context, 'all', count);
+    explainAcksAll(context);
+    context.print();
+    for (const run of [acksOne, acksAll]) {
+      context.print(`${`acks=${run.acks}:`.padEnd(9)} ${run.acknowledged} of ${run.sent} records acknowledged (${BEFORE_PAUSE} before the pause, the rest during it), ${run.lost} lost`);
+    }
+    return {
+      ...verdict([
+        claim(`acks=1 lost acknowledged writes (${acksOne.lost} lost)`, acksOne.lost > 0),
+        claim(`acks=all with min.insync.replicas=2 lost none (${acksAll.lost} lost)`, acksAll.lost === 0 && acksAll.acknowledged > 0),
+      ]),
+      acksOne,
+      acksAll,
+    };
+  },
+};
+
+async function crashBeforeReplication(context: ScenarioContext, acks: 1 | 'all', count: number): Promise<LossRun> {
+  const { cluster, print } = context;
+  const topic = context.topicName(acks === 1 ? 'loss-acks1' : 'loss-acksall');
+  const minInsync = acks === 1 ? 1 : 2;
+  print();
+  print(`--- acks=${acks}, min.insync.replicas=${minInsync}, unclean.leader.election.enable=true (topic ${topic})`);
+  await cluster.createTopic(topic, { partitions: 1, replicationFactor: 3, minInsync, configs: { 'unclean.leader.election.enable': 'true' }, timeoutMs: WAIT_MS });
+  await cluster.waitForIsr(topic, 0, 3, WAIT_MS);
+  const client = createClient({ bootstrapServers: cluster.bootstrapServers, requestTimeoutMs: 3_000 });
+  const faults = new Faults(cluster, print);
+  const history = new SendHistory(topic, 0);
+  try {
+    const producer = acks === 1 ? client.producer({ acks: 1 }) : client.producer({ acks: 'all', deliveryTimeoutMs: DELIVERY_TIMEOUT_MS });
+    // Written while every replica is in sync, through the same producer: the acks=all one thus has
+    // its producer id (from the controller) before the pause, which on a cluster of combined nodes
+    // freezes the controller quorum too.
+    for (let i = 0; i < BEFORE_PAUSE; i++) await history.send(producer, `${topic}-replicated-${i}`, 'all');
+
+    const partition = (await cluster.status()).partitions.find((p) => p.topic === topic && p.partition === 0)!;
+    const leader = partition.leader;
+    const followers = partition.replicas.filter((id) => id !== leader);
+    print(`leader node ${leader}, followers ${followers.join(', ')}; ${BEFORE_PAUSE} records written with acks=all while all three were in sync`);
+    await faults.pause(followers);
+    print(`paused followers ${followers.join(', ')} (SIGSTOP): from now on they copy nothing`);
+
+    const during = produceWhilePaused(history, producer, topic, acks, count);
+    const acknowledgedByLeader = await within(during.acknowledgedSoon, 1_500, 0);
+    print(`sent ${count} records with acks=${acks}: ${acknowledgedByLeader} acknowledged while only the leader had them`);
+
+    await faults.kill(leader);
+    await faults.resume(followers);
+    print(`killed node ${leader} (SIGKILL) and resumed ${followers.join(', ')}`);
+    const newLeader = await cluster.waitForLeader(topic, 0, { not: leader, timeoutMs: WAIT_MS });
+    print(`node ${newLeader} leads now: a follower that was paused while the last records were written`);
+
+    await within(during.settled, DELIVERY_TIMEOUT_MS + 5_000, undefined);
+    await faults.start(leader);
+    await cluster.waitForIsr(topic, 0, 3, WAIT_MS).then(
+      () => print(`node ${leader} is back and in sync: it truncated its log to match node ${newLeader}'s`),
+      () => print(`node ${leader} is back but not yet in sync; reading from node ${newLeader}`),
+    );
+    return await judge(context, client, topic, acks, history);
+  } finally {
+    await faults.undoAll();
+    await client.close({ timeoutMs: 2_000 });
+  }
+}
+
+/**
+ * acks=1: sends one after another, each answered by the leader alone. acks=all: sends them all at
+ * once; none can be acknowledged while the followers are paused, and the producer keeps retrying.
+ */
+function produceWhilePaused(history: SendHistory, producer: Producer, topic: string, acks: 1 | 'all', count: number): { acknowledgedSoon: Promise<number>; settled: Promise<void> } {
+  const values = Array.from({ length: count }, (_, i) => `${topic}-during-${i}`);
+  if (acks === 1) {
+    const sequential = (async () => {
+      let acknowledged = 0;
+      for (const value of values) if (await history.send(producer, value, 1)) acknowledged++;
+      return acknowledged;
+    })();
+    return { acknowledgedSoon: sequential, settled: sequential.then(() => undefined) };
+  }
+  let acknowledged = 0;
+  const all = Promise.all(values.map(async (value) => (await history.send(producer, value, 'all')) && acknowledged++));
+  // The batch reaches the leader and waits there; what was acknowledged by then is the figure.
+  return { acknowledgedSoon: sleep(1_000).then(() => acknowledged), settled: all.then(() => undefined) };
+}
+
+async function judge(context: ScenarioContext, client: BrokerlabClient, topic: string, acks: 1 | 'all', history: SendHistory): Promise<LossRun> {
+  const read = await readTopic(client, topic, WAIT_MS);
+  const records = (read.partitions.get(0) ?? []).map((r) => ({ offset: r.offset, value: text(r.value) }));
+  const highWatermark = records.length > 0 ? records[records.length - 1]!.offset + 1 : 0;
+  const report = checkHistory({
+    topic,
+    sends: history.sends,
+    polls: [],
+    final: [{ partition: 0, leader: -1, highWatermark, logStartOffset: 0, records, replicas: [] }],
+  });
+  const lostValues = report.lostWrites.map((w) => w.value);
+  const sent = history.sends.length;
+  const acknowledged = history.acknowledged().length;
+  context.print(`read back ${records.length} records; of ${acknowledged} acknowledged (of ${sent} sent), ${lostValues.length} are missing`);
+  if (lostValues.length > 0) context.print(`  missing: ${lostValues.slice(0, 4).join(', ')}${lostValues.length > 4 ? ', ...' : ''}`);
+  // A fetch answer already on its way to a follower when it froze can carry the first records.
+  const survived = history.acknowledged().filter((v) => v.includes('-during-') && !lostValues.includes(v)).length;
+  if (acks === 1 && survived > 0) context.print(`  ${survived} of those sent during the pause survived: a fetch answer was already in flight to a follower when it froze`);
+  return { acks, sent, acknowledged, lost: lostValues.length, lostValues };
+}
+
+function explainAcksOne(context: ScenarioContext, run: LossRun): void {
+  const p = context.print;
+  p(`why ${run.lost} acknowledged records are gone: acks=1 means "the leader has it", nothing more. The followers`);
+  p('had not copied them when the leader died, a follower became leader without them (unclean.leader.election.enable=true');
+  p('lets a replica outside the ISR lead), and the old leader, on its return, truncated its log to match the new one.');
+  p("Kafka's default, unclean election off, lets only an in-sync replica lead: had the ISR already shrunk to the leader");
+  p('alone, the partition would stay offline until that leader returned with the records: unavailable, not lossy. It does');
+  p('not make acks=1 safe: a follower still in the ISR when the leader dies may lack the newest records and be elected.');
+}
+
+function explainAcksAll(context: ScenarioContext): void {
+  const p = context.print;
+  p('why nothing is lost: with acks=all the leader answers once every in-sync replica has the record, and');
+  p('min.insync.replicas=2 refuses writes while fewer than two replicas are in sync; so nothing was acknowledged while');
+  p('only the leader had it. The producer retried what was not acknowledged against the new leader, and its idempotence');
+  p('(the default with acks=all) kept those retries from writing anything twice.');
+}
