@@ -51,8 +51,16 @@ export function messageOf(error: unknown): string {
   return `internal error: ${String(error)}`;
 }
 
-export function reportAndExit(error: unknown): never {
+export function reportAndExit(error: unknown): void {
   process.stderr.write(`brokerlab: ${messageOf(error)}\n`);
   if (process.env['BROKERLAB_DEBUG'] && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  process.exit(exitCodeOf(error));
+  exitAfterOutput(exitCodeOf(error));
+}
+
+/**
+ * Exits once everything written to stdout and stderr has left the process. When they are pipes
+ * (a script reading our output) writes are asynchronous, and a bare process.exit cuts them off.
+ */
+export function exitAfterOutput(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
