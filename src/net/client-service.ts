@@ -10,7 +10,7 @@ import type { ReplicaManager } from '../broker/index.js';
 import { topicByName, type MetadataImage } from '../metadata/index.js';
 import { NO_LEADER } from '../metadata/types.js';
 import type { ControllerApi } from '../node/controller-api.js';
-import { serviceConstructor, toSafeInteger } from './grpc.js';
+import { serveDuplex, serviceConstructor, toSafeInteger } from './grpc.js';
 import { fromWireCreateTopics, toWireTopicResult, type WireCreateTopicsRequest, type WireDeleteTopicsRequest } from './topic-wire.js';
 import { NO_ERROR, toWireError } from './wire-errors.js';
 
@@ -118,10 +118,9 @@ interface WireFetchRequest {
 }
 
 function serveProduce(call: grpc.ServerDuplexStream<WireProduceRequest, unknown>, backend: ClientServiceBackend): void {
-  let open = true;
-  call.on('data', (req: WireProduceRequest) => {
+  serveDuplex(call, (req, write) => {
     const reply = (response: object): void => {
-      if (open && req.acks !== 0) call.write({ correlation_id: req.correlation_id, ...response });
+      if (req.acks !== 0) write({ correlation_id: req.correlation_id, ...response });
     };
     const rm = backend.replicaManager();
     if (!rm) return reply({ ...toWireError(errors.notLeaderOrFollower('not a broker')), base_offset: -1, log_start_offset: -1, current_leader: -1 });
@@ -141,14 +140,6 @@ function serveProduce(call: grpc.ServerDuplexStream<WireProduceRequest, unknown>
       reply({ ...toWireError(e), base_offset: -1, log_start_offset: -1, current_leader: -1 });
     }
   });
-  const close = (): void => {
-    if (!open) return;
-    open = false;
-    call.end();
-  };
-  call.on('end', close);
-  call.on('error', close);
-  call.on('cancelled', () => (open = false));
 }
 
 function currentLeader(image: MetadataImage, topic: string, partition: number): number {

@@ -144,3 +144,27 @@ export function toSafeInteger(value: string | number | { toString(): string } | 
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+/**
+ * Serves a bidi stream of independent requests: `onRequest` gets each one and a `reply` that
+ * writes only while the stream is open (answers may come late, after the peer went away). The
+ * stream ends when the peer ends it or it fails.
+ */
+export function serveDuplex<Req, Res>(
+  call: grpc.ServerDuplexStream<Req, Res>,
+  onRequest: (request: Req, reply: (response: Res) => void) => void,
+): void {
+  let open = true;
+  const reply = (response: Res): void => {
+    if (open) call.write(response);
+  };
+  call.on('data', (request: Req) => onRequest(request, reply));
+  const close = (): void => {
+    if (!open) return;
+    open = false;
+    call.end();
+  };
+  call.on('end', close);
+  call.on('error', close);
+  call.on('cancelled', () => (open = false));
+}

@@ -8,7 +8,7 @@ import { BrokerError, isBrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { ProposalResult } from '../raft/driver.js';
 import type { NodeId, Role } from '../raft/types.js';
-import { serviceConstructor, toSafeInteger } from './grpc.js';
+import { serveDuplex, serviceConstructor, toSafeInteger } from './grpc.js';
 
 export interface WireProposeRequest {
   id: string | number;
@@ -62,24 +62,12 @@ export function addRaftClientService(server: grpc.Server, backend: RaftClientBac
 }
 
 function serveProposals(call: grpc.ServerDuplexStream<WireProposeRequest, WireProposeResponse>, backend: RaftClientBackend, logger: Logger): void {
-  let open = true;
-  const reply = (response: WireProposeResponse): void => {
-    if (open) call.write(response);
-  };
-  call.on('data', (request: WireProposeRequest) => {
+  serveDuplex(call, (request, reply) => {
     backend.propose(request.data).then(
       ({ index, term }) => reply({ id: request.id, index, term, error_code: 0, error_message: '', leader_id: 0 }),
       (error: unknown) => reply(errorResponse(request.id, error, logger)),
     );
   });
-  const close = (): void => {
-    if (!open) return;
-    open = false;
-    call.end();
-  };
-  call.on('end', close);
-  call.on('error', () => (open = false));
-  call.on('cancelled', () => (open = false));
 }
 
 function errorResponse(id: string | number, error: unknown, logger: Logger): WireProposeResponse {

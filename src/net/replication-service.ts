@@ -10,7 +10,7 @@ import type { Clock, Timer } from '../common/clock.js';
 import { errors } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { ReplicaFetchRequest, ReplicaFetchResponse, ReplicaFetchSession } from '../broker/index.js';
-import { createClient, serviceConstructor, toSafeInteger } from './grpc.js';
+import { createClient, serveDuplex, serviceConstructor, toSafeInteger } from './grpc.js';
 import { NO_ERROR, throwIfError, toWireError, type WireError } from './wire-errors.js';
 
 const SERVICE = 'brokerlab.replication.Replication';
@@ -53,30 +53,18 @@ export type ReplicaFetchHandler = (request: ReplicaFetchRequest, done: (response
 /** Serves followers' fetch streams. Requests from a replica the node's faults cut off are dropped. */
 export function addReplicationService(server: grpc.Server, handler: () => ReplicaFetchHandler | undefined, allow: (replicaId: number) => boolean = () => true): void {
   server.addService(serviceConstructor('replication.proto', SERVICE).service, {
-    ReplicaFetch: (call: grpc.ServerDuplexStream<WireFetchRequest, WireFetchResponse>) => {
-      let open = true;
-      call.on('data', (wire: WireFetchRequest) => {
+    ReplicaFetch: (call: grpc.ServerDuplexStream<WireFetchRequest, WireFetchResponse>) =>
+      serveDuplex(call, (wire, write) => {
         if (!allow(wire.replica_id)) return;
         const serve = handler();
-        const reply = (response: ReplicaFetchResponse): void => {
-          if (open) call.write(toWireResponse(wire.correlation_id, response));
-        };
+        const reply = (response: ReplicaFetchResponse): void => write(toWireResponse(wire.correlation_id, response));
         if (!serve) return reply({ error: errors.notLeaderOrFollower('this node is not a broker'), partitions: [] });
         try {
           serve(fromWireRequest(wire), reply);
         } catch (e) {
           reply({ error: errors.unknownServerError((e as Error).message), partitions: [] });
         }
-      });
-      const close = (): void => {
-        if (!open) return;
-        open = false;
-        call.end();
-      };
-      call.on('end', close);
-      call.on('error', close);
-      call.on('cancelled', () => (open = false));
-    },
+      }),
   });
 }
 
