@@ -10,7 +10,7 @@ import type { CreateTopicResult, DeleteTopicResult } from '../controller/index.j
 import { isBrokerError } from '../common/errors.js';
 import type { PartitionRegistration } from '../metadata/types.js';
 import { createClient, serviceConstructor, toSafeInteger } from './grpc.js';
-import { deadlineIn, fromGrpcError, NO_ERROR, throwIfError, toWireError, wireError, type WireError } from './wire-errors.js';
+import { deadlineIn, fromGrpcError, NO_ERROR, throwIfError, toWireError, type WireError } from './wire-errors.js';
 import { fromWireCreateTopics, toWireTopicResult, type WireTopicResult, type WireCreateTopicsRequest, type WireDeleteTopicsRequest } from './topic-wire.js';
 
 const SERVICE = 'brokerlab.controller.Controller';
@@ -195,6 +195,11 @@ export class GrpcControllerClient implements ControllerApi {
 
 function topicResult(r: WireTopicResult): CreateTopicResult & DeleteTopicResult {
   const base = { name: r.name, ...(r.topic_id ? { topicId: r.topic_id } : {}) };
-  const error = wireError(r);
-  return error ? { ...base, error } : base;
+  if (r.error_code === 0) return base;
+  try {
+    throwIfError(r);
+  } catch (e) {
+    return { ...base, error: e as never };
+  }
+  return base;
 }

@@ -18,15 +18,9 @@ export function toWireError(e: unknown): WireError {
   return { error_code: -1, error_message: e instanceof Error ? e.message : String(e) };
 }
 
-/** The BrokerError a response carries, if any. `details` adds context such as a leader hint. */
-export function wireError(response: WireError, details?: Record<string, unknown>): BrokerError | undefined {
-  return response.error_code === 0 ? undefined : BrokerError.fromCode(response.error_code, stripName(response.error_message), details);
-}
-
-/** Throws the BrokerError a response carries, if any. */
+/** Throws the BrokerError a response carries, if any. `details` adds context such as a leader hint. */
 export function throwIfError(response: WireError, details?: Record<string, unknown>): void {
-  const error = wireError(response, details);
-  if (error) throw error;
+  if (response.error_code !== 0) throw BrokerError.fromCode(response.error_code, stripName(response.error_message), details);
 }
 
 /** A failed gRPC call as a Kafka error a caller can retry on. */
