@@ -10,7 +10,11 @@ import type { NodeRole } from '../src/node/config.js';
 export interface NodeView {
   id: number;
   roles: NodeRole[];
+  /** host:port of its gRPC server. */
   address: string;
+  /** host:port of its Kafka listener (brokers of clusters that have one), from cluster.json. */
+  kafkaAddress?: string;
+  kafkaPort?: number;
   pid: number | null;
   process: ProcessState;
   /** The node answered Status within the deadline. */
@@ -58,6 +62,8 @@ export interface NodeSample {
   id: number;
   roles: NodeRole[];
   address: string;
+  /** Its Kafka listener, as cluster.json records it. */
+  kafka?: { host: string; port: number };
   pid: number | null;
   process: ProcessState;
   status?: NodeStatusMessage;
@@ -73,6 +79,10 @@ export function nodeView(sample: NodeSample): NodeView {
     process: sample.process,
     reachable: sample.status !== undefined,
   };
+  if (sample.kafka) {
+    view.kafkaAddress = `${sample.kafka.host}:${sample.kafka.port}`;
+    view.kafkaPort = sample.kafka.port;
+  }
   if (sample.error !== undefined) view.error = sample.error;
   const s = sample.status;
   if (!s) return view;

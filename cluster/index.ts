@@ -11,8 +11,10 @@ export { Supervisor, UnknownNodeError, ClusterNotReadyError, DEFAULT_READY_TIMEO
 export type { SupervisorOptions } from './supervisor.js';
 export { startCluster, LocalCluster, DEFAULT_WAIT_MS } from './start-cluster.js';
 export type { StartClusterOptions, WaitOptions, ClusterNode, CreateTopicOptions } from './start-cluster.js';
-export type { NewClusterOptions } from './create-cluster.js';
-export { RunDir, NoClusterError, CorruptStateError, defaultRunDir, STATE_FILE_NAME } from './run-dir.js';
+export type { NewClusterOptions, CreatedCluster } from './create-cluster.js';
+export { planPorts, KAFKA_DEFAULT_PORT, KAFKA_PORT_BASE_OFFSET } from './port-plan.js';
+export type { PortPlan, PortPlanOptions, PortProbe } from './port-plan.js';
+export { RunDir, NoClusterError, CorruptStateError, defaultRunDir, kafkaAddressOf, STATE_FILE_NAME } from './run-dir.js';
 export type { ClusterState, ClusterNodeRecord, FaultState } from './run-dir.js';
 export { InvalidClusterOptionError, parseConfigAssignments, planTopology, MAX_NODES } from './plan.js';
 export { findPartition, mergeClusterStatus } from './cluster-status.js';

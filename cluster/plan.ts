@@ -79,6 +79,8 @@ export function parseConfigAssignments(assignments: readonly string[]): Record<s
 export interface NodeConfigInputs {
   node: PlannedNode;
   port: number;
+  /** The broker's Kafka listener port on loopback; absent for controller-only nodes. */
+  kafkaPort?: number;
   voters: VoterAddress[];
   /** Broker-only nodes, which follow the metadata log as Raft learners. */
   learners: VoterAddress[];
@@ -101,9 +103,15 @@ export function nodeConfigFile(inputs: NodeConfigInputs): NodeConfigFile {
     profile: inputs.profile,
     overrides: { ...inputs.overrides },
   };
+  if (inputs.kafkaPort !== undefined) file.listeners = kafkaListener(inputs.kafkaPort);
   if (inputs.learners.length > 0) file.learners = inputs.learners;
   if (inputs.logLevel !== undefined) file.logLevel = inputs.logLevel;
   return file;
+}
+
+/** The `listeners` value of a local broker. */
+export function kafkaListener(port: number): string {
+  return `PLAINTEXT://${LOOPBACK}:${port}`;
 }
 
 export function votersOf(nodes: readonly PlannedNode[], portOf: (id: number) => number): VoterAddress[] {
@@ -129,6 +137,8 @@ export function validateSettings(profile: string, overrides: Record<string, stri
       port: 1,
       voters: [{ id: 1, host: LOOPBACK, port: 1 }],
       dataDir: '.',
+      // As every local broker has one, so an advertised.listeners override is checked against it.
+      listeners: kafkaListener(0),
       profile,
       overrides,
     });
@@ -137,6 +147,26 @@ export function validateSettings(profile: string, overrides: Record<string, stri
     throw e;
   }
   return profile;
+}
+
+/**
+ * `listeners` and `advertised.listeners` name one node's address, while a local cluster gives each
+ * broker its own listener (PLAINTEXT://127.0.0.1:<its Kafka port>). So a `listeners` override is
+ * refused (the node's own field would win and it would silently do nothing), and
+ * `advertised.listeners` only with a single broker (one reached through a container or NAT, say).
+ */
+export function checkListenerOverrides(overrides: Readonly<Record<string, string>>, brokerCount: number): void {
+  if ('listeners' in overrides) {
+    throw new InvalidClusterOptionError(
+      '--config listeners does not apply to a local cluster: each broker listens on PLAINTEXT://127.0.0.1:<its own port>; choose the ports with --kafka-port-base',
+    );
+  }
+  const advertised = ['advertised.listeners', 'advertisedListeners'].find((k) => k in overrides);
+  if (advertised && brokerCount > 1) {
+    throw new InvalidClusterOptionError(
+      `--config ${advertised} would advertise one address for all ${brokerCount} brokers; it only works with a single broker (--nodes 1)`,
+    );
+  }
 }
 
 /** "INVALID_CONFIG: unknown setting "x"" -> "unknown setting "x"". */

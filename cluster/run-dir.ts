@@ -1,7 +1,7 @@
 /**
  * The run directory of a local cluster and its state file:
  *
- *   DIR/cluster.json        nodes, roles, pids, ports, data dirs, profile, overrides, faults
+ *   DIR/cluster.json        nodes, roles, pids, gRPC and Kafka ports, data dirs, profile, overrides, faults
  *   DIR/config/node-N.json  each node's NodeConfigFile
  *   DIR/logs/node-N.log     each node's pino JSON log (written by the node)
  *   DIR/logs/node-N.out     each node's stdout and stderr (crashes land here)
@@ -22,7 +22,11 @@ export interface ClusterNodeRecord {
   id: number;
   roles: NodeRole[];
   host: string;
+  /** The node's gRPC port: peers, the native client and the supervisor. */
   port: number;
+  /** The broker's Kafka listener (PLAINTEXT); absent on controller-only nodes and in clusters created before brokers had one. */
+  kafkaHost?: string;
+  kafkaPort?: number;
   dataDir: string;
   configFile: string;
   logFile: string;
@@ -131,6 +135,11 @@ export class RunDir {
   }
 }
 
+/** host:port of a node's Kafka listener, if it has one. */
+export function kafkaAddressOf(node: ClusterNodeRecord): string | undefined {
+  return node.kafkaPort !== undefined ? `${node.kafkaHost ?? node.host}:${node.kafkaPort}` : undefined;
+}
+
 export function newClusterState(
   profile: ProfileName,
   overrides: Record<string, string>,
@@ -162,6 +171,9 @@ function checkState(parsed: unknown, path: string): ClusterState {
   for (const node of state.nodes) {
     if (!Number.isInteger(node?.id) || !Number.isInteger(node?.port) || typeof node?.configFile !== 'string') {
       throw new CorruptStateError(path, `bad node entry ${JSON.stringify(node)}`);
+    }
+    if (node.kafkaPort !== undefined && (!Number.isInteger(node.kafkaPort) || typeof node.kafkaHost !== 'string')) {
+      throw new CorruptStateError(path, `bad Kafka listener in node entry ${JSON.stringify(node)}`);
     }
   }
   return {

@@ -1,7 +1,8 @@
 /**
  * `startCluster`: a real local cluster for integration tests, driven by the same supervisor as
- * the CLI. Temp directory and free ports by default; `stop()` ends every process it started, and
- * a process 'exit' hook SIGKILLs any node a crashed test left behind.
+ * the CLI. Temp directory and free ports by default (Kafka listeners included: never 9092, so
+ * test files can run side by side); `stop()` ends every process it started, and a process 'exit'
+ * hook SIGKILLs any node a crashed test left behind.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +13,13 @@ import type { NewClusterOptions } from './create-cluster.js';
 import { delayNode, healNodes, isolateNode, reapplyFaults } from './fault-injection.js';
 import { hasFaults } from './faults.js';
 import type { StopOutcome } from './node-process.js';
-import type { ClusterNodeRecord } from './run-dir.js';
+import { kafkaAddressOf, type ClusterNodeRecord } from './run-dir.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 import { clusterTiming, readyWaitMs } from './timing.js';
 import { pollUntil } from './wait.js';
 
-export interface StartClusterOptions extends NewClusterOptions {
+/** No preference for 9092: that is for the CLI's `up`; a test cluster takes free ports. */
+export interface StartClusterOptions extends Omit<NewClusterOptions, 'preferDefaultKafkaPorts'> {
   /** Run directory; a fresh one under os.tmpdir() by default. */
   dir?: string;
   /** Keep the run directory after stop(). Directories you pass are always kept. */
@@ -47,8 +49,14 @@ export interface ClusterNode {
   id: number;
   roles: readonly string[];
   host: string;
+  /** gRPC port: the native client, peers, the supervisor. */
   port: number;
+  /** host:port (gRPC). */
   address: string;
+  /** The broker's Kafka listener port; null on controller-only nodes. */
+  kafkaPort: number | null;
+  /** host:port of the Kafka listener; null on controller-only nodes. */
+  kafkaAddress: string | null;
   dataDir: string;
   logFile: string;
   pid: number | null;
@@ -68,8 +76,24 @@ export class LocalCluster {
     return this.supervisor.runDir.root;
   }
 
+  /** The brokers' gRPC addresses, for brokerlab's native client (`createClient({ bootstrapServers })`). */
   get bootstrapServers(): string[] {
     return this.supervisor.bootstrapServers;
+  }
+
+  /**
+   * The brokers' Kafka listeners (`127.0.0.1:<port>`, free ports), for any Kafka client:
+   * `new Kafka({ brokers: cluster.kafkaBrokers })`. A restarted node keeps its port.
+   */
+  get kafkaBrokers(): string[] {
+    return this.supervisor.kafkaBrokers;
+  }
+
+  /** host:port of node `id`'s Kafka listener; throws for an unknown or controller-only node. */
+  kafkaBrokerOf(id: number): string {
+    const address = kafkaAddressOf(this.supervisor.node(id));
+    if (address === undefined) throw new Error(`node ${id} has no Kafka listener (it is not a broker)`);
+    return address;
   }
 
   get nodes(): ClusterNode[] {
@@ -230,6 +254,8 @@ function describeNode(n: ClusterNodeRecord): ClusterNode {
     host: n.host,
     port: n.port,
     address: `${n.host}:${n.port}`,
+    kafkaPort: n.kafkaPort ?? null,
+    kafkaAddress: kafkaAddressOf(n) ?? null,
     dataDir: n.dataDir,
     logFile: n.logFile,
     pid: n.pid,
@@ -244,7 +270,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<L
   if (options.nodeEntryPoint !== undefined) supervisorOptions.nodeEntryPoint = options.nodeEntryPoint;
   let supervisor: Supervisor | undefined;
   try {
-    supervisor = await Supervisor.create(dir, options, supervisorOptions);
+    supervisor = await Supervisor.create(dir, { ...options, preferDefaultKafkaPorts: false }, supervisorOptions);
     const cluster = new LocalCluster(supervisor, ownsDir);
     try {
       await supervisor.startAll();

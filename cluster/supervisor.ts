@@ -10,7 +10,7 @@ import { livePid, killNode, signal, spawnNode, tailOfFile, terminateNode, type S
 import { waitForPortsFree } from './ports.js';
 import { processState, type ProcessState } from './process-state.js';
 import { readinessProblems } from './readiness.js';
-import { RunDir, type ClusterNodeRecord, type ClusterState } from './run-dir.js';
+import { kafkaAddressOf, RunDir, type ClusterNodeRecord, type ClusterState } from './run-dir.js';
 import { pollUntil, sleep, WaitTimeoutError } from './wait.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 20_000;
@@ -52,10 +52,13 @@ export class Supervisor {
   private current: ClusterState;
   private readonly admin: AdminClientPool;
   private readonly options: Required<Omit<SupervisorOptions, 'nodeEntryPoint'>> & { nodeEntryPoint?: string };
+  /** What laying out a new cluster had to tell the user (e.g. 9092 was busy); empty for an opened one. */
+  readonly notes: readonly string[];
 
-  private constructor(runDir: RunDir, state: ClusterState, options: SupervisorOptions) {
+  private constructor(runDir: RunDir, state: ClusterState, options: SupervisorOptions, notes: readonly string[] = []) {
     this.runDir = runDir;
     this.current = state;
+    this.notes = notes;
     this.options = {
       detached: options.detached ?? false,
       killOnExit: options.killOnExit ?? !options.detached,
@@ -75,7 +78,8 @@ export class Supervisor {
   /** Lays out a new cluster (nothing starts yet). */
   static async create(dir: string, cluster: NewClusterOptions, options: SupervisorOptions = {}): Promise<Supervisor> {
     const runDir = new RunDir(dir);
-    return new Supervisor(runDir, await createClusterFiles(runDir, cluster), options);
+    const { state, notes } = await createClusterFiles(runDir, cluster);
+    return new Supervisor(runDir, state, options, notes);
   }
 
   get state(): ClusterState {
@@ -92,9 +96,17 @@ export class Supervisor {
     return node;
   }
 
-  /** host:port of every broker, for clients. */
+  /** host:port (gRPC) of every broker, for brokerlab's native client. */
   get bootstrapServers(): string[] {
     return this.current.nodes.filter((n) => n.roles.includes('broker')).map((n) => `${n.host}:${n.port}`);
+  }
+
+  /** host:port of every broker's Kafka listener, for Kafka clients' bootstrap list. */
+  get kafkaBrokers(): string[] {
+    return this.current.nodes.flatMap((n) => {
+      const address = n.roles.includes('broker') ? kafkaAddressOf(n) : undefined;
+      return address ? [address] : [];
+    });
   }
 
   processState(id: number): ProcessState {
@@ -118,7 +130,9 @@ export class Supervisor {
     const node = this.node(id);
     const running = livePid(node);
     if (running !== undefined) return { pid: running, started: false };
+    // A restarted node keeps its ports, Kafka's too, so clients' bootstrap lists stay valid.
     await waitForPortsFree([node.port], PORT_RELEASE_WAIT_MS, node.host);
+    if (node.kafkaPort !== undefined) await waitForPortsFree([node.kafkaPort], PORT_RELEASE_WAIT_MS, node.kafkaHost ?? node.host);
     const pid = spawnNode(node, {
       detached: this.options.detached,
       killOnExit: this.options.killOnExit,
@@ -132,7 +146,7 @@ export class Supervisor {
   async startAll(): Promise<number[]> {
     const toStart = this.current.nodes.filter((n) => livePid(n) === undefined);
     // Check every port first, so a clash starts nothing rather than half a cluster.
-    await waitForPortsFree(toStart.map((n) => n.port), PORT_RELEASE_WAIT_MS);
+    await waitForPortsFree(toStart.flatMap(portsOf), PORT_RELEASE_WAIT_MS);
     for (const node of toStart) await this.startNode(node.id);
     return toStart.map((n) => n.id);
   }
@@ -225,6 +239,7 @@ export class Supervisor {
     const pid = livePid(node);
     const state: ProcessState = pid === undefined ? 'dead' : processState(pid);
     const sample: NodeSample = { id: node.id, roles: node.roles, address: `${node.host}:${node.port}`, pid: pid ?? null, process: state };
+    if (node.kafkaPort !== undefined) sample.kafka = { host: node.kafkaHost ?? node.host, port: node.kafkaPort };
     if (state === 'dead') return { ...sample, error: 'not running' };
     // A stopped process cannot answer; asking would only burn the deadline.
     if (state === 'paused') return { ...sample, error: 'paused' };
@@ -274,4 +289,9 @@ export class Supervisor {
   close(): void {
     this.admin.closeAll();
   }
+}
+
+/** Every port a node listens on (all on loopback in a local cluster). */
+function portsOf(node: ClusterNodeRecord): number[] {
+  return node.kafkaPort !== undefined ? [node.port, node.kafkaPort] : [node.port];
 }

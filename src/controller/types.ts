@@ -16,7 +16,9 @@ export interface RegisterBrokerRequest {
   readonly brokerId: BrokerId;
   /** Unique per process start: a new incarnation means a restarted broker. */
   readonly incarnationId: string;
+  /** gRPC: replication and the native client. */
   readonly endpoint: Endpoint;
+  /** The advertised Kafka listener; absent when the broker runs none (Metadata responses then omit it). */
   readonly kafkaEndpoint?: Endpoint;
 }
 

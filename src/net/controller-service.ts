@@ -23,6 +23,11 @@ interface WireEndpoint {
   port: number;
 }
 
+/** An unset message field arrives as null; a broker without a Kafka listener sends none. */
+function fromWireEndpoint(wire: WireEndpoint | null | undefined): WireEndpoint | undefined {
+  return wire && wire.host !== '' && wire.port > 0 ? { host: wire.host, port: wire.port } : undefined;
+}
+
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
 function leaderIdOf(e: unknown): number {
@@ -50,8 +55,14 @@ export function addControllerService(server: grpc.Server, api: ControllerApi, al
   const fromBroker = (req: { broker_id: number }): number => req.broker_id;
   const anyone = (): number => 0;
   server.addService(serviceConstructor('controller.proto', SERVICE).service, {
-    RegisterBroker: handle(fromBroker, allow, async (req: { broker_id: number; incarnation_id: string; endpoint: WireEndpoint }) => {
-      const { brokerEpoch } = await api.registerBroker({ brokerId: req.broker_id, incarnationId: req.incarnation_id, endpoint: req.endpoint });
+    RegisterBroker: handle(fromBroker, allow, async (req: { broker_id: number; incarnation_id: string; endpoint: WireEndpoint; kafka_endpoint: WireEndpoint | null }) => {
+      const kafkaEndpoint = fromWireEndpoint(req.kafka_endpoint);
+      const { brokerEpoch } = await api.registerBroker({
+        brokerId: req.broker_id,
+        incarnationId: req.incarnation_id,
+        endpoint: req.endpoint,
+        ...(kafkaEndpoint ? { kafkaEndpoint } : {}),
+      });
       return { ...NO_ERROR, broker_epoch: brokerEpoch, leader_id: 0 };
     }, fail),
     BrokerHeartbeat: handle(fromBroker, allow, async (req: { broker_id: number; broker_epoch: string; current_metadata_offset: string; want_fence: boolean; want_shutdown: boolean }) => {
@@ -125,6 +136,7 @@ export class GrpcControllerClient implements ControllerApi {
       broker_id: request.brokerId,
       incarnation_id: request.incarnationId,
       endpoint: request.endpoint,
+      ...(request.kafkaEndpoint ? { kafka_endpoint: request.kafkaEndpoint } : {}),
     });
     return { brokerEpoch: toSafeInteger(res.broker_epoch) };
   }

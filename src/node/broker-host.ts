@@ -20,6 +20,8 @@ export interface BrokerHostOptions {
   brokerId: number;
   incarnationId: string;
   endpoint: Endpoint;
+  /** The Kafka listener clients connect to; sent with every registration. */
+  kafkaEndpoint?: Endpoint;
   controller: ControllerApi;
   publisher: MetadataPublisher;
   clock: Clock;
@@ -161,8 +163,8 @@ export class BrokerHost {
   }
 
   private async register(attempt: number): Promise<void> {
-    const { brokerId, incarnationId, endpoint, controller, logger, publisher } = this.options;
-    const { brokerEpoch } = await controller.registerBroker({ brokerId, incarnationId, endpoint });
+    const { brokerId, incarnationId, endpoint, kafkaEndpoint, controller, logger, publisher } = this.options;
+    const { brokerEpoch } = await controller.registerBroker({ brokerId, incarnationId, endpoint, ...(kafkaEndpoint ? { kafkaEndpoint } : {}) });
     if (attempt !== this.attempt) return;
     this.epoch = brokerEpoch;
     this.state = 'fenced';

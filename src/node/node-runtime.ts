@@ -10,6 +10,7 @@ import type { Logger } from '../common/logger.js';
 import type { Random } from '../common/random.js';
 import { ReplicaManager, type ReplicaFetchSession } from '../broker/index.js';
 import type { PartitionLog } from '../log/types.js';
+import type { Endpoint } from '../metadata/types.js';
 import { RaftDriver } from '../raft/driver.js';
 import type { NodeId, RaftStorage, RaftTransport } from '../raft/types.js';
 import { BrokerHost } from './broker-host.js';
@@ -36,6 +37,12 @@ export interface NodeRuntimeDeps {
   readonly deleteLog: (log: PartitionLog, topicId: string) => void;
   readonly remoteController: (nodeId: NodeId) => ControllerApi;
   readonly openFetchSession: (leaderId: NodeId) => ReplicaFetchSession;
+  /**
+   * The Kafka listener's advertised address, registered with the controller so Metadata responses
+   * list this broker. Known only once the listener is bound (port 0 binds a free port), so the
+   * process passes it rather than the config. Absent: the broker serves no Kafka clients.
+   */
+  readonly kafkaEndpoint?: Endpoint;
 }
 
 export class NodeRuntime {
@@ -74,6 +81,7 @@ export class NodeRuntime {
         brokerId: config.nodeId,
         incarnationId: deps.incarnationId,
         endpoint: { host: config.advertisedHost, port: config.advertisedPort },
+        ...(deps.kafkaEndpoint ? { kafkaEndpoint: deps.kafkaEndpoint } : {}),
         controller: this.controller,
         publisher,
         clock,

@@ -53,7 +53,8 @@ async function runNodeCommand(id: number, configFile: string): Promise<void> {
   const module = (await import(pathToFileURL(entryPoint).href)) as NodeModule;
   if (typeof module.runNode !== 'function') return runAsChild(id, entryPoint, configFile);
   const node = await module.runNode(config);
-  process.stderr.write(`node ${id} running on ${config.host}:${config.port}; logs: ${config.logFile ?? 'stdout'}; Ctrl-C stops it\n`);
+  const kafka = config.kafka ? `, Kafka listener ${config.kafka.host}:${config.kafka.port || '(a free port)'}` : '';
+  process.stderr.write(`node ${id} running on ${config.host}:${config.port}${kafka}; logs: ${config.logFile ?? 'stdout'}; Ctrl-C stops it\n`);
   await new Promise<void>((done) => {
     let signals = 0;
     const onSignal = () => {

@@ -36,7 +36,15 @@ export function registerStatus(program: Command): void {
 }
 
 export function statusAsJson(supervisor: Supervisor, status: ClusterStatus, pretty: boolean): string {
-  const document = { dir: supervisor.runDir.root, profile: supervisor.state.profile, bootstrapServers: supervisor.bootstrapServers, ...status };
+  // bootstrapServers: gRPC, for the native client; kafkaBrokers: the Kafka listeners. Each node
+  // also carries its own kafkaAddress and kafkaPort.
+  const document = {
+    dir: supervisor.runDir.root,
+    profile: supervisor.state.profile,
+    bootstrapServers: supervisor.bootstrapServers,
+    kafkaBrokers: supervisor.kafkaBrokers,
+    ...status,
+  };
   return pretty ? JSON.stringify(document, null, 2) : JSON.stringify(document);
 }
 

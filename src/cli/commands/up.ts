@@ -1,7 +1,9 @@
 /**
  * `brokerlab up`: create (or restart) the cluster in the run directory, wait until it is ready,
- * then either return (--detach) or stay in the foreground with a live status view until Ctrl-C,
- * which stops every node (SIGTERM, then SIGKILL after a bounded wait).
+ * print the Kafka bootstrap list, then either return (--detach) or stay in the foreground with a
+ * live status view until Ctrl-C, which stops every node (SIGTERM, then SIGKILL after a bounded
+ * wait). A new cluster's brokers listen for Kafka clients on 9092, 9093, ... when those are all
+ * free, else on free ports (cluster/port-plan.ts has the whole rule).
  */
 import type { Command } from 'commander';
 import {
@@ -18,12 +20,13 @@ import { collectAssignment, integerParser, parseInterval, parsePositive, parsePr
 import { renderStatus } from '../render/status-view.js';
 import { wantsColour } from '../render/style.js';
 
-interface UpOptions {
+export interface UpOptions {
   nodes?: number;
   controllers?: number;
   brokers?: number;
   profile?: 'fast' | 'kafka';
   portBase?: number;
+  kafkaPortBase?: number;
   config?: string[];
   detach?: boolean;
   timeout?: number;
@@ -38,7 +41,8 @@ export function registerUp(program: Command): void {
     .option('--controllers <n>', 'separate roles: controller-only nodes (ids 1..n); use with --brokers', integerParser(1, 64))
     .option('--brokers <n>', 'separate roles: broker-only nodes (ids after the controllers)', integerParser(1, 64))
     .option('--profile <name>', 'timing profile: fast or kafka (default fast)', parseProfile)
-    .option('--port-base <port>', 'use ports P, P+1, ... instead of free ports', integerParser(1, 65535))
+    .option('--port-base <port>', 'gRPC ports P, P+1, ... (and Kafka ports P+100, P+101, ...) instead of free ports', integerParser(1, 65535))
+    .option('--kafka-port-base <port>', "the brokers' Kafka listener ports K, K+1, ... (0: free ports; default 9092, 9093, ... when all are free)", integerParser(0, 65535))
     .option('--config <key=value>', 'any node setting, e.g. replica.lag.time.max.ms=5000 (repeatable)', collectAssignment)
     .option('--detach', 'return once the cluster is ready and leave it running')
     .option('--timeout <ms>', 'how long to wait for the cluster to be ready', parsePositive)
@@ -56,14 +60,7 @@ async function up(options: UpOptions, command: Command): Promise<void> {
     supervisor = Supervisor.open(dir, supervisorOptions);
     noteIgnoredFlags(options, supervisor);
   } else {
-    const cluster: NewClusterOptions = {};
-    if (options.nodes !== undefined) cluster.nodes = options.nodes;
-    if (options.controllers !== undefined) cluster.controllers = options.controllers;
-    if (options.brokers !== undefined) cluster.brokers = options.brokers;
-    if (options.profile !== undefined) cluster.profile = options.profile;
-    if (options.portBase !== undefined) cluster.portBase = options.portBase;
-    if (options.config) cluster.config = parseConfigAssignments(options.config);
-    supervisor = await Supervisor.create(dir, cluster, supervisorOptions);
+    supervisor = await Supervisor.create(dir, newClusterOptions(options), supervisorOptions);
   }
 
   const started = Date.now();
@@ -85,8 +82,21 @@ async function up(options: UpOptions, command: Command): Promise<void> {
   await runForeground(supervisor, options.refresh);
 }
 
+/** A new cluster from `up`'s flags: unlike startCluster's, its brokers try Kafka's 9092, 9093, ... first. */
+export function newClusterOptions(options: Omit<UpOptions, 'refresh'>): NewClusterOptions {
+  const cluster: NewClusterOptions = { preferDefaultKafkaPorts: true };
+  if (options.nodes !== undefined) cluster.nodes = options.nodes;
+  if (options.controllers !== undefined) cluster.controllers = options.controllers;
+  if (options.brokers !== undefined) cluster.brokers = options.brokers;
+  if (options.profile !== undefined) cluster.profile = options.profile;
+  if (options.portBase !== undefined) cluster.portBase = options.portBase;
+  if (options.kafkaPortBase !== undefined) cluster.kafkaPortBase = options.kafkaPortBase;
+  if (options.config) cluster.config = parseConfigAssignments(options.config);
+  return cluster;
+}
+
 function noteIgnoredFlags(options: UpOptions, supervisor: Supervisor): void {
-  const given = (['nodes', 'controllers', 'brokers', 'profile', 'portBase', 'config'] as const).filter((k) => options[k] !== undefined);
+  const given = (['nodes', 'controllers', 'brokers', 'profile', 'portBase', 'kafkaPortBase', 'config'] as const).filter((k) => options[k] !== undefined);
   if (given.length === 0) return;
   const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
   process.stderr.write(
@@ -96,6 +106,16 @@ function noteIgnoredFlags(options: UpOptions, supervisor: Supervisor): void {
 }
 
 function printReady(supervisor: Supervisor, verb: string, elapsedMs: number, dir: string): void {
+  for (const line of readyMessage(supervisor, verb, elapsedMs, dir)) print(line);
+}
+
+/** What `up` prints once the cluster is ready. */
+export function readyMessage(
+  supervisor: Pick<Supervisor, 'state' | 'kafkaBrokers' | 'bootstrapServers' | 'notes'> & { runDir: Pick<Supervisor['runDir'], 'logsDir'> },
+  verb: string,
+  elapsedMs: number,
+  dir: string,
+): string[] {
   const s = supervisor.state;
   const flag = dirFlagFor(dir);
   const roles = s.nodes.every((n) => n.roles.length === 2)
@@ -103,16 +123,24 @@ function printReady(supervisor: Supervisor, verb: string, elapsedMs: number, dir
       ? '1 node, controller and broker'
       : `${s.nodes.length} nodes, each controller and broker`
     : `${s.nodes.filter((n) => n.roles.includes('controller')).length} controllers, ${s.nodes.filter((n) => n.roles.includes('broker')).length} brokers`;
-  print(`brokerlab: cluster ${verb} and ready in ${elapsedMs} ms (${roles}, profile ${s.profile})`);
-  print(`  bootstrap servers  ${supervisor.bootstrapServers.join(',')}`);
-  print(`  run directory      ${dir}`);
-  print(`  logs               ${supervisor.runDir.logsDir}/node-N.log  (brokerlab logs N${flag})`);
-  print('  next:');
-  print(`    brokerlab status${flag} --watch`);
-  print(`    brokerlab topics create orders --partitions 6 --replication-factor 3 --min-insync 2${flag}`);
-  print(`    brokerlab produce orders --acks all --count 10000${flag}`);
-  print(`    brokerlab kill 2${flag}     # then: brokerlab start 2${flag}`);
-  print(`    brokerlab down${flag}       # --purge also removes the run directory`);
+  const lines = [`brokerlab: cluster ${verb} and ready in ${elapsedMs} ms (${roles}, profile ${s.profile})`];
+  // The line a user copies into a Kafka client's bootstrap.servers; scripts can grep '^bootstrap: '.
+  const kafka = supervisor.kafkaBrokers;
+  if (kafka.length > 0) lines.push(`bootstrap: ${kafka.join(',')}`);
+  else lines.push('  (no Kafka listeners: this cluster was created before brokers had one; brokerlab down --purge, then up)');
+  for (const note of supervisor.notes) lines.push(`  note               ${note}`);
+  lines.push(
+    `  native client      ${supervisor.bootstrapServers.join(',')}  (gRPC, for brokerlab's own client)`,
+    `  run directory      ${dir}`,
+    `  logs               ${supervisor.runDir.logsDir}/node-N.log  (brokerlab logs N${flag})`,
+    '  next:',
+    `    brokerlab status${flag} --watch`,
+    `    brokerlab topics create orders --partitions 6 --replication-factor 3 --min-insync 2${flag}`,
+    `    brokerlab produce orders --acks all --count 10000${flag}`,
+    `    brokerlab kill 2${flag}     # then: brokerlab start 2${flag}`,
+    `    brokerlab down${flag}       # --purge also removes the run directory`,
+  );
+  return lines;
 }
 
 async function runForeground(supervisor: Supervisor, refreshMs: number): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * `brokerlab status` as text: the nodes, the active controller and Raft term, and every
+ * `brokerlab status` as text: the nodes (with each broker's Kafka port), the active controller and Raft term, and every
  * partition with its leader, epoch, replicas, ISR, high watermark and each replica's log end
  * offset and lag. On a terminal: colour and a compact layout; piped: plain columns, no ANSI codes.
  */
@@ -64,7 +64,7 @@ function faultsLabel(node: NodeView): string {
 }
 
 function plainNodes(status: ClusterStatus): string[] {
-  const rows = [['NODE', 'ROLES', 'PID', 'PROCESS', 'RAFT', 'TERM', 'BROKER', 'BROKER_EPOCH', 'FAULTS']];
+  const rows = [['NODE', 'ROLES', 'PID', 'PROCESS', 'RAFT', 'TERM', 'BROKER', 'BROKER_EPOCH', 'KAFKA', 'FAULTS']];
   const style = createStyle(false);
   for (const n of status.nodes) {
     rows.push([
@@ -76,6 +76,7 @@ function plainNodes(status: ClusterStatus): string[] {
       n.raft ? String(n.raft.term) : '-',
       brokerLabel(n, style),
       n.broker ? String(n.broker.brokerEpoch) : '-',
+      n.kafkaPort !== undefined ? String(n.kafkaPort) : '-',
       faultsLabel(n),
     ]);
   }
@@ -94,6 +95,7 @@ function compactNodes(status: ClusterStatus, style: Style): string[] {
       raft,
       brokerLabel(n, style),
       n.broker ? `epoch ${n.broker.brokerEpoch}` : '',
+      n.kafkaPort !== undefined ? `kafka :${n.kafkaPort}` : '',
       faultsLabel(n) === '-' ? '' : style.magenta(faultsLabel(n)),
     ];
   });

@@ -20,6 +20,11 @@ const cases: { args: string[]; message: RegExp }[] = [
   { args: ['up', '--config', 'novalue'], message: /option '--config <key=value>' argument 'novalue' is invalid/ },
   { args: ['up', '--nodes', '3', '--brokers', '2'], message: /use either --nodes or --controllers with --brokers/ },
   { args: ['up', '--port-base', '70000'], message: /--port-base <port>' argument '70000' is invalid/ },
+  { args: ['up', '--kafka-port-base', '70000'], message: /--kafka-port-base <port>' argument '70000' is invalid/ },
+  { args: ['up', '--config', 'listeners=PLAINTEXT://127.0.0.1:9092'], message: /--config listeners does not apply to a local cluster/ },
+  { args: ['up', '--config', 'advertised.listeners=PLAINTEXT://host:9092'], message: /would advertise one address for all 3 brokers/ },
+  { args: ['up', '--nodes', '1', '--config', 'advertised.listeners=SSL://host:9093'], message: /invalid --config: advertised\.listeners: "SSL:\/\/host:9093": SSL is not supported/ },
+  { args: ['up', '--config', 'max.connections=0'], message: /invalid --config: maxConnections must be a positive integer, got 0/ },
   { args: ['produce', 't', '--acks', '2'], message: /option '--acks <acks>' argument '2' is invalid\. Expected 0, 1 or all/ },
   { args: ['produce', 't', '--key', 'k-{j}', '--bootstrap-server', '127.0.0.1:1'], message: /bad placeholder \{j\}/ },
   { args: ['kill', 'abc'], message: /argument 'N'.*Expected an integer/ },
@@ -43,7 +48,7 @@ describe.skipIf(!cliBuilt)('brokerlab CLI with bad input (needs the build: npm r
   it('reports a dead cluster (no node answers) with a non-zero exit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'brokerlab-dead-'));
     try {
-      const up = await runCli(['up', '--detach', '--dir', dir, '--nodes', '1'], { env: { BROKERLAB_NODE_ENTRY: join(dir, 'missing-node.js') } });
+      const up = await runCli(['up', '--detach', '--dir', dir, '--nodes', '1', '--kafka-port-base', '0'], { env: { BROKERLAB_NODE_ENTRY: join(dir, 'missing-node.js') } });
       expect(up.code).not.toBe(0);
       expect(up.stderr).toMatch(/the node process is not built \(.*missing-node\.js is missing\); run: npm run build/);
       const status = await runCli(['status', '--dir', dir]);

@@ -21,8 +21,8 @@ describe('status rendering', () => {
     expect(text).not.toMatch(ANSI);
     const lines = text.split('\n');
     expect(lines[0]).toBe('controller 1  raft term 3  profile fast  /tmp/c');
-    expect(text).toMatch(/^NODE\s+ROLES\s+PID\s+PROCESS\s+RAFT\s+TERM\s+BROKER\s+BROKER_EPOCH\s+FAULTS$/m);
-    expect(text).toMatch(/^1\s+controller\+broker\s+1001\s+up\s+leader\s+3\s+unfenced\s+7\s+-$/m);
+    expect(text).toMatch(/^NODE\s+ROLES\s+PID\s+PROCESS\s+RAFT\s+TERM\s+BROKER\s+BROKER_EPOCH\s+KAFKA\s+FAULTS$/m);
+    expect(text).toMatch(/^1\s+controller\+broker\s+1001\s+up\s+leader\s+3\s+unfenced\s+7\s+9092\s+-$/m);
     expect(text).toMatch(/^3\s+controller\+broker\s+1003\s+paused\s/m);
     expect(text).toMatch(/^TOPIC\s+PARTITION\s+LEADER\s+LEADER_EPOCH\s+REPLICAS\s+ISR\s+HW\s+LEO\(LAG\) PER REPLICA$/m);
     expect(text).toMatch(/^orders\s+0\s+1\s+4\s+1,2,3\s+1,2\s+120\s+1=130 2=125\(5\) 3=80\(50\)$/m);
@@ -33,10 +33,17 @@ describe('status rendering', () => {
     expect(text).toMatch(ANSI);
     const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
     expect(plain).not.toMatch(/^NODE/m);
-    expect(plain).toMatch(/● 1 CB\s+pid 1001\s+up\s+leader\s+unfenced\s+epoch 7/);
+    expect(plain).toMatch(/● 1 CB\s+pid 1001\s+up\s+leader\s+unfenced\s+epoch 7\s+kafka :9092/);
     expect(plain).toMatch(/orders-0\s+1\s+e4\s+1,2\s+120\s+1=130 2=125\(5\) 3=80\(50\)/);
     // The replica outside the ISR is red.
     expect(text).toContain('\u001b[31m3=80(50)\u001b[39m');
+  });
+
+  it("shows '-' for the Kafka port of a node without a listener (controller-only)", () => {
+    const controllerOnly = { ...sample(4, nodeStatus(4, { roles: ['controller'], broker: null })), roles: ['controller' as const] };
+    delete controllerOnly.kafka;
+    const text = renderStatus(mergeClusterStatus([controllerOnly]), { tty: false });
+    expect(text).toMatch(/^4\s+controller\s+1004\s+up\s+follower\s+1\s+-\s+-\s+-\s+-$/m);
   });
 
   it('says when there is no controller or no topic yet', () => {

@@ -19,6 +19,8 @@ function recordedPids(): number[] {
 }
 
 const cli = (...args: string[]) => runCli([...args, '--dir', dir], { env: { BROKERLAB_NODE_ENTRY: fakeNode } });
+/** `up` on free Kafka ports: a test must not take 9092, 9093, ... (the stand-in nodes bind them). */
+const FREE_KAFKA_PORTS = ['--kafka-port-base', '0'];
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'brokerlab-cli-'));
@@ -32,10 +34,13 @@ afterEach(async () => {
 
 describe.skipIf(!cliBuilt)('brokerlab cluster verbs with stand-in nodes (needs npm run build)', () => {
   it('runs a detached cluster through up, status, faults and down', async () => {
-    const up = await cli('up', '--detach', '--nodes', '3');
+    const up = await cli('up', '--detach', '--nodes', '3', ...FREE_KAFKA_PORTS);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toMatch(/cluster started and ready in \d+ ms \(3 nodes, each controller and broker, profile fast\)/);
-    expect(up.stdout).toMatch(/bootstrap servers {2}127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+/);
+    const state = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { nodes: { port: number; kafkaHost: string; kafkaPort: number }[] };
+    const kafkaPorts = state.nodes.map((n) => n.kafkaPort);
+    expect(up.stdout).toContain(`\nbootstrap: ${kafkaPorts.map((p) => `127.0.0.1:${p}`).join(',')}\n`);
+    expect(up.stdout).toContain(`  native client      ${state.nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}  (gRPC`);
     expect(up.stdout).toContain(`run directory      ${dir}`);
     for (const file of ['cluster.json', 'config/node-1.json', 'logs/node-1.log', 'data/node-3']) expect(existsSync(join(dir, file))).toBe(true);
     const pids = recordedPids();
@@ -46,11 +51,18 @@ describe.skipIf(!cliBuilt)('brokerlab cluster verbs with stand-in nodes (needs n
     expect(status.code).toBe(0);
     expect(status.stdout).not.toMatch(/\u001b\[/);
     expect(status.stdout).toMatch(/^controller 1 {2}raft term 1/);
-    expect(status.stdout).toMatch(/^2\s+controller\+broker\s+\d+\s+up\s+follower\s+1\s+unfenced\s+12/m);
+    expect(status.stdout).toMatch(new RegExp(`^2\\s+controller\\+broker\\s+\\d+\\s+up\\s+follower\\s+1\\s+unfenced\\s+12\\s+${kafkaPorts[1]}\\s+-$`, 'm'));
 
-    const json = JSON.parse((await cli('status', '--json')).stdout) as { nodes: { id: number; process: string }[]; bootstrapServers: string[] };
+    const json = JSON.parse((await cli('status', '--json')).stdout) as {
+      nodes: { id: number; process: string; kafkaPort: number; kafkaAddress: string }[];
+      bootstrapServers: string[];
+      kafkaBrokers: string[];
+    };
     expect(json.nodes.map((n) => n.process)).toEqual(['up', 'up', 'up']);
     expect(json.bootstrapServers).toHaveLength(3);
+    expect(json.nodes.map((n) => n.kafkaPort)).toEqual(kafkaPorts);
+    expect(json.nodes.map((n) => n.kafkaAddress)).toEqual(kafkaPorts.map((p) => `127.0.0.1:${p}`));
+    expect(json.kafkaBrokers).toEqual(kafkaPorts.map((p) => `127.0.0.1:${p}`));
 
     const kill = await cli('kill', '2');
     expect(kill.code).toBe(0);
@@ -90,8 +102,9 @@ describe.skipIf(!cliBuilt)('brokerlab cluster verbs with stand-in nodes (needs n
   });
 
   it('restarts an existing cluster on the same ports, and down --purge removes it', async () => {
-    expect((await cli('up', '--detach', '--controllers', '1', '--brokers', '2')).code).toBe(0);
-    const before = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { nodes: { id: number; port: number; roles: string[] }[] };
+    expect((await cli('up', '--detach', '--controllers', '1', '--brokers', '2', ...FREE_KAFKA_PORTS)).code).toBe(0);
+    const before = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { nodes: { id: number; port: number; kafkaPort?: number; roles: string[] }[] };
+    expect(before.nodes.map((n) => n.kafkaPort !== undefined)).toEqual([false, true, true]);
     expect(before.nodes.map((n) => n.roles.join())).toEqual(['controller', 'broker', 'broker']);
     await cli('down');
     const again = await cli('up', '--detach', '--nodes', '5');
@@ -99,14 +112,15 @@ describe.skipIf(!cliBuilt)('brokerlab cluster verbs with stand-in nodes (needs n
     expect(again.stdout).toContain('cluster restarted and ready');
     expect(again.stderr).toMatch(/already holds a cluster \(3 nodes\); ignoring --nodes/);
     const after = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as typeof before;
-    expect(after.nodes.map((n) => [n.id, n.port])).toEqual(before.nodes.map((n) => [n.id, n.port]));
+    expect(after.nodes.map((n) => [n.id, n.port, n.kafkaPort])).toEqual(before.nodes.map((n) => [n.id, n.port, n.kafkaPort]));
+    expect(again.stdout).toContain(`\nbootstrap: 127.0.0.1:${before.nodes[1]!.kafkaPort},127.0.0.1:${before.nodes[2]!.kafkaPort}\n`);
     const purge = await cli('down', '--purge');
     expect(purge.stdout).toContain(`removed ${dir}`);
     expect(existsSync(dir)).toBe(false);
   });
 
   it('runs in the foreground until Ctrl-C, then stops every node (npm start)', async () => {
-    const child = spawn(process.execPath, [cliMain, 'up', '--dir', dir], {
+    const child = spawn(process.execPath, [cliMain, 'up', '--dir', dir, ...FREE_KAFKA_PORTS], {
       cwd: repoRoot,
       env: { ...process.env, BROKERLAB_NODE_ENTRY: fakeNode },
       stdio: ['ignore', 'pipe', 'pipe'],

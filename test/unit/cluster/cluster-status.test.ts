@@ -59,5 +59,8 @@ describe('merging node statuses into one cluster picture', () => {
     const status = mergeClusterStatus([sample(1, nodeStatus(1)), sample(2, undefined, 'dead')]);
     expect(status.nodes[1]).toMatchObject({ id: 2, reachable: false, process: 'dead', error: 'not running' });
     expect(status.nodes[0]).toMatchObject({ id: 1, reachable: true, broker: { registered: true, fenced: false, brokerEpoch: 7 } });
+    // The Kafka listener comes from cluster.json, so even a dead node shows where it listens.
+    expect(status.nodes[0]).toMatchObject({ address: '127.0.0.1:9001', kafkaAddress: '127.0.0.1:9092', kafkaPort: 9092 });
+    expect(status.nodes[1]).toMatchObject({ kafkaAddress: '127.0.0.1:9093', kafkaPort: 9093 });
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CorruptStateError, defaultRunDir, newClusterState, NoClusterError, RunDir } from '../../../cluster/run-dir.js';
+import { CorruptStateError, defaultRunDir, kafkaAddressOf, newClusterState, NoClusterError, RunDir } from '../../../cluster/run-dir.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -42,6 +42,19 @@ describe('run directory', () => {
     expect(runDir.hasCluster()).toBe(true);
     expect(runDir.readState()).toEqual(state);
     expect(JSON.parse(readFileSync(join(runDir.root, 'cluster.json'), 'utf8')).profile).toBe('kafka');
+  });
+
+  it("keeps each broker's Kafka listener, and reads files from before brokers had one", () => {
+    const runDir = new RunDir(tempDir());
+    runDir.prepare([1, 2]);
+    const broker = { ...node(runDir, 1), kafkaHost: '127.0.0.1', kafkaPort: 9092 };
+    const old = node(runDir, 2);
+    runDir.writeState(newClusterState('fast', {}, [broker, old]));
+    const [a, b] = runDir.readState().nodes;
+    expect(kafkaAddressOf(a!)).toBe('127.0.0.1:9092');
+    expect(kafkaAddressOf(b!)).toBeUndefined();
+    writeFileSync(runDir.stateFile, JSON.stringify({ version: 1, nodes: [{ ...broker, kafkaPort: '9092' }] }));
+    expect(() => runDir.readState()).toThrow(/bad Kafka listener in node entry/);
   });
 
   it('says there is no cluster when cluster.json is missing', () => {

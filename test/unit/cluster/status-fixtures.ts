@@ -35,8 +35,9 @@ export function nodeStatus(id: number, overrides: Partial<NodeStatusMessage> = {
   };
 }
 
+/** A combined node: gRPC on 9000 + id, its Kafka listener on 9091 + id (node 1 on 9092). */
 export function sample(id: number, status?: NodeStatusMessage, process: NodeSample['process'] = 'up'): NodeSample {
-  const s: NodeSample = { id, roles: ['controller', 'broker'], address: `127.0.0.1:${9000 + id}`, pid: 1000 + id, process };
+  const s: NodeSample = { id, roles: ['controller', 'broker'], address: `127.0.0.1:${9000 + id}`, kafka: { host: '127.0.0.1', port: 9091 + id }, pid: 1000 + id, process };
   if (status) s.status = status;
   else s.error = 'not running';
   return s;

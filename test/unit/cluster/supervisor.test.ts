@@ -79,6 +79,32 @@ describe('startCluster with stand-in nodes', () => {
     for (const node of status.nodes) expect(node.faults).toMatchObject({ isolate: false, delay_ms: 0, peers: [] });
   });
 
+  it('gives every broker a Kafka listener on a free port, kept across restarts', async () => {
+    cluster = await startCluster({ controllers: 1, brokers: 2, nodeEntryPoint: fakeNode });
+    const c = cluster;
+    const grpcPorts = c.nodes.map((n) => n.port);
+    expect(c.kafkaBrokers).toHaveLength(2);
+    const kafkaPorts = c.kafkaBrokers.map((address) => {
+      expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+      return Number(address.split(':')[1]);
+    });
+    // startCluster never takes Kafka's fixed ports, so test files can run side by side.
+    for (const port of kafkaPorts) expect(port < 9092 || port > 9094).toBe(true);
+    expect(new Set([...grpcPorts, ...kafkaPorts]).size).toBe(5);
+    expect(c.nodes.map((n) => n.kafkaAddress)).toEqual([null, ...c.kafkaBrokers]);
+    expect(c.kafkaBrokerOf(3)).toBe(c.kafkaBrokers[1]);
+    expect(() => c.kafkaBrokerOf(1)).toThrow('node 1 has no Kafka listener (it is not a broker)');
+    // The native client's addresses keep their meaning: gRPC, one per broker.
+    expect(c.bootstrapServers).toEqual(c.nodes.slice(1).map((n) => `127.0.0.1:${n.port}`));
+    expect((await c.status()).nodes.map((n) => n.kafkaPort)).toEqual([undefined, ...kafkaPorts]);
+
+    await c.kill(2);
+    await c.start(2);
+    await c.restart(3);
+    await c.waitForReady({ timeoutMs: 10_000 });
+    expect(c.kafkaBrokers).toEqual(kafkaPorts.map((p) => `127.0.0.1:${p}`));
+  });
+
   it('rejects unknown node ids with the known ones listed', async () => {
     cluster = await startCluster({ nodes: 2, nodeEntryPoint: fakeNode });
     await expect(cluster.kill(9)).rejects.toThrow('unknown node 9; this cluster has nodes 1, 2');

@@ -15,6 +15,26 @@ describe('broker registration and fencing', () => {
     expect(h.committed.brokers.get(1)).toMatchObject({ brokerEpoch: e1again, incarnationId: 'restarted', fenced: true });
   });
 
+  it("records the broker's Kafka listener, so Metadata responses can list it, and a restart's new one", () => {
+    const h = new Harness();
+    const register = (incarnationId: string, kafkaPort?: number) =>
+      h.commit(
+        h.controller.registerBroker({
+          brokerId: 1,
+          incarnationId,
+          endpoint: { host: '127.0.0.1', port: 9001 },
+          ...(kafkaPort !== undefined ? { kafkaEndpoint: { host: 'broker-1.local', port: kafkaPort } } : {}),
+        }),
+      );
+    register('first', 19092);
+    expect(h.committed.brokers.get(1)).toMatchObject({ endpoint: { host: '127.0.0.1', port: 9001 }, kafkaEndpoint: { host: 'broker-1.local', port: 19092 } });
+    register('second', 29092);
+    expect(h.committed.brokers.get(1)!.kafkaEndpoint).toEqual({ host: 'broker-1.local', port: 29092 });
+    // A broker that comes back without a listener is no longer advertised on the old one.
+    register('third');
+    expect(h.committed.brokers.get(1)!.kafkaEndpoint).toBeUndefined();
+  });
+
   it('unfences a broker only once it has applied the log up to its registration', () => {
     const h = new Harness();
     h.register(1);
