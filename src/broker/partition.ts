@@ -9,7 +9,7 @@
  * moves backwards within its leadership; registrations with an older leader epoch are ignored.
  */
 import { assert, errors, type BrokerError } from '../common/errors.js';
-import type { PartitionLog } from '../log/types.js';
+import type { EpochEndOffset, PartitionLog } from '../log/types.js';
 import { NO_LEADER, type AlterPartitionRequest, type BrokerId, type PartitionRegistration } from '../metadata/types.js';
 import { DelayedProduceQueue } from './delayed-produce.js';
 import {
@@ -83,6 +83,10 @@ export class Partition {
   }
   logStartOffset(): number {
     return this.log.logStartOffset();
+  }
+  /** Where `epoch` ends in this replica's log: the largest known epoch <= `epoch` and its end offset. */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.log.endOffsetForEpoch(epoch);
   }
   waitingProduces(): number {
     return this.produces.size();

@@ -13,9 +13,11 @@ import { systemClock } from '../common/clock.js';
 import { errors } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { systemRandom } from '../common/random.js';
+import { ClientFront } from '../broker/client-front.js';
 import { IdempotentLog } from '../broker/producer-state/index.js';
+import { KafkaListener } from '../kafka/listener.js';
 import { deletePartitionLog, FileStorage, openPartitionLog, partitionLogDir } from '../log/index.js';
-import { EMPTY_IMAGE, topicByName, topicConfig } from '../metadata/index.js';
+import { EMPTY_IMAGE, topicByName, topicConfig, type MetadataImage } from '../metadata/index.js';
 import { addAdminService, type NodeStatusView } from '../net/admin-service.js';
 import { addClientService } from '../net/client-service.js';
 import { addControllerService, GrpcControllerClient } from '../net/controller-service.js';
@@ -25,7 +27,8 @@ import { bindServer, createServer, stopServer } from '../net/grpc.js';
 import { GrpcRaftTransport } from '../net/raft-transport.js';
 import { addReplicationService, GrpcFetchSession } from '../net/replication-service.js';
 import { FileRaftStorage } from '../raft/storage/index.js';
-import { hasRole, loadNodeConfig, type NodeConfig } from './config.js';
+import { clusterIdOf } from './cluster-id.js';
+import { hasRole, loadNodeConfig, type KafkaListenerConfig, type NodeConfig } from './config.js';
 import type { ControllerApi } from './controller-api.js';
 import { NodeRuntime } from './node-runtime.js';
 import { waitForImage } from './wait-for-image.js';
@@ -33,6 +36,8 @@ import { waitForImage } from './wait-for-image.js';
 export interface RunningNode {
   readonly runtime: NodeRuntime;
   readonly port: number;
+  /** The Kafka listener's port, on brokers that open one. */
+  readonly kafkaPort?: number;
   /** Controlled shutdown (or immediate with `controlled: false`), then the server stops. */
   stop(controlled?: boolean): Promise<void>;
 }
@@ -66,15 +71,20 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
   if (hasRole(config, 'broker')) {
     addReplicationService(server, () => runtime?.replicaManager && runtime.replicaManager.handleReplicaFetch.bind(runtime.replicaManager), (replicaId) => !blocked(replicaId));
   }
-  addClientService(server, {
+  const front = new ClientFront({
     image: () => runtime?.publisher.image() ?? EMPTY_IMAGE,
     controllerId: () => runtime?.driver.leader() || -1,
-    controller: lateBound(() => runtime?.controller ?? notReady()),
+    createTopics: (requests) => (runtime?.controller ?? notReady()).createTopics(requests),
+    deleteTopics: (targets) => (runtime?.controller ?? notReady()).deleteTopics(targets),
     replicaManager: () => runtime?.replicaManager,
     waitForImage: (predicate, timeoutMs) => (runtime ? waitForImage(runtime.publisher, clock, predicate, timeoutMs) : Promise.resolve()),
     initProducerId: () => runtime?.producerIds?.initProducerId() ?? Promise.reject(errors.coordinatorNotAvailable('broker is starting')),
+    findCoordinator: async (groupId) => (await (runtime?.coordinatorLookup ?? notCoordinating()).find(groupId)).nodeId,
+    groupCoordinator: () => runtime?.groups?.coordinator,
+    settings: () => config.broker,
     logger,
   });
+  addClientService(server, front, logger);
   addGroupService(server, {
     findCoordinator: (groupId) => runtime?.coordinatorLookup.find(groupId) ?? Promise.reject(errors.coordinatorNotAvailable('node is starting')),
     coordinator: () => runtime?.groups?.coordinator,
@@ -90,6 +100,7 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     },
   });
   const port = await bindServer(server, config.host, config.port);
+  const kafka = hasRole(config, 'broker') && config.kafka ? await startKafkaListener(config, config.kafka, front, () => runtime?.publisher.image() ?? EMPTY_IMAGE, logger) : undefined;
   let running: RunningNode | undefined;
 
   runtime = await NodeRuntime.start({
@@ -98,6 +109,7 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     random: systemRandom,
     logger,
     incarnationId: randomUUID(),
+    ...(kafka && config.kafka ? { kafkaEndpoint: { host: config.kafka.advertisedHost, port: config.kafka.advertisedPort || kafka.port } } : {}),
     raftStorage: new FileRaftStorage(join(config.dataDir, 'metadata'), { logger: logger.child({ component: 'raft-storage' }) }),
     raftTransport: faultyTransport(grpcTransport, faults),
     openLog: (topic, partition) => {
@@ -147,14 +159,39 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
   const stop = (controlled = true): Promise<void> =>
     (stopping ??= (async () => {
       await node.shutdown(controlled);
+      await kafka?.close();
       await stopServer(server, 500);
       for (const c of controllerClients.values()) c.close();
       grpcTransport.close();
     })());
-  running = { runtime: node, port, stop };
+  running = { runtime: node, port, ...(kafka ? { kafkaPort: kafka.port } : {}), stop };
   if (stopRequested) void stop(true);
-  logger.info({ port, dataDir: config.dataDir, profile: config.profile }, 'node listening');
+  logger.info({ port, kafkaPort: kafka?.port, dataDir: config.dataDir, profile: config.profile }, 'node listening');
   return running;
+}
+
+/** Opens the Kafka listener; brokers without a Kafka endpoint registered are left out of its answers. */
+function startKafkaListener(config: NodeConfig, listener: KafkaListenerConfig, front: ClientFront, image: () => MetadataImage, logger: Logger): Promise<KafkaListener> {
+  return KafkaListener.start({
+    host: listener.host,
+    port: listener.port,
+    maxConnections: config.broker.maxConnections,
+    maxRequestBytes: config.broker.socketRequestMaxBytes,
+    maxQueuedRequests: config.broker.queuedMaxRequests,
+    maxQueuedBytes: config.broker.queuedMaxRequestBytes,
+    logger,
+    broker: {
+      front,
+      nodeId: config.nodeId,
+      clusterId: clusterIdOf(config),
+      logger,
+      kafkaEndpoint: (brokerId) => image().brokers.get(brokerId)?.kafkaEndpoint,
+    },
+  });
+}
+
+function notCoordinating(): never {
+  throw errors.coordinatorNotAvailable('node is starting');
 }
 
 function statusOf(node: NodeRuntime, config: NodeConfig): NodeStatusView {

@@ -27,7 +27,7 @@ afterEach(() => {
 
 describe.skipIf(!nodeBuilt)(`brokerlab CLI on a real cluster (${SKIP_REASON})`, () => {
   it('goes through the quick start: up, topics, produce, kill, status, start, consume, down', async () => {
-    const up = await cli('up', '--detach');
+    const up = await cli('up', '--detach', '--kafka-port-base', '0');
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toMatch(/cluster started and ready in \d+ ms \(3 nodes/);
 
@@ -76,7 +76,7 @@ describe.skipIf(!nodeBuilt)(`brokerlab CLI on a real cluster (${SKIP_REASON})`, 
   });
 
   it('reports a dead cluster with a non-zero exit and no stack trace', async () => {
-    expect((await cli('up', '--detach', '--nodes', '1')).code).toBe(0);
+    expect((await cli('up', '--detach', '--nodes', '1', '--kafka-port-base', '0')).code).toBe(0);
     for (const pid of recordedPids()) process.kill(pid, 'SIGKILL');
     const status = await cli('status');
     expect(status.code).toBe(1);

@@ -43,7 +43,7 @@ describe('the README', () => {
       const commands = quickStartCommands();
       expect(commands[0]).toMatch(/^npx brokerlab topics create/);
       expect(commands.at(-1)).toMatch(/^npx brokerlab down/);
-      await brokerlab(['up', '--detach']);
+      await brokerlab(['up', '--detach', '--kafka-port-base', '0']);
       const outputs: string[] = [];
       for (const command of commands) {
         const words = command.split(/\s+/);

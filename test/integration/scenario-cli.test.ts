@@ -35,7 +35,7 @@ describe.skipIf(!nodeBuilt)(`brokerlab scenario (${SKIP_REASON})`, () => {
   }, 110_000);
 
   it('runs a fault scenario on the cluster named by --dir and leaves it running, every node back and undelayed', async () => {
-    const up = await runCli(['up', '--detach', '--dir', dir], { timeoutMs: 60_000 });
+    const up = await runCli(['up', '--detach', '--dir', dir, '--kafka-port-base', '0'], { timeoutMs: 60_000 });
     expect(up.code, up.stderr).toBe(0);
     const run = await runCli(['scenario', 'loss', '--scale', 'small', '--dir', dir], { timeoutMs: 100_000 });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
