@@ -2,7 +2,8 @@
 // README shows exactly the code between the markers below.
 // --- README example start ---
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createClient, startCluster, type LocalCluster } from 'brokerlab';
+import { Kafka, logLevel } from 'kafkajs';
+import { startCluster, type LocalCluster } from 'brokerlab';
 
 let cluster: LocalCluster;
 beforeAll(async () => {
@@ -12,19 +13,22 @@ beforeAll(async () => {
 afterAll(() => cluster?.stop());
 
 it('keeps acknowledged writes when the leader dies', async () => {
-  const client = createClient({ bootstrapServers: cluster.bootstrapServers });
-  const producer = client.producer({ acks: 'all' });
-  await producer.send({ topic: 'orders', messages: [{ key: 'user-1', value: 'first', partition: 0 }] });
+  const kafka = new Kafka({ brokers: cluster.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  await producer.send({ topic: 'orders', acks: -1, messages: [{ key: 'user-1', value: 'first', partition: 0 }] });
 
   const leader = await cluster.leaderOf('orders', 0);
   await cluster.kill(leader);
-  await cluster.waitForLeader('orders', 0, { not: leader });
+  await producer.send({ topic: 'orders', acks: -1, messages: [{ key: 'user-1', value: 'second', partition: 0 }] });
+  await producer.disconnect();
 
-  await producer.send({ topic: 'orders', messages: [{ key: 'user-1', value: 'second', partition: 0 }] });
-  const consumer = client.consumer({ autoOffsetReset: 'earliest' });
-  consumer.assign([{ topic: 'orders', partition: 0, offset: 'earliest' }]);
-  const values = (await consumer.poll({ maxWaitMs: 2000 })).map((r) => r.value?.toString());
-  expect(values).toEqual(['first', 'second']);
-  await client.close();
+  const consumer = kafka.consumer({ groupId: 'audit' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+  const values: string[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
+  await expect.poll(() => values, { timeout: 20_000 }).toEqual(['first', 'second']);
+  await consumer.disconnect();
 }, 60_000);
 // --- README example end ---
