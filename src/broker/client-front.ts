@@ -7,7 +7,8 @@
  */
 import { errors, isBrokerError, type BrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { CreateTopicRequest, CreateTopicResult, DeleteTopicResult, DeleteTopicTarget } from '../controller/types.js';
+import { validateNewPartitions } from '../controller/create-partitions.js';
+import type { CreateTopicRequest, CreateTopicResult, DeleteTopicResult, DeleteTopicTarget, NewPartitionsRequest, NewPartitionsResult } from '../controller/types.js';
 import { activeBrokerIds, topicByName, type MetadataImage } from '../metadata/index.js';
 import { NO_LEADER, type BrokerId, type BrokerRegistration } from '../metadata/types.js';
 import type { GroupCoordinator } from './group/index.js';
@@ -33,6 +34,11 @@ export interface ClientFrontBackend {
   controllerId(): number;
   createTopics(requests: readonly CreateTopicRequest[]): Promise<CreateTopicResult[]>;
   deleteTopics(targets: readonly DeleteTopicTarget[]): Promise<DeleteTopicResult[]>;
+  /**
+   * Grows topics through the active controller. Optional only while every backend (test fakes
+   * included) learns it; without it CreatePartitions is refused with INVALID_REQUEST.
+   */
+  createPartitions?(requests: readonly NewPartitionsRequest[]): Promise<NewPartitionsResult[]>;
   /** Undefined on controller-only nodes and while the node starts. */
   replicaManager(): ReplicaManager | undefined;
   /** Resolves once the local image reaches `predicate`, or after `timeoutMs` either way. */
@@ -169,6 +175,21 @@ export class ClientFront {
     await this.backend.waitForImage((img) => created.every((n) => topicByName(img, n)), adminTimeout(timeoutMs));
     const byName = new Map(results.map((r) => [r.name, r]));
     return requests.map((r) => byName.get(r.name) ?? ({ name: r.name, error: refused.get(r.name)! } as CreateTopicResult));
+  }
+
+  /**
+   * Grows topics to `count` partitions through the active controller; answers once this node's
+   * image shows the new partitions. With `validateOnly`, checks the request against this node's
+   * image by the controller's own rules and changes nothing.
+   */
+  async createPartitions(requests: readonly NewPartitionsRequest[], timeoutMs: number, validateOnly = false): Promise<NewPartitionsResult[]> {
+    if (validateOnly) return validateNewPartitions(this.backend.image(), requests);
+    if (!this.backend.createPartitions) throw errors.invalidRequest('this broker cannot add partitions to topics');
+    const results = await this.backend.createPartitions(requests);
+    const refused = new Set(results.filter((r) => r.error).map((r) => r.name));
+    const grown = requests.filter((r) => !refused.has(r.name));
+    await this.backend.waitForImage((img) => grown.every((r) => (topicByName(img, r.name)?.partitions.size ?? 0) >= r.count), adminTimeout(timeoutMs));
+    return results;
   }
 
   /** Deletes topics through the active controller; answers once this node's image no longer has them. */

@@ -1,7 +1,8 @@
 /**
  * The active controller: the one node (the Raft leader of the metadata quorum) that decides broker
- * liveness, partition leaders and ISRs, topic creation and deletion, and producer id blocks. It is
- * a pure core: every decision is a batch of metadata records for the node to propose to Raft.
+ * liveness, partition leaders and ISRs, topic creation, growth and deletion, and producer id
+ * blocks. It is a pure core: every decision is a batch of metadata records for the node to propose
+ * to Raft.
  *
  * Invariants:
  * - Decisions never change state directly; they are records, applied optimistically to the
@@ -14,7 +15,8 @@
 export { QuorumController, type QuorumControllerOptions } from './quorum-controller.js';
 export * from './types.js';
 export { buildPartitionChange, isrWithout, type Election, type PartitionChangeTarget } from './partition-change.js';
-export { placeReplicas } from './placement.js';
+export { placeAddedReplicas, placeReplicas } from './placement.js';
+export { MAX_NEW_PARTITIONS_PER_TOPIC, validateNewPartitions } from './create-partitions.js';
 export { PRODUCER_ID_BLOCK_SIZE } from './producer-ids.js';
 export {
   DEFAULT_NUM_PARTITIONS,

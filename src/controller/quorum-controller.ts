@@ -21,6 +21,7 @@ import type { AlterPartitionRequest, PartitionRegistration } from '../metadata/t
 import { alterPartition } from './alter-partition.js';
 import { BrokerHeartbeats } from './broker-heartbeats.js';
 import { applyHeartbeat, checkBrokerEpoch, fenceBroker, isCaughtUp, registerBroker } from './broker-lifecycle.js';
+import { createPartitions } from './create-partitions.js';
 import { createTopics } from './create-topics.js';
 import { deleteTopics } from './delete-topics.js';
 import { electLeaderlessPartitions, electPreferredLeaders, leaderChanges } from './partition-updates.js';
@@ -36,6 +37,8 @@ import type {
   CreateTopicResult,
   DeleteTopicResult,
   DeleteTopicTarget,
+  NewPartitionsRequest,
+  NewPartitionsResult,
   ProducerIdBlock,
   RegisterBrokerRequest,
   RegisterBrokerResponse,
@@ -151,6 +154,11 @@ export class QuorumController {
 
   createTopics(requests: readonly CreateTopicRequest[]): ControllerResult<CreateTopicResult[]> {
     return this.decide((batch) => createTopics(batch, requests, this.options.random, this.options.logger));
+  }
+
+  /** Grows existing topics; the records of every grown topic form one batch. */
+  createPartitions(requests: readonly NewPartitionsRequest[]): ControllerResult<NewPartitionsResult[]> {
+    return this.decide((batch) => createPartitions(batch, requests, this.options.logger));
   }
 
   deleteTopics(targets: readonly DeleteTopicTarget[]): ControllerResult<DeleteTopicResult[]> {

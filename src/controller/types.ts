@@ -68,6 +68,25 @@ export interface CreateTopicResult {
   readonly error?: BrokerError;
 }
 
+/** CreatePartitions for one topic: grow it to `count` partitions. */
+export interface NewPartitionsRequest {
+  readonly name: string;
+  /** The new total number of partitions; must be larger than the current one. */
+  readonly count: number;
+  /**
+   * Manual placement of the new partitions only: replicas per new partition, the first new
+   * partition (index `currentCount`) at index 0. Absent: the controller continues the topic's
+   * striping. Present, it must name exactly `count - currentCount` partitions.
+   */
+  readonly assignments?: readonly (readonly BrokerId[])[];
+}
+
+export interface NewPartitionsResult {
+  readonly name: string;
+  /** Set when this topic was refused; other topics of the request are unaffected. */
+  readonly error?: BrokerError;
+}
+
 export type DeleteTopicTarget = { readonly name: string } | { readonly topicId: string };
 
 export interface DeleteTopicResult {

@@ -9,6 +9,7 @@
 import { KAFKA_ERRORS } from '../common/errors.js';
 import type { RequestContext } from './context.js';
 import { handleCreateTopics, handleDeleteTopics, handleDescribeConfigs, handleInitProducerId } from './handlers/admin.js';
+import { handleCreatePartitions } from './handlers/create-partitions.js';
 import { handleFetch, handleListOffsets, handleOffsetForLeaderEpoch } from './handlers/fetch.js';
 import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleSyncGroup } from './handlers/groups.js';
 import { handleDescribeCluster, handleMetadata } from './handlers/metadata.js';
@@ -54,6 +55,7 @@ export function servedApis(): Map<number, ServedApi> {
   add(served(22, 'InitProducerId', 0, 3, handleInitProducerId));
   add(served(23, 'OffsetForLeaderEpoch', 0, 4, handleOffsetForLeaderEpoch));
   add(served(32, 'DescribeConfigs', 0, 4, handleDescribeConfigs));
+  add(served(37, 'CreatePartitions', 0, 3, handleCreatePartitions));
   add(served(42, 'DeleteGroups', 0, 2, handleDeleteGroups));
   add(served(60, 'DescribeCluster', 0, 1, handleDescribeCluster));
   add(served(API_VERSIONS_KEY, 'ApiVersions', 0, 3, (request: ApiVersionsRequest, ctx) => apiVersionsResponse(apis, request, ctx.apiVersion)));

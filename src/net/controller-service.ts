@@ -6,7 +6,7 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { ControllerApi } from '../node/controller-api.js';
-import type { CreateTopicResult, DeleteTopicResult } from '../controller/index.js';
+import type { CreateTopicResult, DeleteTopicResult, NewPartitionsRequest, NewPartitionsResult } from '../controller/index.js';
 import { isBrokerError } from '../common/errors.js';
 import type { PartitionRegistration } from '../metadata/types.js';
 import { createClient, serviceConstructor, toSafeInteger } from './grpc.js';
@@ -91,6 +91,10 @@ export function addControllerService(server: grpc.Server, api: ControllerApi, al
       const results = await api.createTopics(fromWireCreateTopics(req));
       return { results: results.map(toWireTopicResult) };
     }, (e) => ({ results: [{ name: '', topic_id: '', ...toWireError(e) }] })),
+    CreatePartitions: handle(anyone, () => true, async (req: WireCreatePartitionsRequest) => {
+      const results = await api.createPartitions(fromWireCreatePartitions(req));
+      return { ...NO_ERROR, leader_id: 0, results: results.map((r) => ({ name: r.name, ...(r.error ? toWireError(r.error) : NO_ERROR) })) };
+    }, fail),
     DeleteTopics: handle(anyone, () => true, async (req: WireDeleteTopicsRequest) => {
       const results = await api.deleteTopics(req.names.map((name) => ({ name })));
       return { results: results.map(toWireTopicResult) };
@@ -110,6 +114,43 @@ interface WireAlterPartitionRequest {
   leader_epoch: number;
   partition_epoch: number;
   new_isr: number[];
+}
+
+interface WireNewPartitions {
+  name: string;
+  count: number;
+  /** Distinguishes an empty manual assignment from none, which proto3 lists cannot. */
+  manual_assignment: boolean;
+  assignments: { broker_ids: number[] }[];
+}
+
+interface WireCreatePartitionsRequest {
+  topics: WireNewPartitions[];
+  timeout_ms: number;
+}
+
+interface WireNewPartitionsResult extends WireError {
+  name: string;
+}
+
+function toWireCreatePartitions(requests: readonly NewPartitionsRequest[], timeoutMs: number): WireCreatePartitionsRequest {
+  return {
+    topics: requests.map((r) => ({
+      name: r.name,
+      count: r.count,
+      manual_assignment: r.assignments !== undefined,
+      assignments: (r.assignments ?? []).map((replicas) => ({ broker_ids: [...replicas] })),
+    })),
+    timeout_ms: timeoutMs,
+  };
+}
+
+function fromWireCreatePartitions(req: WireCreatePartitionsRequest): NewPartitionsRequest[] {
+  return req.topics.map((t) => ({
+    name: t.name,
+    count: t.count,
+    ...(t.manual_assignment ? { assignments: t.assignments.map((a) => a.broker_ids) } : {}),
+  }));
 }
 
 type ControllerStub = grpc.Client & Record<string, (req: unknown, options: grpc.CallOptions, cb: (e: grpc.ServiceError | null, res: unknown) => void) => void>;
@@ -174,6 +215,12 @@ export class GrpcControllerClient implements ControllerApi {
     return res.results.map((r) => topicResult(r));
   }
 
+  /** A refusal of the whole request (NOT_CONTROLLER with the leader's id) is thrown, so the router can follow it. */
+  async createPartitions(requests: readonly NewPartitionsRequest[]): Promise<NewPartitionsResult[]> {
+    const res = await this.call<WireError & { results: WireNewPartitionsResult[] }>('CreatePartitions', toWireCreatePartitions(requests, this.timeoutMs));
+    return res.results.map((r) => newPartitionsResult(r));
+  }
+
   async deleteTopics(targets: Parameters<ControllerApi['deleteTopics']>[0]): Promise<DeleteTopicResult[]> {
     const names = targets.map((t) => ('name' in t ? t.name : t.topicId));
     const res = await this.call<{ results: WireTopicResult[] }>('DeleteTopics', { names, timeout_ms: this.timeoutMs }, false);
@@ -214,4 +261,13 @@ function topicResult(r: WireTopicResult): CreateTopicResult & DeleteTopicResult 
     return { ...base, error: e as never };
   }
   return base;
+}
+
+function newPartitionsResult(r: WireNewPartitionsResult): NewPartitionsResult {
+  try {
+    throwIfError(r);
+  } catch (e) {
+    return { name: r.name, error: e as never };
+  }
+  return { name: r.name };
 }

@@ -11,6 +11,8 @@ import type {
   CreateTopicResult,
   DeleteTopicResult,
   DeleteTopicTarget,
+  NewPartitionsRequest,
+  NewPartitionsResult,
   ProducerIdBlock,
   RegisterBrokerRequest,
   RegisterBrokerResponse,
@@ -22,6 +24,7 @@ export interface ControllerApi {
   heartbeat(request: BrokerHeartbeatRequest): Promise<BrokerHeartbeatResponse>;
   alterPartition(request: AlterPartitionRequest): Promise<PartitionRegistration>;
   createTopics(requests: readonly CreateTopicRequest[]): Promise<CreateTopicResult[]>;
+  createPartitions(requests: readonly NewPartitionsRequest[]): Promise<NewPartitionsResult[]>;
   deleteTopics(targets: readonly DeleteTopicTarget[]): Promise<DeleteTopicResult[]>;
   allocateProducerIds(request: AllocateProducerIdsRequest): Promise<ProducerIdBlock>;
 }

@@ -59,6 +59,7 @@ export class ControllerHost implements ControllerApi {
   heartbeat: ControllerApi['heartbeat'] = (request) => this.run((c) => c.heartbeat(request));
   alterPartition: ControllerApi['alterPartition'] = (request) => this.run((c) => c.alterPartition(request));
   createTopics: ControllerApi['createTopics'] = (requests) => this.run((c) => c.createTopics(requests));
+  createPartitions: ControllerApi['createPartitions'] = (requests) => this.run((c) => c.createPartitions(requests));
   deleteTopics: ControllerApi['deleteTopics'] = (targets) => this.run((c) => c.deleteTopics(targets));
   allocateProducerIds: ControllerApi['allocateProducerIds'] = (request) => this.run((c) => c.allocateProducerIds(request));
 

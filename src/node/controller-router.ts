@@ -27,6 +27,7 @@ export class ControllerRouter implements ControllerApi {
   heartbeat: ControllerApi['heartbeat'] = (request) => this.call('heartbeat', request);
   alterPartition: ControllerApi['alterPartition'] = (request) => this.call('alterPartition', request);
   createTopics: ControllerApi['createTopics'] = (requests) => this.call('createTopics', requests);
+  createPartitions: ControllerApi['createPartitions'] = (requests) => this.call('createPartitions', requests);
   deleteTopics: ControllerApi['deleteTopics'] = (targets) => this.call('deleteTopics', targets);
   allocateProducerIds: ControllerApi['allocateProducerIds'] = (request) => this.call('allocateProducerIds', request);
 

@@ -66,6 +66,7 @@ export function remoteController(owner: ChannelOwner, target: number): Controlle
     heartbeat: call('heartbeat'),
     alterPartition: call('alterPartition'),
     createTopics: call('createTopics'),
+    createPartitions: call('createPartitions'),
     deleteTopics: call('deleteTopics'),
     allocateProducerIds: call('allocateProducerIds'),
   };

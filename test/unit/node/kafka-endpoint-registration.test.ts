@@ -34,6 +34,7 @@ function recordingController(registrations: RegisterBrokerRequest[]): Controller
     heartbeat: async () => ({ isFenced: true, isCaughtUp: false, inControlledShutdown: false, shouldShutdown: false }),
     alterPartition: notCalled('alterPartition'),
     createTopics: notCalled('createTopics'),
+    createPartitions: notCalled('createPartitions'),
     deleteTopics: notCalled('deleteTopics'),
     allocateProducerIds: notCalled('allocateProducerIds'),
   };
