@@ -26,6 +26,9 @@ export interface ConnectionLimits {
   readonly maxQueuedBytes: number;
 }
 
+/** api_key, api_version and correlation_id: no request is shorter. */
+const MIN_REQUEST_BYTES = 8;
+
 interface PendingResponse {
   readonly requestBytes: number;
   /** Undefined until the handler has answered; empty when there is nothing to send (acks=0). */
@@ -82,8 +85,12 @@ export class KafkaConnection {
       if (this.frameSize < 0) {
         if (this.buffered < 4) break;
         const size = this.take(4).readInt32BE(0);
-        if (size < 0 || size > this.limits.maxRequestBytes) {
+        if (size > this.limits.maxRequestBytes) {
           this.close(`request of ${size} bytes exceeds socket.request.max.bytes (${this.limits.maxRequestBytes})`);
+          return;
+        }
+        if (size < MIN_REQUEST_BYTES) {
+          this.close(`request of ${size} bytes is shorter than a request header`);
           return;
         }
         this.frameSize = size;
