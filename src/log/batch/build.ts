@@ -51,7 +51,10 @@ export interface BatchOptions {
   producerId?: number;
   producerEpoch?: number;
   baseSequence?: number;
-  /** Kept as given (compression, timestamp type, control flag); gzip compresses the records. */
+  /**
+   * Kept as given (compression, timestamp type, control flag). The codec in bits 0–2 compresses the
+   * records: gzip, snappy or lz4; zstd and ids beyond it fail with UNSUPPORTED_COMPRESSION_TYPE.
+   */
   attributes?: number;
   /** Defaults to the first record's timestamp, else 0. Later records are stored as deltas from it. */
   baseTimestamp?: number;

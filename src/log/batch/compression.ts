@@ -1,10 +1,24 @@
 /**
- * The codecs a batch's records section may be compressed with (attributes bits 0–2). Only gzip is
- * supported besides none, because node's zlib provides it and kafkajs uses it by default; snappy,
- * lz4 and zstd batches are refused with UNSUPPORTED_COMPRESSION_TYPE rather than misread.
+ * The codecs a batch's records section may be compressed with (attributes bits 0–2), each in the
+ * form Kafka's own clients write and read:
+ * - gzip: node's zlib, with zlib's defaults as kafkajs uses, so both write the same bytes.
+ * - snappy: written in snappy-java's framing as the Java producer writes it; read in that framing
+ *   or as one raw block, as librdkafka writes it (codecs/snappy.ts).
+ * - lz4: one standard LZ4 frame with independent blocks, as Kafka and librdkafka write it
+ *   (codecs/lz4.ts).
+ * - zstd: read only (codecs/zstd.ts). No pure-JS zstd encoder is available, so compressing with
+ *   zstd fails with UNSUPPORTED_COMPRESSION_TYPE; the broker stores zstd batches exactly as sent.
+ * Codec ids 5–7 are not codecs and are refused with UNSUPPORTED_COMPRESSION_TYPE.
+ *
+ * Decompression is bounded: a few KiB of any codec can claim or expand to gigabytes, so every
+ * decoder stops at `maxUncompressedBytes` with MESSAGE_TOO_LARGE (before allocating, wherever the
+ * format declares sizes), and damaged bytes fail with CORRUPT_MESSAGE, never another exception.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { errors } from '../../common/errors.js';
+import { BrokerError, errors } from '../../common/errors.js';
+import { compressLz4, decompressLz4 } from './codecs/lz4.js';
+import { compressSnappy, decompressSnappy } from './codecs/snappy.js';
+import { decompressZstd } from './codecs/zstd.js';
 import { COMPRESSION_MASK } from './layout.js';
 
 export const CompressionType = {
@@ -22,18 +36,12 @@ export type CompressionType = (typeof CompressionType)[keyof typeof CompressionT
  */
 export const DEFAULT_MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
 
-const NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
-
 export function compressionOf(attributes: number): number {
   return attributes & COMPRESSION_MASK;
 }
 
-function requireSupported(codec: number): void {
-  if (codec === CompressionType.NONE || codec === CompressionType.GZIP) return;
-  const name = NAMES[codec];
-  throw errors.unsupportedCompressionType(
-    name ? `${name} batches are not supported (only none and gzip)` : `unknown compression type id ${codec}`,
-  );
+function unknownCodec(codec: number): BrokerError {
+  return errors.unsupportedCompressionType(`unknown compression type id ${codec}`);
 }
 
 /**
@@ -41,14 +49,44 @@ function requireSupported(codec: number): void {
  * so both produce the same bytes for the same records.
  */
 export function compressRecords(codec: number, records: Buffer): Buffer {
-  requireSupported(codec);
-  return codec === CompressionType.GZIP ? gzipSync(records) : records;
+  switch (codec) {
+    case CompressionType.NONE:
+      return records;
+    case CompressionType.GZIP:
+      return gzipSync(records);
+    case CompressionType.SNAPPY:
+      return compressSnappy(records);
+    case CompressionType.LZ4:
+      return compressLz4(records);
+    case CompressionType.ZSTD:
+      throw errors.unsupportedCompressionType('brokerlab cannot write zstd batches (no JavaScript zstd encoder); it reads them');
+    default:
+      throw unknownCodec(codec);
+  }
 }
 
-/** Decompresses a records section; failures of the codec on hostile bytes become CORRUPT_MESSAGE. */
+/**
+ * Decompresses a records section, to at most `maxUncompressedBytes` (else MESSAGE_TOO_LARGE);
+ * failures of the codec on hostile bytes become CORRUPT_MESSAGE.
+ */
 export function decompressRecords(codec: number, records: Buffer, maxUncompressedBytes = DEFAULT_MAX_UNCOMPRESSED_BYTES): Buffer {
-  requireSupported(codec);
-  if (codec === CompressionType.NONE) return records;
+  switch (codec) {
+    case CompressionType.NONE:
+      return records;
+    case CompressionType.GZIP:
+      return gunzip(records, maxUncompressedBytes);
+    case CompressionType.SNAPPY:
+      return typed('snappy', () => decompressSnappy(records, maxUncompressedBytes));
+    case CompressionType.LZ4:
+      return typed('lz4', () => decompressLz4(records, maxUncompressedBytes));
+    case CompressionType.ZSTD:
+      return typed('zstd', () => decompressZstd(records, maxUncompressedBytes));
+    default:
+      throw unknownCodec(codec);
+  }
+}
+
+function gunzip(records: Buffer, maxUncompressedBytes: number): Buffer {
   try {
     return gunzipSync(records, { maxOutputLength: maxUncompressedBytes });
   } catch (e) {
@@ -57,5 +95,15 @@ export function decompressRecords(codec: number, records: Buffer, maxUncompresse
       throw errors.messageTooLarge(`gzip records expand beyond ${maxUncompressedBytes} bytes`);
     }
     throw errors.corruptMessage(`gzip records do not decompress: ${(e as Error).message}`);
+  }
+}
+
+/** The codecs raise BrokerErrors themselves; anything else escaping a native or JS decoder is corrupt input. */
+function typed(name: string, decode: () => Buffer): Buffer {
+  try {
+    return decode();
+  } catch (e) {
+    if (e instanceof BrokerError) throw e;
+    throw errors.corruptMessage(`${name} records do not decompress: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

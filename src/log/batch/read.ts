@@ -1,7 +1,8 @@
 /**
- * Reading batches: the records of one batch (uncompressed or gzip), and the batches lying back to
- * back in a log segment or a fetch response. Reading a batch's records checks its structure but
- * not its CRC; `iterateBatches` and `validateBatch` check the CRC.
+ * Reading batches: the records of one batch (uncompressed, or in any of Kafka's codecs: gzip,
+ * snappy, lz4, zstd), and the batches lying back to back in a log segment or a fetch response.
+ * Reading a batch's records checks its structure but not its CRC; `iterateBatches` and
+ * `validateBatch` check the CRC.
  */
 import { BrokerError, errors } from '../../common/errors.js';
 import { decompressRecords, compressionOf, CompressionType } from './compression.js';
@@ -17,7 +18,7 @@ import {
 import { RecordWalker, type BatchRecord } from './records.js';
 
 export interface ReadOptions {
-  /** Refuse gzip records that expand beyond this (MESSAGE_TOO_LARGE); see DEFAULT_MAX_UNCOMPRESSED_BYTES. */
+  /** Refuse compressed records that expand beyond this (MESSAGE_TOO_LARGE); see DEFAULT_MAX_UNCOMPRESSED_BYTES. */
   maxUncompressedBytes?: number;
 }
 

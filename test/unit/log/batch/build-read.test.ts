@@ -166,8 +166,8 @@ describe('buildBatch refuses bad input with typed errors', () => {
     expectBrokerError(() => buildBatch([{ value: null, timestamp: Number.MAX_SAFE_INTEGER }, { value: null, timestamp: -Number.MAX_SAFE_INTEGER }]), 'INVALID_RECORD');
   });
 
-  it('codecs other than gzip', () => {
-    for (const codec of [2, 3, 4, 5]) expectBrokerError(() => buildBatch([{ value: null }], { attributes: codec }), 'UNSUPPORTED_COMPRESSION_TYPE');
+  it('zstd, which brokerlab reads but cannot write, and codec ids beyond zstd', () => {
+    for (const codec of [4, 5, 6, 7]) expectBrokerError(() => buildBatch([{ value: null }], { attributes: codec }), 'UNSUPPORTED_COMPRESSION_TYPE');
   });
 });
 
@@ -181,13 +181,23 @@ function resealed(batch: Buffer, attributes: number, section: Buffer): Buffer {
 }
 
 describe('reading compressed batches', () => {
-  it('refuses snappy, lz4 and zstd with UNSUPPORTED_COMPRESSION_TYPE', () => {
+  it('refuses codec ids beyond zstd with UNSUPPORTED_COMPRESSION_TYPE', () => {
     const batch = buildBatch([{ value: Buffer.from('v') }]);
-    for (const codec of [2, 3, 4]) {
+    for (const codec of [5, 6, 7]) {
       const other = resealed(batch, codec, batch.subarray(BATCH_HEADER_SIZE));
       expectBrokerError(() => readRecords(other), 'UNSUPPORTED_COMPRESSION_TYPE');
       expectBrokerError(() => validateProducedBatch(other), 'UNSUPPORTED_COMPRESSION_TYPE');
     }
+  });
+
+  it('reads snappy, lz4 and zstd, refusing records that are not what the codec says with CORRUPT_MESSAGE', () => {
+    const batch = buildBatch([{ value: Buffer.from('v') }]);
+    for (const codec of [2, 3, 4]) {
+      const mislabelled = resealed(batch, codec, batch.subarray(BATCH_HEADER_SIZE));
+      expectBrokerError(() => readRecords(mislabelled), 'CORRUPT_MESSAGE');
+      expectBrokerError(() => validateProducedBatch(mislabelled), 'CORRUPT_MESSAGE');
+    }
+    for (const codec of [2, 3]) expect(readRecords(buildBatch([{ value: Buffer.from('v') }], { attributes: codec }))).toEqual(readRecords(batch));
   });
 
   it('refuses gzip that expands beyond the limit with MESSAGE_TOO_LARGE', () => {
