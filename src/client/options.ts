@@ -40,7 +40,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   return resolved;
 }
 
-export type Compression = 'none' | 'gzip';
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4';
 
 export interface ProducerOptions {
   /** Default acks of `send` (acks=all, as Kafka 3.x producers). */

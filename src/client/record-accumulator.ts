@@ -14,6 +14,14 @@ import { assert, BrokerError, errors } from '../common/errors.js';
 import { buildBatch, CompressionType, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, type RecordInput } from '../log/batch/index.js';
 import { estimateRecordBytes, ProducerBatch } from './producer-batch.js';
 import type { Compression } from './options.js';
+
+/** The batch attribute of each codec the producer writes (zstd is read by brokers but not written here). */
+const COMPRESSION_CODECS: Readonly<Record<Compression, number>> = {
+  none: CompressionType.NONE,
+  gzip: CompressionType.GZIP,
+  snappy: CompressionType.SNAPPY,
+  lz4: CompressionType.LZ4,
+};
 import type { ProducerIdentity } from './producer-identity.js';
 import { partitionKey, type RecordMetadata } from './types.js';
 
@@ -157,7 +165,7 @@ export class RecordAccumulator {
       const identity = sequence?.identity;
       const baseSequence = sequence ? sequence.next : NO_SEQUENCE;
       batch.bytes = buildBatch(batch.records, {
-        attributes: this.options.compression === 'gzip' ? CompressionType.GZIP : CompressionType.NONE,
+        attributes: COMPRESSION_CODECS[this.options.compression],
         producerId: identity?.producerId ?? NO_PRODUCER_ID,
         producerEpoch: identity?.producerEpoch ?? NO_PRODUCER_EPOCH,
         baseSequence,

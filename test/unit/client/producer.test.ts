@@ -291,14 +291,18 @@ describe('producer', () => {
     expect((error as Error).message).toContain('UNKNOWN_TOPIC_OR_PARTITION');
   });
 
-  it('compresses batches with gzip when asked, and the records decode unchanged', async () => {
+  it.each([
+    ['gzip', 1],
+    ['snappy', 2],
+    ['lz4', 3],
+  ] as const)('compresses batches with %s when asked, and the records decode unchanged', async (compression, codec) => {
     const { cluster, client } = await setUp();
     cluster.addTopic('t', 1);
-    const producer = client.producer({ lingerMs: 0, compression: 'gzip' });
+    const producer = client.producer({ lingerMs: 0, compression });
     const messages = Array.from({ length: 50 }, (_, i) => ({ value: `repetitive-${i % 3}-${'abc'.repeat(20)}` }));
     await producer.send({ topic: 't', messages });
     const [request] = cluster.broker(1).produceRequests;
-    expect(readBatchHeader(request!.records).attributes & 0x07).toBe(1);
+    expect(readBatchHeader(request!.records).attributes & 0x07).toBe(codec);
     expect(request!.records.length).toBeLessThan(messages.length * 60);
     expect(readRecords(request!.records).map((r) => r.value!.toString())).toEqual(messages.map((m) => m.value));
   });
