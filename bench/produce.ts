@@ -20,13 +20,12 @@
  * Set BROKERLAB_BENCH_PROFILE_DIR to write CPU profiles of every node process and of the producer
  * there (bench/_cpu-profile-hook.ts).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadavg } from 'node:os';
 import { startCluster, type LocalCluster } from '../cluster/index.js';
-import type { ProducerRunOptions, ProducerRunResult } from './_producer-process.js';
+import { runNativeProducer, type ProducerRunResult } from './_native-producer.js';
 import { median, printResult, round } from './_stats.js';
 
 function option(name: string, fallback: number): number {
@@ -48,25 +47,6 @@ const TOPIC = 'bench-produce';
 const profileDir = process.env['BROKERLAB_BENCH_PROFILE_DIR'];
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
-const producerScript = join(benchDir, '_producer-process.js');
-
-function runProducer(options: ProducerRunOptions): Promise<ProducerRunResult> {
-  const child = spawn(process.execPath, [producerScript, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const limitMs = options.warmupMs + options.durationMs + 60_000;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      const line = out.trim().split('\n').at(-1);
-      if (code === 0 && line) resolve(JSON.parse(line) as ProducerRunResult);
-      else reject(new Error(`producer process exited with ${code ?? signal}: ${err.trim().slice(-2000)}`));
-    });
-  });
-}
 
 async function main(): Promise<void> {
   if (profileDir) {
@@ -100,7 +80,7 @@ async function main(): Promise<void> {
 
     const full: ProducerRunResult[] = [];
     for (let i = 0; i < runs; i++) {
-      const r = await runProducer({ ...base, mode: 'max', recordsPerSend, windowRecords });
+      const r = await runNativeProducer({ ...base, mode: 'max', recordsPerSend, windowRecords });
       full.push(r);
       console.log(
         `  full load run ${i + 1}: ${Math.round(r.records / r.seconds).toLocaleString('en-US')} records/s, ` +
@@ -110,7 +90,7 @@ async function main(): Promise<void> {
     }
     const fixed: ProducerRunResult[] = [];
     for (let i = 0; i < (rate > 0 ? runs : 0); i++) {
-      const r = await runProducer({ ...base, mode: 'rate', ratePerSecond: rate, lingerMs: rateLingerMs });
+      const r = await runNativeProducer({ ...base, mode: 'rate', ratePerSecond: rate, lingerMs: rateLingerMs });
       fixed.push(r);
       console.log(
         `  ${rate.toLocaleString('en-US')} records/s run ${i + 1}: ${Math.round(r.records / r.seconds).toLocaleString('en-US')} records/s acknowledged, ` +
