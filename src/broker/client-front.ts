@@ -38,7 +38,7 @@ export interface ClientFrontBackend {
    * Grows topics through the active controller. Optional only while every backend (test fakes
    * included) learns it; without it CreatePartitions is refused with INVALID_REQUEST.
    */
-  createPartitions?(requests: readonly NewPartitionsRequest[]): Promise<NewPartitionsResult[]>;
+  createPartitions(requests: readonly NewPartitionsRequest[]): Promise<NewPartitionsResult[]>;
   /** Undefined on controller-only nodes and while the node starts. */
   replicaManager(): ReplicaManager | undefined;
   /** Resolves once the local image reaches `predicate`, or after `timeoutMs` either way. */
@@ -184,7 +184,6 @@ export class ClientFront {
    */
   async createPartitions(requests: readonly NewPartitionsRequest[], timeoutMs: number, validateOnly = false): Promise<NewPartitionsResult[]> {
     if (validateOnly) return validateNewPartitions(this.backend.image(), requests);
-    if (!this.backend.createPartitions) throw errors.invalidRequest('this broker cannot add partitions to topics');
     const results = await this.backend.createPartitions(requests);
     const refused = new Set(results.filter((r) => r.error).map((r) => r.name));
     const grown = requests.filter((r) => !refused.has(r.name));

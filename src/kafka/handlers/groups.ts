@@ -56,16 +56,9 @@ export async function handleFindCoordinator(request: FindCoordinatorRequest, ctx
   const batched = ctx.apiVersion >= 4;
   const keys = batched ? request.coordinatorKeys : [request.key];
   const found = await Promise.all(keys.map((k) => findOne(k, request.keyType, ctx)));
-  const first = found[0]!;
-  return {
-    throttleTimeMs: 0,
-    errorCode: first.errorCode,
-    errorMessage: first.errorMessage,
-    nodeId: first.nodeId,
-    host: first.host,
-    port: first.port,
-    coordinators: batched ? found : [],
-  };
+  if (batched) return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators: found };
+  const only = found[0]!;
+  return { throttleTimeMs: 0, errorCode: only.errorCode, errorMessage: only.errorMessage, nodeId: only.nodeId, host: only.host, port: only.port, coordinators: [] };
 }
 
 export async function handleJoinGroup(request: JoinGroupRequest, ctx: RequestContext): Promise<JoinGroupResponse> {

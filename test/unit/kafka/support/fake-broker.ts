@@ -18,7 +18,7 @@ import { ClientFront, type ClientFrontBackend, type ClientFrontSettings } from '
 import { GroupCoordinator, type GroupCoordinatorConfig } from '../../../../src/broker/group/index.js';
 import { IdempotentLog } from '../../../../src/broker/producer-state/idempotent-log.js';
 import { ReplicaManager } from '../../../../src/broker/replica-manager.js';
-import type { CreateTopicRequest, CreateTopicResult, DeleteTopicResult, DeleteTopicTarget } from '../../../../src/controller/types.js';
+import type { CreateTopicRequest, CreateTopicResult, DeleteTopicResult, DeleteTopicTarget, NewPartitionsRequest, NewPartitionsResult } from '../../../../src/controller/types.js';
 import { openPartitionLog } from '../../../../src/log/open-log.js';
 import { MemoryStorage } from '../../../../src/log/storage/memory-storage.js';
 import { applyRecords, EMPTY_IMAGE, topicByName, type MetadataImage } from '../../../../src/metadata/image.js';
@@ -163,6 +163,8 @@ export async function createFakeBroker(options: FakeBrokerOptions = {}): Promise
         apply([{ type: 'RemoveTopic', topicId: topic.topicId }], [topic.topicId]);
         return { name: topic.name, topicId: topic.topicId };
       }),
+    createPartitions: async (requests: readonly NewPartitionsRequest[]): Promise<NewPartitionsResult[]> =>
+      requests.map((r) => ({ name: r.name, error: errors.policyViolation('the fake controller does not add partitions') })),
     replicaManager: () => replicaManager,
     waitForImage: async () => {},
     initProducerId: async () => ({ producerId: nextProducerId++, producerEpoch: 0 }),
