@@ -149,18 +149,21 @@ export class KafkaConnection {
   /** Sends every answer at the head of the queue that is ready, in request order. */
   private flush(): void {
     if (this.closed) return;
-    let wrote = false;
+    let corked = false;
     while (this.queue.length > 0 && this.queue[0]!.frames !== undefined) {
       const done = this.queue.shift()!;
       this.queuedBytes -= done.requestBytes;
-      if (done.frames!.length === 0) continue;
-      if (!wrote) this.socket.cork();
-      wrote = true;
-      for (const frame of done.frames!) {
+      const frames = done.frames!;
+      // Several buffers (a fetch answer's record batches, or answers ready together) leave in one writev.
+      if (!corked && (frames.length > 1 || (frames.length === 1 && this.queue[0]?.frames !== undefined))) {
+        this.socket.cork();
+        corked = true;
+      }
+      for (const frame of frames) {
         if (!this.socket.write(frame)) this.writeBlocked = true;
       }
     }
-    if (wrote) this.socket.uncork();
+    if (corked) this.socket.uncork();
     this.pump();
   }
 }

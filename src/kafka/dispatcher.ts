@@ -59,14 +59,15 @@ export class RequestDispatcher {
   }
 }
 
-/** Size prefix, response header, body. */
+/** Size prefix, response header, body: one buffer for a small answer, record batches by reference. */
 function encode(correlationId: number, headerVersion: number, body: (w: Writer) => void): Buffer[] {
   const w = new Writer(256);
+  w.int32(0); // the size, filled in below
   ResponseHeader.write(w, headerVersion, { correlationId });
   body(w);
-  const size = Buffer.allocUnsafe(4);
-  size.writeInt32BE(w.length, 0);
-  return [size, ...w.chunks()];
+  const chunks = w.chunks();
+  chunks[0]!.writeInt32BE(w.length - 4, 0);
+  return chunks;
 }
 
 function messagesOf(apiKey: number): ApiMessages {
