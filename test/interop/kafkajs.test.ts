@@ -128,6 +128,15 @@ describe.skipIf(!nodeBuilt)(`kafkajs through the Kafka listener${nodeBuilt ? '' 
     await cluster.waitForLeader('orders', 0, { not: leader });
     await producer.disconnect();
 
+    // The dead broker is listed as an offline replica, and the partition reports no error: it has a leader.
+    const admin2 = kafka.admin();
+    await admin2.connect();
+    await waitUntilAsync(async () => {
+      const [p] = (await admin2.fetchTopicMetadata({ topics: ['orders'] })).topics[0]!.partitions;
+      return p!.partitionErrorCode === 0 && p!.leader !== leader && (p!.offlineReplicas ?? []).includes(leader);
+    }, 20_000, 'metadata listing the killed broker as an offline replica');
+    await admin2.disconnect();
+
     const consumer = kafka.consumer({ groupId: 'orders-audit' });
     const read = await consumeUntil(consumer, 'orders', acknowledged.length, (m) => m.message.value!.toString());
     expect(read).toEqual(acknowledged);
@@ -158,5 +167,13 @@ async function waitUntil(done: () => boolean, timeoutMs: number, describe: () =>
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function waitUntilAsync(done: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
