@@ -348,7 +348,8 @@ export class RaftDriver {
     }
   }
 
-  private async handleReady(ready: Ready): Promise<void> {
+  /** Persist -> send -> apply. Protected only so a test can show that the simulation catches a broken order. */
+  protected async handleReady(ready: Ready): Promise<void> {
     await this.persister.persist(ready);
     for (const message of ready.messages) this.options.transport.send(message);
     if (ready.snapshot) await this.restoreSnapshot(ready.snapshot);

@@ -1,7 +1,8 @@
 /**
- * The simulated client: it proposes unique payloads to whichever node it believes leads, follows
- * NOT_CONTROLLER hints, and tracks proposals made once the cluster should be stable, so the
- * liveness check can require each of them to commit in bounded time.
+ * The simulated client: it proposes unique payloads, through its RaftDriver, to whichever node it
+ * believes leads, follows NOT_CONTROLLER hints, and tracks proposals made once the cluster should
+ * be stable, so the liveness check can require each of them to commit in bounded time. A proposal
+ * the driver refuses with NOT_CONTROLLER is certainly not committed and no longer awaited.
  */
 import { isBrokerError } from '../common/errors.js';
 import type { SeededRandom } from '../common/random.js';
@@ -12,7 +13,6 @@ export interface ProposalOutcome {
   readonly accepted: boolean;
   readonly node: NodeId;
   readonly payload: string;
-  readonly index?: number;
 }
 
 export class SimClient {
@@ -36,22 +36,32 @@ export class SimClient {
   propose(nodes: ReadonlyMap<NodeId, SimNode>, nowMs: number, mustCommit: boolean): ProposalOutcome {
     const node = nodes.get(this.target)!;
     const payload = `p${++this.sequence}`;
-    if (node.status !== 'up') {
+    const driver = node.driver;
+    if (node.status() !== 'up' || driver === undefined) {
       // No answer from a stopped process: try someone else next time.
       this.target = this.random.pick(this.nodeIds);
       return { accepted: false, node: node.id, payload };
     }
-    try {
-      const { index } = node.core.propose(this.encoder.encode(payload));
-      this.proposalsAccepted++;
-      if (mustCommit) this.awaited.set(payload, nowMs);
-      return { accepted: true, node: node.id, payload, index };
-    } catch (e) {
-      if (!isBrokerError(e, 'NOT_CONTROLLER')) throw e;
-      const hint = e.details['leaderId'] as NodeId;
-      this.target = hint !== NONE ? hint : this.random.pick(this.nodeIds);
+    if (driver.role() !== 'leader') {
+      this.follow(driver.leader());
       return { accepted: false, node: node.id, payload };
     }
+    this.proposalsAccepted++;
+    if (mustCommit) this.awaited.set(payload, nowMs);
+    driver.propose(this.encoder.encode(payload)).then(
+      () => {},
+      (e: unknown) => {
+        if (!isBrokerError(e, 'NOT_CONTROLLER')) return;
+        // Certainly not committed: nothing to wait for.
+        this.awaited.delete(payload);
+        this.follow(e.details['leaderId'] as NodeId);
+      },
+    );
+    return { accepted: true, node: node.id, payload };
+  }
+
+  private follow(hint: NodeId): void {
+    this.target = hint !== NONE ? hint : this.random.pick(this.nodeIds);
   }
 
   /** Called with every newly committed entry. */

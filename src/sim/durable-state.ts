@@ -1,9 +1,12 @@
 /**
  * What a simulated node keeps on "disk": hard state, log entries and snapshot. A crash keeps this
- * and loses everything else, so only what the driver persisted survives a restart.
+ * and loses everything else, so only what the driver persisted survives a restart. The Raft
+ * simulation's RaftDriver writes it through `asRaftStorage()` (behind a DelayedRaftStorage);
+ * unit tests persist whole Readies with `persist`.
  */
 import { AssertionFailure } from '../common/errors.js';
-import type { Entry, HardState, RaftInitialState, Ready, Snapshot } from '../raft/types.js';
+import { entriesAfterSnapshot } from '../raft/storage/log-rules.js';
+import type { Entry, HardState, RaftInitialState, RaftStorage, Ready, Snapshot } from '../raft/types.js';
 
 export class DurableState {
   private hardState: HardState = { term: 0, vote: 0, commit: 0 };
@@ -31,6 +34,39 @@ export class DurableState {
     const keepFrom = this.entries.findIndex((e) => e.index > snapshot.meta.index);
     this.entries = keepFrom < 0 ? [] : this.entries.slice(keepFrom);
     this.snapshot = snapshot;
+  }
+
+  /** Appends entries, first dropping any at index >= entries[0].index (RaftStorage.append). */
+  append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    this.version++;
+    this.appendEntries(entries);
+  }
+
+  setHardState(state: HardState): void {
+    this.version++;
+    this.hardState = { term: state.term, vote: state.vote, commit: state.commit };
+  }
+
+  /** Saves a snapshot, keeping only the entries after it that agree with it (RaftStorage.saveSnapshot). */
+  storeSnapshot(snapshot: Snapshot): void {
+    if (this.snapshot !== undefined && snapshot.meta.index < this.snapshot.meta.index) {
+      throw new AssertionFailure(`snapshot at ${snapshot.meta.index} is older than the one held at ${this.snapshot.meta.index}`);
+    }
+    this.version++;
+    this.entries = entriesAfterSnapshot(this.entries, snapshot);
+    this.snapshot = snapshot;
+  }
+
+  /** This disk as RaftStorage: every write lands the moment it is called (the promise only reports it). */
+  asRaftStorage(): RaftStorage {
+    return {
+      load: async () => this.load(),
+      append: async (entries) => this.append(entries),
+      setHardState: async (state) => this.setHardState(state),
+      saveSnapshot: async (snapshot) => this.storeSnapshot(snapshot),
+      close: async () => {},
+    };
   }
 
   load(): RaftInitialState {

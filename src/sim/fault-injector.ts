@@ -1,30 +1,71 @@
 /**
- * Applies the nemesis' faults to the simulated cluster: network conditions and partitions, crashes
- * and restarts, pauses and resumes. Faults aimed at 'leader' hit the current leader; faults aimed
- * at 'next-leader' wait for the next election and hit its winner right away, the moment when a
- * new leader has not yet replicated anything of its own term (where Raft's Figure 8 lives).
+ * The one fault injector of both simulations: carries out the nemesis' faults on the virtual
+ * network and the simulated nodes. It resolves "whoever leads" targets the moment a fault strikes
+ * (faults aimed at 'next-leader' wait for the next election and hit its winner right away, when a
+ * new leader has not yet replicated anything of its own term), keeps the order nodes went down in
+ * (restarts and resumes take the oldest first), and ends the fault phase with everything healed,
+ * calm, restarted and resumed; faults still armed then are void.
  */
 import type { SeededRandom } from '../common/random.js';
-import type { Message, NodeId } from '../raft/types.js';
-import { CALM_NETWORK, type SimNetwork } from './network.js';
-import type { Fault, FaultTarget } from './nemesis.js';
-import type { SimNode } from './sim-node.js';
+import type { NodeId } from '../raft/types.js';
+import type { SimNetwork, NetworkConditions } from './network.js';
+import { describeFault, type CrashKind, type Fault, type FaultTarget, type LeaderTarget } from './nemesis.js';
+
+export type NodeStatus = 'up' | 'paused' | 'crashed';
+
+/** A simulated node as the injector sees it: a process that can crash, restart, pause and resume. */
+export interface FaultableNode {
+  readonly id: NodeId;
+  status(): NodeStatus;
+  /** The process dies now ('kill' or 'power-loss'). */
+  crash(kind: Exclude<CrashKind, 'power-loss-after-write'>): void;
+  /**
+   * Arms a power loss for the moment the node's next write becomes durable; when that comes,
+   * `strike` is asked first and the node dies only if it returns true.
+   */
+  armPowerLossAfterWrite(strike: () => boolean): void;
+  /** Starts a new process over the disk as it is. */
+  start(): void | Promise<void>;
+  pause(): void;
+  resume(): void;
+}
+
+export interface FaultCounts {
+  faults: number;
+  kills: number;
+  powerLosses: number;
+  /** Power losses that struck the moment a write became durable (see CrashKind). */
+  powerLossesAfterWrite: number;
+  pauses: number;
+  partitions: number;
+}
+
+export interface FaultInjectorOptions {
+  readonly nodes: ReadonlyMap<NodeId, FaultableNode>;
+  readonly network: SimNetwork;
+  readonly random: SeededRandom;
+  /** The network once the faults stop. */
+  readonly calm: NetworkConditions;
+  /** Hosts besides the nodes (clients): an isolated node is cut off from them too. */
+  readonly clientIds?: readonly number[];
+  /** The node a leader target names right now, if any ('next-leader' never reaches here). */
+  resolveLeader(target: Exclude<LeaderTarget, 'next-leader'>): NodeId | undefined;
+  /** Applies a fault (through `apply`) after a delay of virtual time. */
+  scheduleFault(delayMs: number, fault: Fault): void;
+  /** Starting a node may be asynchronous; its failure must stop the run. */
+  onStartFailure(error: unknown): void;
+}
+
+export function crashCount(counts: FaultCounts): number {
+  return counts.kills + counts.powerLosses + counts.powerLossesAfterWrite;
+}
 
 /** A fault aimed at one node. */
 type NodeFault = Extract<Fault, { node: FaultTarget }>;
 
-export interface FaultHooks {
-  /** A node changed state outside a delivered message: check it and persist its next Ready. */
-  afterActivity(node: SimNode): void;
-  /** Hands a node a message now (those that queued up while it was paused). */
-  stepNow(node: SimNode, message: Message): void;
-  /** Applies a fault after a delay. */
-  scheduleFault(delayMs: number, fault: Fault): void;
-}
-
 export class FaultInjector {
-  readonly counts = { faults: 0, crashes: 0, pauses: 0 };
-  /** Nodes down, in the order they went down: restarts and resumes take the oldest first. */
+  readonly counts: FaultCounts = { faults: 0, kills: 0, powerLosses: 0, powerLossesAfterWrite: 0, pauses: 0, partitions: 0 };
+  /** Nodes down, in the order they went down. */
   private readonly crashed: NodeId[] = [];
   private readonly paused: NodeId[] = [];
   /** Faults waiting for the next leader to be elected. */
@@ -32,125 +73,127 @@ export class FaultInjector {
   private highestLeaderTerm = 0;
   private faultsOver = false;
 
-  constructor(
-    private readonly nodes: ReadonlyMap<NodeId, SimNode>,
-    private readonly network: SimNetwork,
-    private readonly random: SeededRandom,
-    private readonly hooks: FaultHooks,
-  ) {}
+  constructor(private readonly options: FaultInjectorOptions) {}
 
-  apply(fault: Fault): void {
+  /** Applies one fault; returns what was done, for traces (undefined when it had no target or is void). */
+  apply(fault: Fault): string | undefined {
     // A fault armed for the next leader may fall due after the quiet period began: it is void.
-    if (this.faultsOver) return;
+    if (this.faultsOver) return undefined;
     this.counts.faults++;
+    const { network, nodes } = this.options;
     switch (fault.kind) {
       case 'network':
-        this.network.conditions = { ...fault.conditions };
-        return;
+        network.setConditions(fault.conditions);
+        break;
+      case 'slow-link':
+        network.setLinkConditions(fault.from, fault.to, fault.conditions);
+        break;
+      case 'isolate': {
+        const id = this.resolve(fault);
+        if (id === undefined) return undefined;
+        this.counts.partitions++;
+        network.partition([[id], [...nodes.keys(), ...(this.options.clientIds ?? [])].filter((other) => other !== id)]);
+        return `isolate ${id}`;
+      }
       case 'partition':
-        return this.network.partition(fault.groups);
+        this.counts.partitions++;
+        network.partition(fault.groups);
+        break;
       case 'cut-one-way':
-        return this.network.cutLink(fault.from, fault.to);
+        network.cutLink(fault.from, fault.to);
+        break;
       case 'heal':
-        return this.network.heal();
-      case 'restart':
-        return this.restart(this.crashed[0]);
-      case 'resume':
-        return this.resume(this.paused[0]);
-      case 'quiet':
-        return this.quiet();
-      case 'isolate':
+        network.heal();
+        break;
       case 'crash':
-      case 'pause':
-        return this.applyToNode(fault);
+        return this.crash(fault);
+      case 'restart': {
+        const id = this.crashed.shift();
+        if (id === undefined) return undefined;
+        this.start(id);
+        return `restart ${id}`;
+      }
+      case 'pause': {
+        const id = this.resolve(fault);
+        const node = id === undefined ? undefined : nodes.get(id);
+        if (!node || node.status() !== 'up') return undefined;
+        node.pause();
+        this.paused.push(node.id);
+        this.counts.pauses++;
+        return `pause ${node.id}`;
+      }
+      case 'resume': {
+        const id = this.paused.shift();
+        if (id === undefined) return undefined;
+        nodes.get(id)!.resume();
+        return `resume ${id}`;
+      }
+      case 'quiet':
+        this.quiet();
+        break;
     }
+    return describeFault(fault);
   }
 
-  /** Tells the injector that `node` leads: faults armed for the next leader strike it now. */
-  leaderElected(node: SimNode): void {
-    const term = node.core.term();
+  /** Tells the injector that `id` leads `term`: faults armed for the next leader strike it now. */
+  leaderElected(id: NodeId, term: number): void {
     if (term <= this.highestLeaderTerm) return;
     this.highestLeaderTerm = term;
-    for (const fault of this.armed.splice(0, this.armed.length)) {
-      this.hooks.scheduleFault(this.random.int(0, 3), { ...fault, node: node.id });
+    for (const fault of this.armed.splice(0)) {
+      this.options.scheduleFault(this.options.random.int(0, 3), { ...fault, node: id });
     }
   }
 
-  private applyToNode(fault: NodeFault): void {
-    if (fault.node === 'next-leader') {
-      this.armed.push(fault);
-      return;
-    }
-    const id = fault.node === 'leader' ? this.currentLeader() : fault.node;
-    if (id === undefined) return;
-    if (fault.kind === 'isolate') this.network.partition([[id], [...this.nodes.keys()].filter((other) => other !== id)]);
-    else if (fault.kind === 'crash') this.crash(id);
-    else this.pause(id);
-  }
-
-  /** The running leader of the highest term, if any. */
-  private currentLeader(): NodeId | undefined {
-    let leader: SimNode | undefined;
-    for (const node of this.nodes.values()) {
-      if (node.status === 'crashed' || node.core.role() !== 'leader') continue;
-      if (leader === undefined || node.core.term() > leader.core.term()) leader = node;
-    }
-    return leader?.id;
-  }
-
-  private crash(id: NodeId): void {
-    const node = this.nodes.get(id)!;
-    if (node.status === 'crashed') return;
-    if (node.status === 'paused') removeFrom(this.paused, id);
-    this.counts.crashes++;
-    node.crash();
-    this.crashed.push(id);
-  }
-
-  private restart(id: NodeId | undefined): void {
-    const node = id === undefined ? undefined : this.nodes.get(id);
-    if (node === undefined || node.status !== 'crashed') return;
-    removeFrom(this.crashed, node.id);
-    node.restart();
-    this.hooks.afterActivity(node);
-  }
-
-  private pause(id: NodeId): void {
-    const node = this.nodes.get(id)!;
-    if (node.status !== 'up') return;
-    this.counts.pauses++;
-    node.status = 'paused';
-    this.paused.push(id);
-  }
-
-  /** A paused process continues: it reads the messages that queued up and finishes its write. */
-  private resume(id: NodeId | undefined): void {
-    const node = id === undefined ? undefined : this.nodes.get(id);
-    if (node === undefined || node.status !== 'paused') return;
-    removeFrom(this.paused, node.id);
-    node.status = 'up';
-    for (const message of node.inbox.splice(0, node.inbox.length)) this.hooks.stepNow(node, message);
-    if (node.persistDueOnResume) {
-      node.persistDueOnResume = false;
-      node.completePersist();
-    }
-    this.hooks.afterActivity(node);
-  }
-
-  /** The end of the fault phase: heal, calm the network, restart and resume everyone. */
-  private quiet(): void {
+  /** The end of the fault phase: a calm, whole network and every node running. */
+  quiet(): void {
     this.faultsOver = true;
     this.armed.length = 0;
-    this.network.heal();
-    this.network.conditions = { ...CALM_NETWORK };
-    for (const id of this.nodes.keys()) {
-      this.restart(id);
-      this.resume(id);
+    this.options.network.heal();
+    this.options.network.setConditions(this.options.calm);
+    for (const id of this.crashed.splice(0)) this.start(id);
+    for (const id of this.paused.splice(0)) this.options.nodes.get(id)!.resume();
+  }
+
+  private crash(fault: Extract<Fault, { kind: 'crash' }>): string | undefined {
+    const id = this.resolve(fault);
+    const node = id === undefined ? undefined : this.options.nodes.get(id);
+    if (!node || node.status() === 'crashed') return undefined;
+    if (fault.crash === 'power-loss-after-write') {
+      node.armPowerLossAfterWrite(() => {
+        if (this.faultsOver) return false;
+        removeFrom(this.paused, node.id);
+        this.crashed.push(node.id);
+        this.counts.powerLossesAfterWrite++;
+        return true;
+      });
+      return `power loss armed for node ${node.id}'s next write`;
     }
+    removeFrom(this.paused, node.id);
+    node.crash(fault.crash);
+    this.crashed.push(node.id);
+    if (fault.crash === 'kill') this.counts.kills++;
+    else this.counts.powerLosses++;
+    return `${fault.crash} ${node.id}`;
+  }
+
+  private start(id: NodeId): void {
+    const started = this.options.nodes.get(id)!.start();
+    if (started) started.catch(this.options.onStartFailure);
+  }
+
+  /** The node a fault strikes now; a fault for the next leader is armed instead (undefined). */
+  private resolve(fault: NodeFault): NodeId | undefined {
+    const target = fault.node;
+    if (typeof target === 'number') return target;
+    if (target === 'next-leader') {
+      this.armed.push(fault);
+      return undefined;
+    }
+    return this.options.resolveLeader(target);
   }
 }
 
-function removeFrom(ids: NodeId[], id: NodeId): void {
-  const at = ids.indexOf(id);
-  if (at >= 0) ids.splice(at, 1);
+function removeFrom(list: NodeId[], id: NodeId): void {
+  const i = list.indexOf(id);
+  if (i >= 0) list.splice(i, 1);
 }

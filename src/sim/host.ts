@@ -4,7 +4,7 @@
  * answers arriving — goes through `run`, so a crash silences the old incarnation for good and a
  * pause holds its work until it resumes, as SIGKILL and SIGSTOP would.
  */
-import type { Clock, Timer } from '../../common/clock.js';
+import type { Clock, Timer } from '../common/clock.js';
 import type { SimLoop } from './sim-loop.js';
 
 /** Wall-clock time at virtual time 0 (record timestamps look real; nothing depends on the value). */

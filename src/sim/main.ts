@@ -35,15 +35,15 @@ function nodeCount(value: string): 3 | 5 {
 function summarize(result: SimResult): string {
   return (
     `seed=${result.seed} nodes=${result.nodes}+${result.learners} t=${result.virtualTimeMs}ms events=${result.events} ` +
-    `faults=${result.faults} crashes=${result.crashes} msgs=${result.messagesSent} dropped=${result.messagesDropped} ` +
+    `faults=${result.faults} crashes=${result.crashes} afterWrite=${result.powerLossesAfterWrite} msgs=${result.messagesSent} dropped=${result.messagesDropped} ` +
     `leaders=${result.leaderTerms} maxTerm=${result.maxTerm} committed=${result.committedIndex} ` +
     `snapshots=${result.snapshotsTaken}/${result.snapshotsInstalled} digest=${result.digest}`
   );
 }
 
-function replayOne(seed: number, nodes: 3 | 5 | undefined): number {
+async function replayOne(seed: number, nodes: 3 | 5 | undefined): Promise<number> {
   try {
-    const result = runRaftSimulation({ seed, ...(nodes ? { nodes } : {}), trace: write });
+    const result = await runRaftSimulation({ seed, ...(nodes ? { nodes } : {}), trace: write });
     write(summarize(result));
     return 0;
   } catch (e) {
@@ -53,15 +53,15 @@ function replayOne(seed: number, nodes: 3 | 5 | undefined): number {
   }
 }
 
-function runMany(options: RaftCommandOptions): number {
+async function runMany(options: RaftCommandOptions): Promise<number> {
   const started = performance.now();
-  const totals = { events: 0, crashes: 0, leaders: 0, committed: 0, snapshots: 0 };
+  const totals = { events: 0, crashes: 0, afterWrite: 0, leaders: 0, committed: 0, snapshots: 0 };
   const last = options.from + options.seeds;
   const progressEvery = Math.max(1, Math.min(1000, Math.floor(options.seeds / 20)));
   for (let seed = options.from; seed < last; seed++) {
     let result: SimResult;
     try {
-      result = runRaftSimulation({ seed, ...(options.nodes ? { nodes: options.nodes } : {}) });
+      result = await runRaftSimulation({ seed, ...(options.nodes ? { nodes: options.nodes } : {}) });
     } catch (e) {
       if (!(e instanceof SimulationFailure)) throw e;
       write(`FAILED after ${seed - options.from + 1} seeds`);
@@ -70,6 +70,7 @@ function runMany(options: RaftCommandOptions): number {
     }
     totals.events += result.events;
     totals.crashes += result.crashes;
+    totals.afterWrite += result.powerLossesAfterWrite;
     totals.leaders += result.leaderTerms;
     totals.committed += result.committedIndex;
     totals.snapshots += result.snapshotsInstalled;
@@ -82,7 +83,7 @@ function runMany(options: RaftCommandOptions): number {
   const seconds = (performance.now() - started) / 1000;
   write(
     `all ${options.seeds} seeds passed in ${seconds.toFixed(1)}s (${(options.seeds / seconds).toFixed(1)} seeds/s): ` +
-      `${totals.events} events, ${totals.crashes} crashes, ${totals.leaders} elections, ` +
+      `${totals.events} events, ${totals.crashes} crashes (${totals.afterWrite} between persist and send), ${totals.leaders} elections, ` +
       `${totals.committed} entries committed, ${totals.snapshots} snapshots installed`,
   );
   return 0;
@@ -97,8 +98,8 @@ program
   .option('--from <seed>', 'first seed', integer, 0)
   .option('--seed <seed>', 'replay one seed and print its event trace', integer)
   .option('--nodes <count>', 'voters per cluster, 3 or 5 (default: drawn from each seed)', nodeCount)
-  .action((options: RaftCommandOptions) => {
-    process.exitCode = options.seed !== undefined ? replayOne(options.seed, options.nodes) : runMany(options);
+  .action(async (options: RaftCommandOptions) => {
+    process.exitCode = options.seed !== undefined ? await replayOne(options.seed, options.nodes) : await runMany(options);
   });
 
 program.addCommand(clusterCommand());

@@ -1,28 +1,47 @@
 /**
- * The fault schedule of one run, drawn from its seed: bad network conditions, symmetric and
- * one-way partitions, crashes with restarts and pauses with resumes, during a fault phase that
- * ends in a quiet period (everything healed, restarted and resumed, no loss).
+ * The one nemesis of both simulations: the fault schedule of a run, drawn from its seed. Bad
+ * network conditions and slow links, isolations, symmetric and one-way partitions, kills and power
+ * losses with restarts, pauses with resumes, and leader churn (the leader cut off, then its
+ * successor the moment it is elected: Raft's Figure 8 setup). Node faults often aim at whoever
+ * leads when they strike, where the hard cases start. The fault phase ends with `quiet`: every link
+ * healed and calm, every node restarted and resumed.
+ *
+ * A simulation picks a profile (how faults are mixed); the fault injector carries them out.
  */
 import type { SeededRandom } from '../common/random.js';
 import type { NodeId } from '../raft/types.js';
-import type { NetworkConditions } from './network.js';
+import { CALM_NETWORK, CALM_REORDERING_NETWORK, describeConditions, randomConditions, slowLinkConditions, type NetworkConditions } from './network.js';
 
-/** A node to hit: a fixed one, whichever node leads when the fault strikes, or the next one elected. */
-export type FaultTarget = NodeId | 'leader' | 'next-leader';
+/**
+ * Whoever a node fault strikes: a fixed node, or one resolved when it strikes — the Raft leader of
+ * the highest term ('leader'; in a whole cluster that is the active controller), the next leader
+ * elected ('next-leader', hit the moment it wins), or the leader of a random topic partition.
+ */
+export type LeaderTarget = 'leader' | 'next-leader' | 'partition-leader';
+export type FaultTarget = NodeId | LeaderTarget;
+
+/**
+ * - kill (SIGKILL): the process is gone; the OS keeps every byte it wrote, flushed or not.
+ * - power-loss: the process is gone, and so is whatever was not yet flushed.
+ * - power-loss-after-write: a power loss that strikes the moment the node's next write becomes
+ *   durable, before the process learns of it: between persisting a Raft Ready and sending its messages.
+ */
+export type CrashKind = 'kill' | 'power-loss' | 'power-loss-after-write';
 
 export type Fault =
   | { readonly kind: 'network'; readonly conditions: NetworkConditions }
+  | { readonly kind: 'slow-link'; readonly from: NodeId; readonly to: NodeId; readonly conditions: NetworkConditions }
   | { readonly kind: 'isolate'; readonly node: FaultTarget }
   | { readonly kind: 'partition'; readonly groups: readonly (readonly NodeId[])[] }
   | { readonly kind: 'cut-one-way'; readonly from: NodeId; readonly to: NodeId }
   | { readonly kind: 'heal' }
-  | { readonly kind: 'crash'; readonly node: FaultTarget }
+  | { readonly kind: 'crash'; readonly node: FaultTarget; readonly crash: CrashKind }
   /** Restarts the node crashed longest ago. */
   | { readonly kind: 'restart' }
   | { readonly kind: 'pause'; readonly node: FaultTarget }
   /** Resumes the node paused longest ago. */
   | { readonly kind: 'resume' }
-  /** The end of the fault phase: heal, restart, resume, calm network. */
+  /** The end of the fault phase: heal, calm network, restart, resume. */
   | { readonly kind: 'quiet' };
 
 export interface TimedFault {
@@ -30,82 +49,141 @@ export interface TimedFault {
   readonly fault: Fault;
 }
 
+type FaultWeight = 'network' | 'slowLink' | 'isolate' | 'partition' | 'cutOneWay' | 'heal' | 'crash' | 'pause' | 'leaderChurn';
+
+/** How faults are mixed: relative weights per kind, which crashes happen, and the network's moods. */
+export interface NemesisProfile {
+  readonly weights: Readonly<Record<FaultWeight, number>>;
+  readonly crashKinds: readonly CrashKind[];
+  /** Chance that a node fault aims at a leader rather than a random node... */
+  readonly leaderTargetChance: number;
+  /** ...and which one (drawn uniformly; repeat one to weigh it more). */
+  readonly leaderTargets: readonly LeaderTarget[];
+  /** When the first fault after the opening network conditions strikes. */
+  readonly firstGapMs: readonly [number, number];
+  readonly gapMs: readonly [number, number];
+  /** How long a crashed or paused node stays down (the fault phase's end brings it back anyway). */
+  readonly outageMs: readonly [number, number];
+  /** How long leader churn keeps the two leaders cut off. */
+  readonly churnMs: readonly [number, number];
+  /** Bad network conditions. */
+  conditions(random: SeededRandom): NetworkConditions;
+  /** The network once the faults stop. */
+  readonly calm: NetworkConditions;
+}
+
+/**
+ * Raft alone: much loss (Raft retries cheaply), in-order or reordering links, leaders hit often,
+ * and crashes are power losses, a third of them between persisting a Ready and sending it.
+ */
+export const RAFT_FAULTS: NemesisProfile = {
+  weights: { network: 10, slowLink: 0, isolate: 7, partition: 12, cutOneWay: 10, heal: 18, crash: 18, pause: 12, leaderChurn: 13 },
+  crashKinds: ['power-loss', 'power-loss', 'power-loss-after-write'],
+  leaderTargetChance: 0.6,
+  leaderTargets: ['leader', 'leader', 'next-leader'],
+  firstGapMs: [10, 100],
+  gapMs: [20, 250],
+  outageMs: [10, 600],
+  churnMs: [100, 500],
+  conditions: (random) => {
+    const conditions = randomConditions(random, 0.25, false);
+    return { ...conditions, reorder: random.chance(0.5) };
+  },
+  calm: CALM_NETWORK,
+};
+
+/**
+ * Whole clusters, every kind of fault. Loss stays moderate: a lost call costs its caller a whole
+ * request timeout, so heavy loss would only stall the run, not find more.
+ */
+export const MIXED_FAULTS: NemesisProfile = {
+  weights: { network: 12, slowLink: 6, isolate: 12, partition: 10, cutOneWay: 8, heal: 20, crash: 22, pause: 14, leaderChurn: 0 },
+  crashKinds: ['kill', 'power-loss'],
+  leaderTargetChance: 0.5,
+  leaderTargets: ['partition-leader', 'leader'],
+  firstGapMs: [100, 500],
+  gapMs: [100, 500],
+  outageMs: [50, 700],
+  churnMs: [100, 500],
+  conditions: (random) => randomConditions(random, 0.1, true),
+  calm: CALM_REORDERING_NETWORK,
+};
+
+/** Mostly leaders killed while they have unreplicated writes: what acks=1 cannot survive. */
+export const LEADER_KILLS: NemesisProfile = {
+  ...MIXED_FAULTS,
+  weights: { network: 2, slowLink: 4, isolate: 0, partition: 0, cutOneWay: 0, heal: 4, crash: 30, pause: 0, leaderChurn: 0 },
+  crashKinds: ['kill'],
+  leaderTargetChance: 0.9,
+  firstGapMs: [150, 500],
+  gapMs: [150, 500],
+  outageMs: [200, 900],
+};
+
 export function describeFault(fault: Fault): string {
   switch (fault.kind) {
-    case 'network': {
-      const c = fault.conditions;
-      const order = c.reorder ? 'reordering' : 'in order';
-      return `network loss=${c.lossRate.toFixed(2)} dup=${c.duplicateRate.toFixed(2)} delay=${c.minDelayMs}-${c.maxDelayMs}ms spikes=${c.spikeRate.toFixed(2)}@${c.spikeDelayMs}ms ${order}`;
-    }
+    case 'network':
+      return `network ${describeConditions(fault.conditions)}`;
+    case 'slow-link':
+      return `slow link ${fault.from}->${fault.to} ${describeConditions(fault.conditions)}`;
     case 'partition':
       return `partition ${fault.groups.map((g) => `{${g.join(',')}}`).join(' ')}`;
     case 'cut-one-way':
       return `cut ${fault.from}->${fault.to}`;
-    case 'heal':
-    case 'quiet':
-    case 'restart':
-    case 'resume':
-      return fault.kind;
-    default:
+    case 'crash':
+      return `${fault.crash} ${fault.node}`;
+    case 'isolate':
+    case 'pause':
       return `${fault.kind} ${fault.node}`;
+    default:
+      return fault.kind;
   }
 }
 
-export function randomConditions(random: SeededRandom): NetworkConditions {
-  const maxDelayMs = random.int(2, 15);
-  return {
-    lossRate: random.chance(0.3) ? 0 : random.next() * 0.25,
-    duplicateRate: random.next() * 0.05,
-    minDelayMs: random.int(0, 2),
-    maxDelayMs,
-    spikeRate: random.next() * 0.05,
-    spikeDelayMs: random.int(maxDelayMs, 150),
-  };
-}
-
-/** Faults at random moments in [0, faultPhaseMs), then `quiet` at faultPhaseMs; sorted by time. */
-export function planFaults(random: SeededRandom, nodes: readonly NodeId[], faultPhaseMs: number): TimedFault[] {
-  const planned: TimedFault[] = [networkFault(random, 0)];
-  let at = random.int(0, 100);
-  while (at < faultPhaseMs) {
-    planned.push(...drawFault(random, nodes, at));
-    at += random.int(20, 250);
+/** Faults at random moments in [0, faultPhaseMs), then `quiet` at faultPhaseMs, in time order. */
+export function planFaults(random: SeededRandom, profile: NemesisProfile, nodes: readonly NodeId[], faultPhaseMs: number): TimedFault[] {
+  const planned: TimedFault[] = [{ atMs: 0, fault: { kind: 'network', conditions: profile.conditions(random) } }];
+  for (let at = random.int(profile.firstGapMs[0], profile.firstGapMs[1]); at < faultPhaseMs; at += random.int(profile.gapMs[0], profile.gapMs[1])) {
+    planned.push(...drawFault(random, profile, nodes, at));
   }
   const during = planned.filter((f) => f.atMs < faultPhaseMs);
   during.push({ atMs: faultPhaseMs, fault: { kind: 'quiet' } });
-  // A stable sort keeps the drawing order for faults at the same moment.
+  // A stable sort keeps the drawing order of faults at the same moment.
   return during.sort((a, b) => a.atMs - b.atMs);
 }
 
-function drawFault(random: SeededRandom, nodes: readonly NodeId[], at: number): TimedFault[] {
+function drawFault(random: SeededRandom, profile: NemesisProfile, nodes: readonly NodeId[], at: number): TimedFault[] {
   const node = random.pick(nodes);
-  // Leaders are where most of Raft's hard cases start, so they are hit more often than chance would.
-  const aim = random.int(0, 9);
-  const target: FaultTarget = aim < 4 ? 'leader' : aim < 6 ? 'next-leader' : node;
-  const recoverAt = at + random.int(10, 600);
-  const roll = random.int(0, 99);
-  if (roll < 10) return [networkFault(random, at)];
-  if (roll < 17) return [{ atMs: at, fault: { kind: 'isolate', node: target } }];
-  if (roll < 30) return leaderChurn(at, random.int(100, 500));
-  if (roll < 42) return [{ atMs: at, fault: { kind: 'partition', groups: splitInTwo(random, nodes) } }];
-  if (roll < 52) return [{ atMs: at, fault: { kind: 'cut-one-way', from: node, to: random.pick(nodes.filter((n) => n !== node)) } }];
-  if (roll < 70) return [{ atMs: at, fault: { kind: 'heal' } }];
-  if (roll < 88) {
-    return [
-      { atMs: at, fault: { kind: 'crash', node: target } },
-      { atMs: recoverAt, fault: { kind: 'restart' } },
-    ];
+  const other = random.pick(nodes.filter((n) => n !== node));
+  const target: FaultTarget = random.chance(profile.leaderTargetChance) ? random.pick(profile.leaderTargets) : node;
+  const recoverAt = at + random.int(profile.outageMs[0], profile.outageMs[1]);
+  const crash = random.pick(profile.crashKinds);
+  switch (pickWeighted(random, profile.weights)) {
+    case 'network':
+      return [{ atMs: at, fault: { kind: 'network', conditions: profile.conditions(random) } }];
+    case 'slowLink':
+      return [{ atMs: at, fault: { kind: 'slow-link', from: node, to: other, conditions: slowLinkConditions(random) } }];
+    case 'isolate':
+      return [{ atMs: at, fault: { kind: 'isolate', node: target } }];
+    case 'partition':
+      return [{ atMs: at, fault: { kind: 'partition', groups: splitInTwo(random, nodes) } }];
+    case 'cutOneWay':
+      return [{ atMs: at, fault: { kind: 'cut-one-way', from: node, to: other } }];
+    case 'heal':
+      return [{ atMs: at, fault: { kind: 'heal' } }];
+    case 'crash':
+      return [
+        { atMs: at, fault: { kind: 'crash', node: target, crash } },
+        { atMs: recoverAt, fault: { kind: 'restart' } },
+      ];
+    case 'pause':
+      return [
+        { atMs: at, fault: { kind: 'pause', node: target } },
+        { atMs: recoverAt, fault: { kind: 'resume' } },
+      ];
+    case 'leaderChurn':
+      return leaderChurn(at, random.int(profile.churnMs[0], profile.churnMs[1]));
   }
-  return [
-    { atMs: at, fault: { kind: 'pause', node: target } },
-    { atMs: recoverAt, fault: { kind: 'resume' } },
-  ];
-}
-
-/** New network conditions; half the time messages on a link may also overtake each other. */
-function networkFault(random: SeededRandom, at: number): TimedFault {
-  const conditions = { ...randomConditions(random), reorder: random.chance(0.5) };
-  return { atMs: at, fault: { kind: 'network', conditions } };
 }
 
 /**
@@ -118,6 +196,19 @@ function leaderChurn(at: number, healAfterMs: number): TimedFault[] {
     { atMs: at, fault: { kind: 'isolate', node: 'next-leader' } },
     { atMs: at + healAfterMs, fault: { kind: 'heal' } },
   ];
+}
+
+function pickWeighted<K extends string>(random: SeededRandom, weights: Readonly<Record<K, number>>): K {
+  const entries = Object.entries(weights) as [K, number][];
+  const total = entries.reduce((sum, [, w]) => sum + w, 0);
+  let roll = random.next() * total;
+  for (const [kind, weight] of entries) {
+    if (weight <= 0) continue;
+    roll -= weight;
+    if (roll < 0) return kind;
+  }
+  // Rounding left the roll at the very end: the last kind that can happen.
+  return entries.filter(([, w]) => w > 0).at(-1)![0];
 }
 
 function splitInTwo(random: SeededRandom, nodes: readonly NodeId[]): NodeId[][] {

@@ -1,23 +1,26 @@
 /**
  * The deterministic Raft simulation: N nodes in one process on a virtual clock and a virtual
- * network, every random choice drawn from one seed. Faults run for a fault phase, then a quiet
- * period must bring a stable leader and commit every new proposal in bounded time. Safety
- * invariants are checked after every event; the first violation throws a SimulationFailure that
- * names the seed to replay.
+ * network, every random choice drawn from one seed. Each node runs a real RaftDriver (persist
+ * every Ready, then send its messages, then apply) over its RaftCore, on the same loop, network,
+ * nemesis and fault injector as the whole-cluster simulation. Faults run for a fault phase, then a
+ * quiet period must bring a stable leader and commit every new proposal in bounded time. Safety
+ * invariants are checked after every step of every core and after every event; the first
+ * violation throws a SimulationFailure that names the seed to replay.
  */
 import { SeededRandom } from '../common/random.js';
 import type { RaftConfig } from '../raft/core.js';
+import { RaftDriver } from '../raft/driver.js';
 import type { Entry, Membership, Message, NodeId, Role } from '../raft/types.js';
 import type { AppSnapshot } from './app-state-machine.js';
 import { SafetyChecker, type DurableLogView } from './checker.js';
 import { SimClient } from './client.js';
-import { EventQueue } from './event-queue.js';
 import { fail, type FailureContext } from './failure.js';
 import { SimNetwork } from './network.js';
-import { describeFault, planFaults, type Fault } from './nemesis.js';
-import { FaultInjector } from './fault-injector.js';
+import { planFaults, RAFT_FAULTS, type Fault } from './nemesis.js';
+import { crashCount, FaultInjector } from './fault-injector.js';
 import { drawParameters } from './parameters.js';
-import { SimNode } from './sim-node.js';
+import { SimLoop } from './sim-loop.js';
+import { SimNode, type DriverFactory } from './sim-node.js';
 import { Digest, describeMessage } from './trace.js';
 
 export const TICK_MS = 10;
@@ -42,6 +45,11 @@ export interface RaftSimOptions {
   faults?: boolean;
   /** Receives one line per event, for verbose replays. */
   trace?: (line: string) => void;
+  /**
+   * Builds each node's driver (default: the real RaftDriver). Tests only: a driver with a broken
+   * order shows that the checker catches it.
+   */
+  driver?: DriverFactory;
 }
 
 export interface SimResult {
@@ -52,6 +60,8 @@ export interface SimResult {
   events: number;
   faults: number;
   crashes: number;
+  /** Crashes that struck the moment a write became durable, before the driver sent anything after it. */
+  powerLossesAfterWrite: number;
   pauses: number;
   messagesSent: number;
   messagesDelivered: number;
@@ -70,26 +80,25 @@ export interface SimResult {
   digest: string;
 }
 
-type SimEvent =
-  | { readonly kind: 'tick'; readonly node: NodeId }
-  | { readonly kind: 'deliver'; readonly message: Message }
-  | { readonly kind: 'persisted'; readonly node: NodeId; readonly incarnation: number }
-  | { readonly kind: 'fault'; readonly fault: Fault }
-  | { readonly kind: 'propose' }
-  | { readonly kind: 'check-leader' };
-
-export function runRaftSimulation(options: RaftSimOptions): SimResult {
-  return new RaftSimulation(options).run();
+export async function runRaftSimulation(options: RaftSimOptions): Promise<SimResult> {
+  const simulation = new RaftSimulation(options);
+  // A rejected promise nobody handles inside a node would crash a real process: stop the run.
+  const onUnhandled = (error: unknown): void => simulation.loop.fail(error);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    return await simulation.run();
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
 }
 
 class RaftSimulation {
-  private readonly queue = new EventQueue<SimEvent>();
+  readonly loop = new SimLoop();
   private readonly random: SeededRandom;
   private readonly nodes = new Map<NodeId, SimNode>();
   private readonly network: SimNetwork;
   private readonly checker: SafetyChecker;
   private readonly client: SimClient;
-  private readonly persistRandom: SeededRandom;
   private readonly digest = new Digest();
   private readonly lastRole = new Map<NodeId, string>();
   private readonly trace: ((line: string) => void) | undefined;
@@ -102,7 +111,6 @@ class RaftSimulation {
   private readonly voterIds: readonly NodeId[];
   private checkedDiskVersion = -1;
   private readonly injector: FaultInjector;
-  private events = 0;
 
   constructor(private readonly options: RaftSimOptions) {
     const random = new SeededRandom(options.seed);
@@ -113,7 +121,7 @@ class RaftSimulation {
     this.faultPhaseMs = params.faultPhaseMs;
     this.proposeEveryMs = params.proposeEveryMs;
     this.trace = options.trace;
-    this.context = { seed: options.seed, nodes: this.voterCount, now: () => this.queue.now() };
+    this.context = { seed: options.seed, nodes: this.voterCount, now: () => this.loop.now() };
 
     const voters = range(1, this.voterCount);
     const learners = range(this.voterCount + 1, this.learnerCount);
@@ -128,26 +136,44 @@ class RaftSimulation {
       maxEntriesPerAppend: params.maxEntriesPerAppend,
       random: nodeRandom,
     });
-    this.network = new SimNetwork(random.fork(), () => this.queue.now(), (delayMs, message) => this.schedule(delayMs, { kind: 'deliver', message }));
-    this.persistRandom = random.fork();
+    this.network = new SimNetwork(random.fork(), this.loop, (id) => this.nodes.get(id)?.status() === 'crashed', RAFT_FAULTS.calm);
     this.client = new SimClient(random.fork(), [...voters, ...learners]);
     this.checker = new SafetyChecker(this.context);
     this.checker.onCommitted = (entry) => this.client.committed(entry);
     const observer = {
+      changed: (node: SimNode) => this.observe(node),
       applied: (node: NodeId, term: number, entry: Entry) => this.checker.observeApplied(node, term, entry),
       restored: (node: NodeId, snapshot: AppSnapshot) => this.checker.observeRestore(node, snapshot),
-      send: (message: Message) => this.network.send(message),
-    };
-    for (const id of [...voters, ...learners]) {
-      this.nodes.set(id, new SimNode(id, membership, makeConfig(id), random.fork(), params.snapshotEvery, observer));
-    }
-    this.injector = new FaultInjector(this.nodes, this.network, random.fork(), {
-      afterActivity: (node) => this.afterActivity(node),
-      stepNow: (node, message) => {
-        node.core.step(message);
-        this.afterActivity(node);
+      received: (_node: NodeId, message: Message) => {
+        this.digest.addMessage(message);
+        this.trace?.(`${this.loop.now()} deliver ${describeMessage(message)}`);
       },
-      scheduleFault: (delayMs, fault) => this.schedule(delayMs, { kind: 'fault', fault }),
+    };
+    const makeDriver = options.driver ?? ((driverOptions) => new RaftDriver(driverOptions));
+    for (const id of [...voters, ...learners]) {
+      const node = new SimNode(id, {
+        membership,
+        makeConfig: makeConfig(id),
+        random: random.fork(),
+        snapshotEvery: params.snapshotEvery,
+        tickMs: TICK_MS,
+        loop: this.loop,
+        network: this.network,
+        deliver: (message) => this.nodes.get(message.to)?.receive(message),
+        observer,
+        makeDriver,
+      });
+      this.nodes.set(id, node);
+      this.network.register(node);
+    }
+    this.injector = new FaultInjector({
+      nodes: this.nodes,
+      network: this.network,
+      random: random.fork(),
+      calm: RAFT_FAULTS.calm,
+      resolveLeader: () => this.currentLeader(),
+      scheduleFault: (delayMs, fault) => this.loop.after(delayMs, () => this.onFault(fault)),
+      onStartFailure: (error) => this.loop.fail(error),
     });
     this.voterIds = voters;
     this.voterDisks = voters.map((id) => {
@@ -157,7 +183,7 @@ class RaftSimulation {
   }
 
   private get now(): number {
-    return this.queue.now();
+    return this.loop.now();
   }
 
   private leaderDeadlineMs(): number {
@@ -168,123 +194,70 @@ class RaftSimulation {
     return this.leaderDeadlineMs() + LIVENESS_WINDOW_MS + COMMIT_BOUND_MS;
   }
 
-  run(): SimResult {
+  async run(): Promise<SimResult> {
     this.scheduleStart();
-    for (let event = this.queue.pop(); event !== undefined; event = this.queue.pop()) {
-      if (this.now > this.endMs()) break;
-      this.events++;
-      this.digest.add(this.now);
-      this.handle(event);
-      this.checkDisksIfChanged();
-      this.checkCommitDeadline();
-    }
+    await this.loop.runUntil(this.endMs(), () => this.afterEvent());
     this.checkFinalProgress();
     return this.result();
   }
 
   private scheduleStart(): void {
-    for (const id of this.nodes.keys()) this.queue.schedule(this.random.int(0, TICK_MS - 1), { kind: 'tick', node: id });
+    // Each process starts at its own moment, so their ticks are out of phase.
+    for (const node of this.nodes.values()) this.loop.at(this.random.int(0, TICK_MS - 1), () => node.start());
     if (this.options.faults !== false) {
-      const plan = planFaults(this.random.fork(), [...this.nodes.keys()], this.faultPhaseMs);
-      for (const { atMs, fault } of plan) this.queue.schedule(atMs, { kind: 'fault', fault });
+      const plan = planFaults(this.random.fork(), RAFT_FAULTS, [...this.nodes.keys()], this.faultPhaseMs);
+      for (const { atMs, fault } of plan) this.loop.at(atMs, () => this.onFault(fault));
     }
-    this.queue.schedule(this.random.int(0, this.proposeEveryMs), { kind: 'propose' });
-    this.queue.schedule(this.leaderDeadlineMs(), { kind: 'check-leader' });
+    this.loop.at(this.random.int(0, this.proposeEveryMs), () => this.onPropose());
+    this.loop.at(this.leaderDeadlineMs(), () => this.checkStableLeader());
   }
 
-  private schedule(delayMs: number, event: SimEvent): void {
-    this.queue.schedule(this.now + delayMs, event);
+  /** After every event (once the promise continuations it caused ran): the checks across nodes. */
+  private afterEvent(): boolean {
+    this.digest.add(this.now);
+    this.checkDisksIfChanged();
+    this.checkCommitDeadline();
+    return false;
   }
 
-  private handle(event: SimEvent): void {
-    switch (event.kind) {
-      case 'tick':
-        return this.onTick(event.node);
-      case 'deliver':
-        return this.onDeliver(event.message);
-      case 'persisted':
-        return this.onPersisted(event.node, event.incarnation);
-      case 'fault':
-        return this.onFault(event.fault);
-      case 'propose':
-        return this.onPropose();
-      case 'check-leader':
-        return this.checkStableLeader();
-    }
-  }
-
-  private onTick(id: NodeId): void {
-    this.digest.add(id);
-    const node = this.nodes.get(id)!;
-    if (node.status === 'up') {
-      node.core.tick();
-      this.afterActivity(node);
-    }
-    if (this.now + TICK_MS <= this.endMs()) this.schedule(TICK_MS, { kind: 'tick', node: id });
-  }
-
-  private onDeliver(message: Message): void {
-    this.digest.addMessage(message);
-    if (!this.network.admit(message)) return;
-    const node = this.nodes.get(message.to)!;
-    if (node.status === 'crashed') return;
-    if (node.status === 'paused') {
-      node.inbox.push(message);
-      return;
-    }
-    this.trace?.(`${this.now} deliver ${describeMessage(message)}`);
-    node.core.step(message);
-    this.afterActivity(node);
-  }
-
-  private onPersisted(id: NodeId, incarnation: number): void {
-    const node = this.nodes.get(id)!;
-    this.digest.add(id);
-    if (node.incarnation !== incarnation || node.status === 'crashed' || node.inFlightReady === undefined) return;
-    if (node.status === 'paused') {
-      node.persistDueOnResume = true;
-      return;
-    }
-    node.completePersist();
-    this.afterActivity(node);
-  }
-
-  /** After a node did anything: check it, and start persisting its next Ready. */
-  private afterActivity(node: SimNode): void {
-    if (node.status !== 'up') return;
+  /** After every change to a running core: check it, and let armed faults find a new leader. */
+  private observe(node: SimNode): void {
     const core = node.core;
     this.checker.observeCommitIndex(core);
     if (core.role() === 'leader') {
       this.checker.checkLeader(core);
-      this.injector.leaderElected(node);
+      this.injector.leaderElected(node.id, core.term());
     }
     if (this.trace) this.traceRoleChange(node.id, core.role(), core.term(), core.leader());
-    const ready = node.takeReady();
-    if (ready === undefined) return;
-    const delayMs = this.persistRandom.chance(0.3) ? 0 : this.persistRandom.chance(0.9) ? this.persistRandom.int(1, 4) : this.persistRandom.int(5, 30);
-    this.schedule(delayMs, { kind: 'persisted', node: node.id, incarnation: node.incarnation });
   }
 
   private onFault(fault: Fault): void {
+    const done = this.injector.apply(fault);
     this.digest.add(this.injector.counts.faults);
-    this.trace?.(`${this.now} fault ${describeFault(fault)}`);
-    this.injector.apply(fault);
+    if (done) this.trace?.(`${this.now} fault ${done}`);
   }
 
   private onPropose(): void {
     const outcome = this.client.propose(this.nodes, this.now, this.now >= this.leaderDeadlineMs());
-    this.digest.add(outcome.accepted ? outcome.index! : 0);
-    if (outcome.accepted) {
-      this.trace?.(`${this.now} propose ${outcome.payload} at node ${outcome.node} -> index ${outcome.index}`);
-      this.afterActivity(this.nodes.get(outcome.node)!);
-    }
+    this.digest.add(outcome.accepted ? outcome.node : 0);
+    if (outcome.accepted) this.trace?.(`${this.now} propose ${outcome.payload} at node ${outcome.node}`);
     const next = this.now + this.proposeEveryMs;
-    if (next <= this.leaderDeadlineMs() + LIVENESS_WINDOW_MS) this.schedule(this.proposeEveryMs, { kind: 'propose' });
+    if (next <= this.leaderDeadlineMs() + LIVENESS_WINDOW_MS) this.loop.after(this.proposeEveryMs, () => this.onPropose());
+  }
+
+  /** The running leader of the highest term, if any. */
+  private currentLeader(): NodeId | undefined {
+    let leader: SimNode | undefined;
+    for (const node of this.nodes.values()) {
+      if (node.status() === 'crashed' || node.core.role() !== 'leader') continue;
+      if (leader === undefined || node.core.term() > leader.core.term()) leader = node;
+    }
+    return leader?.id;
   }
 
   /** Liveness: once faults have stopped for a while, one leader is known to every node. */
   private checkStableLeader(): void {
-    const leaders = [...this.nodes.values()].filter((n) => n.status === 'up' && n.core.role() === 'leader');
+    const leaders = [...this.nodes.values()].filter((n) => n.status() === 'up' && n.core.role() === 'leader');
     if (leaders.length !== 1) {
       fail(this.context, 'liveness', `${leaders.length} leaders ${LEADER_DEADLINE_MS}ms after the faults stopped (${this.describeNodes()})`);
     }
@@ -323,7 +296,7 @@ class RaftSimulation {
 
   private describeNodes(): string {
     return [...this.nodes.values()]
-      .map((n) => `${n.id}:${n.status === 'up' ? n.core.role() : n.status} term=${n.core.term()} lead=${n.core.leader()} commit=${n.core.commitIndex()} last=${n.core.lastIndex()}`)
+      .map((n) => `${n.id}:${n.status() === 'up' ? n.core.role() : n.status()} term=${n.core.term()} lead=${n.core.leader()} commit=${n.core.commitIndex()} last=${n.core.lastIndex()}`)
       .join(', ');
   }
 
@@ -337,15 +310,17 @@ class RaftSimulation {
   private result(): SimResult {
     const nodes = [...this.nodes.values()];
     const stats = this.network.stats;
+    const counts = this.injector.counts;
     return {
       seed: this.options.seed,
       nodes: this.voterCount,
       learners: this.learnerCount,
       virtualTimeMs: this.now,
-      events: this.events,
-      faults: this.injector.counts.faults,
-      crashes: this.injector.counts.crashes,
-      pauses: this.injector.counts.pauses,
+      events: this.loop.events,
+      faults: counts.faults,
+      crashes: crashCount(counts),
+      powerLossesAfterWrite: counts.powerLossesAfterWrite,
+      pauses: counts.pauses,
       messagesSent: stats.sent,
       messagesDelivered: stats.delivered,
       messagesDropped: stats.dropped,

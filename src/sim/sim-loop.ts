@@ -1,12 +1,12 @@
 /**
- * The cluster simulation's only event loop. Timed callbacks run in virtual-time order (ties in the
- * order they were scheduled); after each one the loop lets every promise continuation it caused
- * run to completion before the next event, because the node code awaits promises internally
- * (storage writes, proposals, controller calls). Nothing else in the process schedules macrotasks,
+ * The only event loop of both simulations (Raft alone and whole clusters). Timed callbacks run in
+ * virtual-time order (ties in the order they were scheduled); after each one the loop lets every
+ * promise continuation it caused run to completion before the next event, because the node code
+ * awaits promises internally (the RaftDriver's storage writes, proposals, controller calls). Nothing else in the process schedules macrotasks,
  * so one `setImmediate` turn drains them all, in an order fixed by the code: a run is a pure
  * function of its seed.
  */
-import { EventQueue } from '../event-queue.js';
+import { EventQueue } from './event-queue.js';
 
 export interface LoopTimer {
   cancel(): void;

@@ -1,115 +1,239 @@
 /**
- * One simulated node: a RaftCore acting as its volatile memory, a DurableState as its disk, and the
- * application on top. The node can crash (losing memory and any Ready not yet persisted), restart
- * from its disk, and pause (a stopped process: no ticks, no I/O completing, messages queue up).
+ * One node of the Raft simulation: a process running a real RaftDriver (with its ReadyPersister)
+ * over a RaftCore, on the virtual clock and network, writing to a DurableState "disk" through a
+ * DelayedRaftStorage, with the application on top. The driver persists each Ready before sending
+ * its messages, as in every real node.
+ *
+ * Like a cluster node it is a Host: whatever reaches it (timer, message, completed write) runs
+ * through `run`, so a crash silences the old incarnation for good (its writes still in progress
+ * are lost) and a pause holds its work until it resumes. An armed power loss strikes the moment
+ * the next write becomes durable, before the driver learns of it: between persist and send.
  */
-import { AssertionFailure, assert } from '../common/errors.js';
+import { AssertionFailure } from '../common/errors.js';
+import { silentLogger } from '../common/logger.js';
 import type { SeededRandom } from '../common/random.js';
 import { RaftCore, type RaftConfig } from '../raft/core.js';
-import type { Membership, Message, NodeId, Ready } from '../raft/types.js';
+import { RaftDriver, type DrivenCore, type RaftDriverOptions } from '../raft/driver.js';
+import type { Entry, Membership, Message, NodeId, RaftTransport, Snapshot } from '../raft/types.js';
 import { AppStateMachine, decodeAppSnapshot, encodeAppSnapshot, type AppSnapshot } from './app-state-machine.js';
+import { DelayedRaftStorage } from './delayed-raft-storage.js';
 import { DurableState } from './durable-state.js';
+import type { FaultableNode, NodeStatus } from './fault-injector.js';
+import { HostClock, type Host } from './host.js';
+import type { CrashKind } from './nemesis.js';
+import type { SimNetwork } from './network.js';
+import type { SimLoop } from './sim-loop.js';
 
-export type NodeStatus = 'up' | 'paused' | 'crashed';
+export type { NodeStatus } from './fault-injector.js';
 
 /** What a node reports to the simulation while it runs. */
 export interface NodeObserver {
-  applied(node: NodeId, term: number, entry: Ready['committed'][number]): void;
+  /** The core changed (after every tick, step, proposal and advance): check it. */
+  changed(node: SimNode): void;
+  applied(node: NodeId, term: number, entry: Entry): void;
   restored(node: NodeId, snapshot: AppSnapshot): void;
-  send(message: Message): void;
+  received(node: NodeId, message: Message): void;
 }
 
-export class SimNode {
-  status: NodeStatus = 'up';
-  /** Bumped at every restart, so events scheduled for an earlier life are recognized and dropped. */
-  incarnation = 0;
+export type DriverFactory = (options: RaftDriverOptions) => RaftDriver;
+
+export interface SimNodeOptions {
+  readonly membership: Membership;
+  readonly makeConfig: (random: SeededRandom) => RaftConfig;
+  readonly random: SeededRandom;
+  readonly snapshotEvery: number;
+  readonly tickMs: number;
+  readonly loop: SimLoop;
+  readonly network: SimNetwork;
+  /** Where a message to another node goes when it arrives. */
+  readonly deliver: (message: Message) => void;
+  readonly observer: NodeObserver;
+  readonly makeDriver: DriverFactory;
+}
+
+export class SimNode implements Host, FaultableNode {
   readonly durable = new DurableState();
+  readonly clock: HostClock;
+  /** The running (or last) process's core and driver. */
   core: RaftCore;
+  driver: RaftDriver | undefined;
   app = new AppStateMachine();
-  /** The Ready being persisted; the next one is taken only after it completes. */
-  inFlightReady: Ready | undefined;
-  /** Messages that arrived while paused, delivered on resume. */
-  readonly inbox: Message[] = [];
-  /** A persistence completion that came due while paused. */
-  persistDueOnResume = false;
   snapshotsTaken = 0;
   snapshotsInstalled = 0;
+  private state: NodeStatus = 'crashed';
+  private generation = 0;
+  private held: Array<() => void> = [];
+  private handler: ((message: Message) => void) | undefined;
+  private powerLossArmed: (() => boolean) | undefined;
   private appliedSinceSnapshot = 0;
 
   constructor(
     readonly id: NodeId,
-    private readonly membership: Membership,
-    private readonly makeConfig: (random: SeededRandom) => RaftConfig,
-    private readonly random: SeededRandom,
-    private readonly snapshotEvery: number,
-    private readonly observer: NodeObserver,
+    private readonly options: SimNodeOptions,
   ) {
-    this.core = new RaftCore(makeConfig(random.fork()), this.durable.load());
+    this.clock = new HostClock(options.loop, this);
+    // A core that never ran, until the process starts.
+    this.core = new RaftCore(options.makeConfig(options.random.fork()), this.durable.load());
   }
 
-  crash(): void {
-    this.status = 'crashed';
-    this.inFlightReady = undefined;
-    this.inbox.length = 0;
-    this.persistDueOnResume = false;
+  status(): NodeStatus {
+    return this.state;
   }
 
-  /** Starts a fresh core and application from what is on disk. */
-  restart(): void {
-    assert(this.status === 'crashed', `restarting node ${this.id} that is ${this.status}`);
-    this.incarnation++;
+  incarnation(): number {
+    return this.generation;
+  }
+
+  run(incarnation: number, fn: () => void): void {
+    if (incarnation !== this.generation || this.state === 'crashed') return;
+    if (this.state === 'paused') this.held.push(fn);
+    else fn();
+  }
+
+  /** Starts a process over the disk as it is: a fresh core, driver and application. */
+  start(): void {
+    if (this.state !== 'crashed') return;
+    this.generation++;
+    this.state = 'up';
+    const { random, makeConfig, loop, tickMs } = this.options;
     const initial = this.durable.load();
-    this.core = new RaftCore(this.makeConfig(this.random.fork()), initial);
+    const core = new RaftCore(makeConfig(random.fork()), initial);
+    this.core = core;
     this.app = new AppStateMachine();
     this.appliedSinceSnapshot = 0;
+    this.handler = undefined;
     if (initial.snapshot) this.restoreApp(decodeAppSnapshot(initial.snapshot.data));
-    this.status = 'up';
+    const driver = this.options.makeDriver({
+      core: this.checked(core),
+      storage: new DelayedRaftStorage(this.durable.asRaftStorage(), this.clock, random.fork(), () => this.afterDurableWrite()),
+      transport: this.transport(),
+      clock: this.clock,
+      tickMs,
+      apply: (entries) => this.apply(core, entries),
+      restore: (snapshot) => this.install(snapshot),
+      membership: initial.snapshot?.meta.membership ?? this.options.membership,
+      logger: silentLogger(),
+    });
+    // The driver failed (an invariant broke inside it, or a write failed): the run stops.
+    driver.onFatal((error) => loop.fail(error));
+    this.driver = driver;
+    driver.start(initial.snapshot?.meta.index ?? 0);
   }
 
-  /** Takes the next Ready if the previous one is done and there is something to do. */
-  takeReady(): Ready | undefined {
-    if (this.status !== 'up' || this.inFlightReady !== undefined || !this.core.hasReady()) return undefined;
-    this.inFlightReady = this.core.ready();
-    return this.inFlightReady;
+  crash(_kind: Exclude<CrashKind, 'power-loss-after-write'>): void {
+    // Raft's writes in progress are lost either way: the disk holds what completed.
+    if (this.state === 'crashed') return;
+    this.state = 'crashed';
+    this.held = [];
+    this.powerLossArmed = undefined;
   }
 
-  /** The disk write of the in-flight Ready finished: send its messages, apply, advance. */
-  completePersist(): void {
-    const ready = this.inFlightReady;
-    assert(ready !== undefined, `node ${this.id} completed a write it never started`);
-    this.durable.persist(ready);
-    for (const message of ready.messages) this.observer.send(message);
-    if (ready.snapshot) {
-      this.snapshotsInstalled++;
-      this.restoreApp(decodeAppSnapshot(ready.snapshot.data));
-    }
-    for (const entry of ready.committed) {
-      this.observer.applied(this.id, this.core.term(), entry);
+  armPowerLossAfterWrite(strike: () => boolean): void {
+    this.powerLossArmed = strike;
+  }
+
+  pause(): void {
+    if (this.state === 'up') this.state = 'paused';
+  }
+
+  /** The process continues: what queued up while it was stopped runs now, in order. */
+  resume(): void {
+    if (this.state !== 'paused') return;
+    this.state = 'up';
+    const held = this.held;
+    this.held = [];
+    const generation = this.generation;
+    for (const fn of held) this.options.loop.after(0, () => this.run(generation, fn));
+  }
+
+  /** A message arrived for the running incarnation. */
+  receive(message: Message): void {
+    this.options.observer.received(this.id, message);
+    this.handler?.(message);
+  }
+
+  /** A write just became durable: an armed power loss strikes now, before the driver goes on. */
+  private afterDurableWrite(): boolean {
+    const strike = this.powerLossArmed;
+    if (strike === undefined || this.state !== 'up') return false;
+    this.powerLossArmed = undefined;
+    if (!strike()) return false;
+    this.crash('power-loss');
+    return true;
+  }
+
+  private transport(): RaftTransport {
+    const { network, deliver } = this.options;
+    return {
+      send: (message) => network.send(this.id, message.to, () => deliver(message), { duplicable: true }),
+      onMessage: (handler) => (this.handler = handler),
+    };
+  }
+
+  /** The core as the driver drives it, reporting every change so the checker sees each step. */
+  private checked(core: RaftCore): DrivenCore {
+    const changed = (): void => this.options.observer.changed(this);
+    return {
+      tick: () => {
+        core.tick();
+        changed();
+      },
+      step: (message) => {
+        core.step(message);
+        changed();
+      },
+      propose: (data) => {
+        const proposed = core.propose(data);
+        changed();
+        return proposed;
+      },
+      hasReady: () => core.hasReady(),
+      ready: () => core.ready(),
+      advance: () => {
+        core.advance();
+        changed();
+      },
+      snapshot: (index, data) => core.snapshot(index, data),
+      entryAt: (index) => core.entryAt(index),
+      addLearner: (id) => core.addLearner(id),
+      role: () => core.role(),
+      leader: () => core.leader(),
+      term: () => core.term(),
+      commitIndex: () => core.commitIndex(),
+      lastIndex: () => core.lastIndex(),
+    };
+  }
+
+  private apply(core: RaftCore, entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      this.options.observer.applied(this.id, core.term(), entry);
       if (!this.app.apply(entry)) throw new AssertionFailure(`node ${this.id} was handed entry ${entry.index} after applying ${this.app.appliedIndex}`);
       this.appliedSinceSnapshot++;
     }
-    this.inFlightReady = undefined;
-    this.core.advance();
     this.maybeTakeSnapshot();
   }
 
+  /** A snapshot from the leader replaces the application. */
+  private install(snapshot: Snapshot): void {
+    this.snapshotsInstalled++;
+    this.restoreApp(decodeAppSnapshot(snapshot.data));
+  }
+
   private restoreApp(snapshot: AppSnapshot): void {
-    this.observer.restored(this.id, snapshot);
+    this.options.observer.restored(this.id, snapshot);
     this.app.restore(snapshot);
     this.appliedSinceSnapshot = 0;
   }
 
   /** Snapshots the application every few applied entries, so lagging followers need InstallSnapshot. */
-  private maybeTakeSnapshot(): boolean {
-    if (this.appliedSinceSnapshot < this.snapshotEvery) return false;
-    const index = this.app.appliedIndex;
-    const term = this.core.entryAt(index)?.term;
-    if (term === undefined) return false;
-    const data = encodeAppSnapshot(this.app.snapshot());
-    this.core.snapshot(index, data);
-    this.durable.saveSnapshot({ meta: { index, term, membership: this.membership }, data });
+  private maybeTakeSnapshot(): void {
+    if (this.appliedSinceSnapshot < this.options.snapshotEvery || this.driver === undefined) return;
     this.appliedSinceSnapshot = 0;
-    this.snapshotsTaken++;
-    return true;
+    const data = encodeAppSnapshot(this.app.snapshot());
+    // Refused when the index is already compacted (a leader's snapshot got there first): no harm.
+    this.driver.snapshot(this.app.appliedIndex, data).then(
+      () => this.snapshotsTaken++,
+      () => {},
+    );
   }
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isBrokerError } from '../../src/common/errors.js';
 import { SeededRandom } from '../../src/common/random.js';
-import { ClusterNetwork } from '../../src/sim/cluster/cluster-network.js';
-import { ClientHost, HostClock, type Host } from '../../src/sim/cluster/host.js';
-import { SimLoop } from '../../src/sim/cluster/sim-loop.js';
+import { SimNetwork, CALM_REORDERING_NETWORK } from '../../src/sim/network.js';
+import { ClientHost, HostClock, type Host } from '../../src/sim/host.js';
+import { SimLoop } from '../../src/sim/sim-loop.js';
 
 /** A process that can be paused and crashed, like a simulated node. */
 class FakeProcess implements Host {
@@ -25,7 +25,7 @@ function setup() {
   const loop = new SimLoop();
   const server = new FakeProcess(1);
   const client = new ClientHost(101);
-  const network = new ClusterNetwork(new SeededRandom(1), (delayMs, fn) => loop.after(delayMs, fn), (id) => id === server.id && server.state === 'crashed');
+  const network = new SimNetwork(new SeededRandom(1), loop, (id) => id === server.id && server.state === 'crashed', CALM_REORDERING_NETWORK);
   network.register(server);
   network.register(client);
   const clientClock = new HostClock(loop, client);
@@ -45,7 +45,7 @@ async function settleBy<T>(loop: SimLoop, promise: Promise<T>, untilMs: number):
   return outcome;
 }
 
-describe('cluster simulation network', () => {
+describe('simulation network', () => {
   it('answers a call after the delay both ways', async () => {
     const { loop, call } = setup();
     const outcome = await settleBy(loop, call(() => Promise.resolve('pong')), 1000);
@@ -136,5 +136,43 @@ describe('cluster simulation network', () => {
     loop.after(5, () => order.push('second event'));
     await loop.runUntil(10);
     expect(order).toEqual(['continuation of first', 'second event']);
+  });
+});
+
+describe('simulation network links', () => {
+  it('delivers in order on links that do not reorder, and lets messages overtake on links that do', async () => {
+    const arrivals = async (reorder: boolean) => {
+      const loop = new SimLoop();
+      const receiver = new ClientHost(2);
+      const conditions = { ...CALM_REORDERING_NETWORK, minDelayMs: 0, maxDelayMs: 50, reorder };
+      const network = new SimNetwork(new SeededRandom(3), loop, () => false, conditions);
+      network.register(receiver);
+      const order: number[] = [];
+      for (let i = 0; i < 50; i++) network.send(1, 2, () => order.push(i), { duplicable: false });
+      await loop.runUntil(1000);
+      return order;
+    };
+    const inOrder = await arrivals(false);
+    expect(inOrder).toEqual([...inOrder].sort((a, b) => a - b));
+    expect(inOrder).toHaveLength(50);
+    const reordered = await arrivals(true);
+    expect(reordered).toHaveLength(50);
+    expect(reordered).not.toEqual([...reordered].sort((a, b) => a - b));
+  });
+
+  it('loses messages in flight when their link is cut, and counts what it delivered', async () => {
+    const loop = new SimLoop();
+    const receiver = new ClientHost(2);
+    const network = new SimNetwork(new SeededRandom(4), loop, () => false);
+    network.register(receiver);
+    const got: string[] = [];
+    network.send(1, 2, () => got.push('before the cut'), { duplicable: false });
+    await loop.runUntil(20);
+    network.send(1, 2, () => got.push('in flight'), { duplicable: false });
+    network.cutLink(1, 2);
+    await loop.runUntil(40);
+    network.heal();
+    expect(got).toEqual(['before the cut']);
+    expect(network.stats).toMatchObject({ sent: 2, delivered: 1, dropped: 1 });
   });
 });

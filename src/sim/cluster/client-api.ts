@@ -6,9 +6,9 @@
 import type { ConsumerFetchRequest, ConsumerFetchResponse, ProduceRequest, ProduceResponse } from '../../broker/index.js';
 import { errors } from '../../common/errors.js';
 import type { CreateTopicRequest, CreateTopicResult } from '../../controller/index.js';
-import type { ClusterNetwork } from './cluster-network.js';
+import type { SimNetwork } from '../network.js';
 import type { ClusterNode } from './cluster-node.js';
-import type { Host, HostClock } from './host.js';
+import type { Host, HostClock } from '../host.js';
 
 export interface PartitionView {
   readonly partition: number;
@@ -28,7 +28,7 @@ export class ClientApi {
   constructor(
     readonly host: Host,
     readonly clock: HostClock,
-    private readonly network: ClusterNetwork,
+    private readonly network: SimNetwork,
     private readonly nodes: ReadonlyMap<number, ClusterNode>,
     readonly requestTimeoutMs: number,
   ) {}

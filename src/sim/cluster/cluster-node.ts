@@ -6,7 +6,8 @@
  * - kill (SIGKILL): the process is gone; the OS keeps every byte it wrote, flushed or not.
  * - power loss: the process is gone and the partition logs keep only what was flushed (plus a
  *   random prefix of the rest, the last write possibly torn); metadata writes still in progress
- *   are lost in both cases.
+ *   are lost in both cases. An armed power loss strikes the moment the next metadata write
+ *   becomes durable, before the process goes on.
  * A restart builds a new `NodeRuntime` over the surviving disk, with a new incarnation id.
  */
 import { errors } from '../../common/errors.js';
@@ -20,20 +21,21 @@ import type { ControllerApi } from '../../node/controller-api.js';
 import { NodeRuntime } from '../../node/node-runtime.js';
 import { MemoryRaftStorage } from '../../raft/storage/memory.js';
 import type { Message } from '../../raft/types.js';
-import type { ClusterNetwork } from './cluster-network.js';
-import { DelayedRaftStorage } from './delayed-raft-storage.js';
-import { HostClock, type Host } from './host.js';
+import type { SimNetwork } from '../network.js';
+import { DelayedRaftStorage } from '../delayed-raft-storage.js';
+import { HostClock, type Host } from '../host.js';
 import { remoteController, SimFetchSession, SimRaftTransport, type ChannelOwner, type NodeDirectory, type NodeServices } from './node-channels.js';
-import type { SimLoop } from './sim-loop.js';
+import type { SimLoop } from '../sim-loop.js';
+import type { FaultableNode, NodeStatus } from '../fault-injector.js';
+import type { CrashKind } from '../nemesis.js';
 import type { PartitionView, TopicView } from './client-api.js';
 
-export type NodeStatus = 'up' | 'paused' | 'crashed';
-export type CrashKind = 'kill' | 'power-loss';
+export type { NodeStatus } from '../fault-injector.js';
 
 export interface ClusterNodeOptions {
   readonly config: NodeConfig;
   readonly loop: SimLoop;
-  readonly network: ClusterNetwork;
+  readonly network: SimNetwork;
   readonly directory: NodeDirectory;
   readonly random: SeededRandom;
   /** Flush partition logs after this many messages (0: leave it to the OS, Kafka's default). */
@@ -42,7 +44,7 @@ export interface ClusterNodeOptions {
   readonly logger?: Logger;
 }
 
-export class ClusterNode implements Host, NodeServices {
+export class ClusterNode implements Host, NodeServices, FaultableNode {
   readonly id: number;
   readonly clock: HostClock;
   readonly logDisk = new MemoryStorage();
@@ -53,6 +55,8 @@ export class ClusterNode implements Host, NodeServices {
   private transport: SimRaftTransport | undefined;
   /** Work that reached the node while it was paused, released in order on resume. */
   private held: Array<() => void> = [];
+  /** A power loss waiting for the next durable metadata write. */
+  private powerLossArmed: (() => boolean) | undefined;
   readonly counts = { starts: 0, kills: 0, powerLosses: 0, pauses: 0 };
 
   constructor(private readonly options: ClusterNodeOptions) {
@@ -97,7 +101,7 @@ export class ClusterNode implements Host, NodeServices {
       random: random.fork(),
       logger,
       incarnationId: `node-${this.id}-incarnation-${generation}`,
-      raftStorage: new DelayedRaftStorage(this.raftDisk, this.clock, random.fork()),
+      raftStorage: new DelayedRaftStorage(this.raftDisk, this.clock, random.fork(), () => this.afterDurableWrite()),
       raftTransport: transport,
       openLog: (topic, partition) => this.openLog(topic, partition),
       deleteLog: (log) => {
@@ -113,9 +117,24 @@ export class ClusterNode implements Host, NodeServices {
     runtime.driver.onFatal((error) => this.options.loop.fail(error));
   }
 
-  crash(kind: CrashKind): void {
+  armPowerLossAfterWrite(strike: () => boolean): void {
+    this.powerLossArmed = strike;
+  }
+
+  /** A metadata write just became durable: an armed power loss strikes now. */
+  private afterDurableWrite(): boolean {
+    const strike = this.powerLossArmed;
+    if (strike === undefined || this.state !== 'up') return false;
+    this.powerLossArmed = undefined;
+    if (!strike()) return false;
+    this.crash('power-loss');
+    return true;
+  }
+
+  crash(kind: Exclude<CrashKind, 'power-loss-after-write'>): void {
     if (this.state === 'crashed') return;
     this.state = 'crashed';
+    this.powerLossArmed = undefined;
     this.current = undefined;
     this.transport = undefined;
     this.held = [];

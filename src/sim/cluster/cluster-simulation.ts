@@ -14,12 +14,14 @@ import { checkHistory, type CheckReport, type History } from '../../check/index.
 import type { Logger } from '../../common/logger.js';
 import { SeededRandom } from '../../common/random.js';
 import { Digest } from '../trace.js';
-import { ClusterNetwork, type ClusterNetworkStats } from './cluster-network.js';
+import { FaultInjector, type FaultCounts } from '../fault-injector.js';
+import { MIXED_FAULTS, planFaults, type Fault, type NemesisProfile } from '../nemesis.js';
+import { SimNetwork, type NetworkStats } from '../network.js';
+import { topicByName } from '../../metadata/index.js';
+import { NO_LEADER } from '../../metadata/types.js';
 import { ClusterNode } from './cluster-node.js';
-import { MIXED_FAULTS, planClusterFaults, type NemesisProfile } from './cluster-nemesis.js';
-import { FaultInjector, type FaultCounts } from './fault-injector.js';
 import { authoritativeImage, describePartitions, hasConverged, readFinalState } from './final-state.js';
-import { SimLoop } from './sim-loop.js';
+import { SimLoop } from '../sim-loop.js';
 import { brokerIds, nodeConfigs, topologyNodes, TOPOLOGIES, type TopologyName } from './topology.js';
 import { Workload } from './workload.js';
 
@@ -74,7 +76,7 @@ export interface ClusterSimResult {
   readonly virtualTimeMs: number;
   readonly events: number;
   readonly faults: FaultCounts;
-  readonly network: ClusterNetworkStats;
+  readonly network: NetworkStats;
   readonly history: History;
   readonly report: CheckReport;
   /** What kept the cluster from being live after the quiet period; empty when it was. */
@@ -92,7 +94,7 @@ class ClusterSimulation {
   private readonly loop = new SimLoop();
   private readonly random: SeededRandom;
   private readonly nodes = new Map<number, ClusterNode>();
-  private readonly network: ClusterNetwork;
+  private readonly network: SimNetwork;
   private readonly workload: Workload;
   private readonly injector: FaultInjector;
   private readonly topology: TopologyName;
@@ -123,11 +125,8 @@ class ClusterSimulation {
 
     const specs = topologyNodes(this.topology);
     const brokers = brokerIds(specs);
-    this.network = new ClusterNetwork(
-      random.fork(),
-      (delayMs, fn) => this.loop.after(delayMs, fn),
-      (id) => this.nodes.get(id)?.status() === 'crashed',
-    );
+    const nemesis = options.nemesis ?? MIXED_FAULTS;
+    this.network = new SimNetwork(random.fork(), this.loop, (id) => this.nodes.get(id)?.status() === 'crashed', nemesis.calm);
     const configs = nodeConfigs(specs, { 'request.timeout.ms': REQUEST_TIMEOUT_MS, 'replica.lag.time.max.ms': this.replicaLagTimeMaxMs });
     const directory = { services: (id: number) => this.nodes.get(id) };
     for (const spec of specs) {
@@ -151,7 +150,17 @@ class ClusterSimulation {
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
       brokers,
     });
-    this.injector = new FaultInjector(this.nodes, this.network, this.workload.clientIds, TOPIC, random.fork(), (e) => this.loop.fail(e));
+    const injectorRandom = random.fork();
+    this.injector = new FaultInjector({
+      nodes: this.nodes,
+      network: this.network,
+      random: injectorRandom,
+      calm: nemesis.calm,
+      clientIds: this.workload.clientIds,
+      resolveLeader: (target) => (target === 'leader' ? this.activeController() : this.somePartitionLeader(injectorRandom)),
+      scheduleFault: (delayMs, fault) => this.loop.after(delayMs, () => this.applyFault(fault)),
+      onStartFailure: (e) => this.loop.fail(e),
+    });
   }
 
   async run(): Promise<ClusterSimResult> {
@@ -197,13 +206,33 @@ class ClusterSimulation {
       this.injector.quiet();
       return;
     }
-    const plan = planClusterFaults(this.random.fork(), this.options.nemesis ?? MIXED_FAULTS, [...this.nodes.keys()], this.faultPhaseMs);
-    for (const { atMs, fault } of plan) {
-      this.loop.after(atMs, () => {
-        const done = this.injector.apply(fault);
-        if (done) this.trace?.(`fault ${done}`);
-      });
+    const plan = planFaults(this.random.fork(), this.options.nemesis ?? MIXED_FAULTS, [...this.nodes.keys()], this.faultPhaseMs);
+    for (const { atMs, fault } of plan) this.loop.after(atMs, () => this.applyFault(fault));
+  }
+
+  private applyFault(fault: Fault): void {
+    const done = this.injector.apply(fault);
+    if (done) this.trace?.(`fault ${done}`);
+  }
+
+  /** The Raft leader of the highest term among running nodes: the active controller. */
+  private activeController(): number | undefined {
+    let best: { id: number; term: number } | undefined;
+    for (const node of this.nodes.values()) {
+      const status = node.runtime()?.driver.status();
+      if (status?.role === 'leader' && (!best || status.term > best.term)) best = { id: node.id, term: status.term };
     }
+    return best?.id;
+  }
+
+  /** The leader of a random partition, as the active controller's image names it. */
+  private somePartitionLeader(random: SeededRandom): number | undefined {
+    const controller = this.activeController();
+    const image = controller === undefined ? undefined : this.nodes.get(controller)!.runtime()?.publisher.image();
+    const topic = image && topicByName(image, TOPIC);
+    if (!topic || topic.partitions.size === 0) return undefined;
+    const partition = topic.partitions.get(random.int(0, topic.partitions.size - 1));
+    return partition && partition.leader !== NO_LEADER && this.nodes.has(partition.leader) ? partition.leader : undefined;
   }
 
   private allBrokersActive(): boolean {

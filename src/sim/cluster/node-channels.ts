@@ -8,8 +8,8 @@ import { errors } from '../../common/errors.js';
 import type { ReplicaFetchRequest, ReplicaFetchResponse, ReplicaFetchSession } from '../../broker/index.js';
 import type { ControllerApi } from '../../node/controller-api.js';
 import type { Message, RaftTransport } from '../../raft/types.js';
-import type { ClusterNetwork } from './cluster-network.js';
-import type { Host } from './host.js';
+import type { SimNetwork } from '../network.js';
+import type { Host } from '../host.js';
 
 /** The services a node offers to the others (and to clients), as the network delivers calls. */
 export interface NodeServices {
@@ -26,7 +26,7 @@ export interface NodeDirectory {
 export interface ChannelOwner {
   readonly host: Host;
   readonly clock: Clock;
-  readonly network: ClusterNetwork;
+  readonly network: SimNetwork;
   readonly directory: NodeDirectory;
   readonly requestTimeoutMs: number;
 }

@@ -8,7 +8,7 @@
  *   before anyone copied the data, so acknowledged writes do get lost, and the checker must say so.
  */
 import { describeReport } from '../../check/index.js';
-import { LEADER_KILLS, MIXED_FAULTS } from './cluster-nemesis.js';
+import { LEADER_KILLS, MIXED_FAULTS } from '../nemesis.js';
 import { runClusterSimulation, type ClusterSimOptions, type ClusterSimResult } from './cluster-simulation.js';
 
 export type ScenarioName = 'acks-all' | 'acks-1';

@@ -8,12 +8,12 @@ import { isBrokerError } from '../../common/errors.js';
 import type { SeededRandom } from '../../common/random.js';
 import { ClientApi } from './client-api.js';
 import { ClientMetadata } from './client-metadata.js';
-import type { ClusterNetwork } from './cluster-network.js';
+import type { SimNetwork } from '../network.js';
 import type { ClusterNode } from './cluster-node.js';
-import { ClientHost, HostClock } from './host.js';
+import { ClientHost, HostClock } from '../host.js';
 import { SimConsumer } from './sim-consumer.js';
 import { SimProducer, type ProducerSettings } from './sim-producer.js';
-import type { SimLoop } from './sim-loop.js';
+import type { SimLoop } from '../sim-loop.js';
 
 /** Client endpoints get ids from here up, apart from node ids. */
 export const FIRST_CLIENT_ID = 101;
@@ -38,7 +38,7 @@ export class Workload {
 
   constructor(
     private readonly loop: SimLoop,
-    private readonly network: ClusterNetwork,
+    private readonly network: SimNetwork,
     private readonly nodes: ReadonlyMap<number, ClusterNode>,
     private readonly random: SeededRandom,
     readonly options: WorkloadOptions,
