@@ -12,11 +12,12 @@
  */
 import { createClient, type Producer } from '../client/index.js';
 import { crashBeforeCommit, type RedeliveryRun } from './redelivery.js';
-import { claim, verdict, type Scenario, type ScenarioContext, type ScenarioResult } from './scenario.js';
+import { verdict, type Scenario, type ScenarioContext, type ScenarioResult } from './scenario.js';
 import { FAULT_CLUSTER } from './support/clusters.js';
 import { Faults } from './support/faults.js';
 import { readTopic, text } from './support/read-back.js';
 import { sleep, within } from './support/wait.js';
+import { judgeDuplicates } from './verdicts.js';
 
 export interface RetryRun {
   readonly idempotent: boolean;
@@ -67,14 +68,7 @@ export const duplicatesScenario: Scenario<DuplicatesResult> = {
     }
     const redelivery = await crashBeforeCommit(context);
     return {
-      ...verdict([
-        claim(`without idempotence, retries left duplicates in the log (${withoutIdempotence.duplicatedValues} values)`, withoutIdempotence.duplicatedValues > 0),
-        claim(`both producers retried (${withoutIdempotence.retried} and ${withIdempotence.retried} records acknowledged later than the request timeout)`, withoutIdempotence.retried > 0 && withIdempotence.retried > 0),
-        claim(`with idempotence, no duplicates (${withIdempotence.duplicatedValues}) and nothing missing (${withIdempotence.missing})`, withIdempotence.duplicatedValues === 0 && withIdempotence.missing === 0 && withIdempotence.sent > 0),
-        claim(`the crash before the commit redelivered processed records (${redelivery.processed - redelivery.unique} processed twice)`, redelivery.processed > redelivery.unique),
-        claim(`the idempotent consumer applied each payment once (${redelivery.idempotentEffects} effects for ${redelivery.unique} payments)`, redelivery.idempotentEffects === redelivery.unique),
-        claim(`the naive consumer applied redelivered payments again (${redelivery.naiveEffects} effects)`, redelivery.naiveEffects > redelivery.unique),
-      ]),
+      ...verdict(judgeDuplicates(withoutIdempotence, withIdempotence, redelivery.measured)),
       withoutIdempotence,
       withIdempotence,
       redelivery,

@@ -1,28 +1,33 @@
 /**
  * `loss`: acknowledged writes vanish when acks=1 meets a leader crash, and do not with acks=all.
  *
- * The same fault twice, deterministically: the partition's followers are paused (SIGSTOP) so they
- * copy nothing, records are produced, the leader is SIGKILLed and the followers resume. The topic
- * allows unclean leader election both times, so a follower without the records takes over both
- * times; only the producer's side differs. With acks=1 the leader acknowledged records no one else
- * had, and they are gone. With acks=all and min.insync.replicas=2 nothing was acknowledged while
- * only the leader had it; the producer retried against the new leader, and nothing is lost.
+ * The same fault twice: the partition's followers are paused (SIGSTOP) so they copy nothing,
+ * records are produced, the leader is SIGKILLed and the followers resume. A follower without the
+ * newest records takes over both times; only the producer's side differs. With acks=1 the leader
+ * acknowledged records no one else had, and they are gone. With acks=all and min.insync.replicas=2
+ * nothing was acknowledged while only the leader had it; the producer retried against the new
+ * leader, and every send made during the fault is acknowledged in the end, none lost.
+ *
+ * Whether the election was clean is measured, not assumed: the status is sampled through the fault,
+ * and the new leader is compared with the ISR the cluster last showed under the old leader. The
+ * topic allows unclean election, but a follower still in the ISR when the leader dies is elected
+ * cleanly, and still lacks what acks=1 acknowledged.
  */
 import { checkHistory } from '../check/index.js';
 import { createClient, type BrokerlabClient, type Producer } from '../client/index.js';
-import { claim, verdict, type Scenario, type ScenarioContext, type ScenarioResult } from './scenario.js';
+import { findPartition, type LocalCluster, type PartitionView } from '../../cluster/index.js';
+import { verdict, type Scenario, type ScenarioContext, type ScenarioResult } from './scenario.js';
 import { FAULT_CLUSTER } from './support/clusters.js';
 import { Faults } from './support/faults.js';
 import { readTopic, text } from './support/read-back.js';
 import { SendHistory } from './support/send-history.js';
 import { sleep, within } from './support/wait.js';
+import { classifyElection, judgeLoss, type ElectionKind, type ElectionObservation, type LossFigures } from './verdicts.js';
 
-export interface LossRun {
-  readonly acks: 1 | 'all';
+export interface LossRun extends LossFigures {
   readonly sent: number;
-  readonly acknowledged: number;
-  readonly lost: number;
   readonly lostValues: readonly string[];
+  readonly electionKind: ElectionKind;
 }
 
 export interface LossResult extends ScenarioResult {
@@ -45,16 +50,16 @@ export const lossScenario: Scenario<LossResult> = {
     const acksOne = await crashBeforeReplication(context, 1, count);
     explainAcksOne(context, acksOne);
     const acksAll = await crashBeforeReplication(context, 'all', count);
-    explainAcksAll(context);
+    explainAcksAll(context, acksAll);
     context.print();
     for (const run of [acksOne, acksAll]) {
-      context.print(`${`acks=${run.acks}:`.padEnd(9)} ${run.acknowledged} of ${run.sent} records acknowledged (${BEFORE_PAUSE} before the pause, the rest during it), ${run.lost} lost`);
+      context.print(
+        `${`acks=${run.acks}:`.padEnd(9)} ${run.acknowledged} of ${run.sent} records acknowledged (${run.acknowledgedDuringFault} of the ${run.sentDuringFault} sent during the fault), ` +
+          `${run.electionKind === 'unknown' ? 'election not observed' : `${run.electionKind} election`}, ${run.lost} lost`,
+      );
     }
     return {
-      ...verdict([
-        claim(`acks=1 lost acknowledged writes (${acksOne.lost} lost)`, acksOne.lost > 0),
-        claim(`acks=all with min.insync.replicas=2 lost none (${acksAll.lost} lost)`, acksAll.lost === 0 && acksAll.acknowledged > 0),
-      ]),
+      ...verdict(judgeLoss(acksOne, acksAll)),
       acksOne,
       acksAll,
     };
@@ -82,19 +87,35 @@ async function crashBeforeReplication(context: ScenarioContext, acks: 1 | 'all',
     const partition = (await cluster.status()).partitions.find((p) => p.topic === topic && p.partition === 0)!;
     const leader = partition.leader;
     const followers = partition.replicas.filter((id) => id !== leader);
-    print(`leader node ${leader}, followers ${followers.join(', ')}; ${BEFORE_PAUSE} records written with acks=all while all three were in sync`);
+    const uncleanAllowed = await uncleanElectionSetting(client, topic);
+    print(`leader node ${leader} (epoch ${partition.leaderEpoch}), followers ${followers.join(', ')}; ${BEFORE_PAUSE} records written with acks=all while all three were in sync`);
     await faults.pause(followers);
     print(`paused followers ${followers.join(', ')} (SIGSTOP): from now on they copy nothing`);
+    const watch = watchPartition(cluster, topic, leader);
 
     const during = produceWhilePaused(history, producer, topic, acks, count);
     const acknowledgedByLeader = await within(during.acknowledgedSoon, 1_500, 0);
     print(`sent ${count} records with acks=${acks}: ${acknowledgedByLeader} acknowledged while only the leader had them`);
 
+    const isrAtKill = watch.lastUnderOldLeader()?.isr;
     await faults.kill(leader);
     await faults.resume(followers);
-    print(`killed node ${leader} (SIGKILL) and resumed ${followers.join(', ')}`);
+    print(`killed node ${leader} (SIGKILL) while the ISR was [${isrAtKill?.join(', ') ?? 'unknown'}], and resumed ${followers.join(', ')}`);
     const newLeader = await cluster.waitForLeader(topic, 0, { not: leader, timeoutMs: WAIT_MS });
-    print(`node ${newLeader} leads now: a follower that was paused while the last records were written`);
+    const before = watch.lastUnderOldLeader();
+    await watch.stop();
+    const after = findPartition(await cluster.status(), topic, 0);
+    const election: ElectionObservation = {
+      leaderBefore: leader,
+      epochBefore: partition.leaderEpoch,
+      isrBefore: before?.isr,
+      newLeader,
+      epochAfter: after?.leader === newLeader ? after.leaderEpoch : -1,
+      uncleanAllowed,
+    };
+    const electionKind = classifyElection(election);
+    print(`node ${newLeader} leads now (epoch ${election.epochAfter}): a follower that was paused while the last records were written`);
+    print(`  ${describeElection(election, electionKind)}`);
 
     await within(during.settled, DELIVERY_TIMEOUT_MS + 5_000, undefined);
     await faults.start(leader);
@@ -102,7 +123,7 @@ async function crashBeforeReplication(context: ScenarioContext, acks: 1 | 'all',
       () => print(`node ${leader} is back and in sync: it truncated its log to match node ${newLeader}'s`),
       () => print(`node ${leader} is back but not yet in sync; reading from node ${newLeader}`),
     );
-    return await judge(context, client, topic, acks, history);
+    return await judge(context, client, topic, acks, history, election, electionKind);
   } finally {
     await faults.undoAll();
     await client.close({ timeoutMs: 2_000 });
@@ -129,7 +150,15 @@ function produceWhilePaused(history: SendHistory, producer: Producer, topic: str
   return { acknowledgedSoon: sleep(1_000).then(() => acknowledged), settled: all.then(() => undefined) };
 }
 
-async function judge(context: ScenarioContext, client: BrokerlabClient, topic: string, acks: 1 | 'all', history: SendHistory): Promise<LossRun> {
+async function judge(
+  context: ScenarioContext,
+  client: BrokerlabClient,
+  topic: string,
+  acks: 1 | 'all',
+  history: SendHistory,
+  election: ElectionObservation,
+  electionKind: ElectionKind,
+): Promise<LossRun> {
   const read = await readTopic(client, topic, WAIT_MS);
   const records = (read.partitions.get(0) ?? []).map((r) => ({ offset: r.offset, value: text(r.value) }));
   const highWatermark = records.length > 0 ? records[records.length - 1]!.offset + 1 : 0;
@@ -147,23 +176,90 @@ async function judge(context: ScenarioContext, client: BrokerlabClient, topic: s
   // A fetch answer already on its way to a follower when it froze can carry the first records.
   const survived = history.acknowledged().filter((v) => v.includes('-during-') && !lostValues.includes(v)).length;
   if (acks === 1 && survived > 0) context.print(`  ${survived} of those sent during the pause survived: a fetch answer was already in flight to a follower when it froze`);
-  return { acks, sent, acknowledged, lost: lostValues.length, lostValues };
+  const during = history.sends.filter((op) => op.values.some((v) => v.includes('-during-')));
+  const failuresDuringFault = during.filter((op) => op.outcome !== 'ok').map((op) => `${op.values[0]}: ${op.error ?? 'no answer'}`);
+  if (failuresDuringFault.length > 0) context.print(`  ${failuresDuringFault.length} sends during the fault were not acknowledged, first: ${failuresDuringFault[0]}`);
+  return {
+    acks,
+    sent,
+    acknowledged,
+    sentDuringFault: during.length,
+    acknowledgedDuringFault: during.length - failuresDuringFault.length,
+    failuresDuringFault,
+    lost: lostValues.length,
+    lostValues,
+    election,
+    electionKind,
+  };
+}
+
+/** The topic's unclean.leader.election.enable as the cluster describes it (undefined when it does not say). */
+async function uncleanElectionSetting(client: BrokerlabClient, topic: string): Promise<boolean | undefined> {
+  try {
+    const [description] = await client.admin().describeTopics([topic]);
+    const value = description?.configs['unclean.leader.election.enable'];
+    return value === undefined ? undefined : value === 'true';
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Samples the partition's status every 100 ms; remembers the last view that still showed `oldLeader`
+ * leading: the ISR the controller elected the next leader from.
+ */
+function watchPartition(cluster: LocalCluster, topic: string, oldLeader: number): { lastUnderOldLeader(): PartitionView | undefined; stop(): Promise<void> } {
+  let last: PartitionView | undefined;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const status = await within(cluster.status().catch(() => undefined), 3_000, undefined);
+      const view = status && findPartition(status, topic, 0);
+      if (view && view.leader === oldLeader) last = view;
+      else if (view && view.leader > 0) running = false;
+      if (running) await sleep(100);
+    }
+  })();
+  return {
+    lastUnderOldLeader: () => last,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+function describeElection(e: ElectionObservation, kind: ElectionKind): string {
+  const setting = e.uncleanAllowed === undefined ? 'the topic\'s unclean.leader.election.enable is not reported' : `the topic has unclean.leader.election.enable=${e.uncleanAllowed}`;
+  if (kind === 'unknown') return `the status showed no ISR under node ${e.leaderBefore} before the election, so whether it was clean is unknown (${setting})`;
+  if (kind === 'clean') return `node ${e.newLeader} was in the ISR [${e.isrBefore!.join(', ')}] when node ${e.leaderBefore} died: a clean election (${setting})`;
+  return `node ${e.newLeader} was not in the ISR [${e.isrBefore!.join(', ')}] when node ${e.leaderBefore} died: an unclean election (${setting})`;
 }
 
 function explainAcksOne(context: ScenarioContext, run: LossRun): void {
   const p = context.print;
   p(`why ${run.lost} acknowledged records are gone: acks=1 means "the leader has it", nothing more. The followers`);
-  p('had not copied them when the leader died, a follower became leader without them (unclean.leader.election.enable=true');
-  p('lets a replica outside the ISR lead), and the old leader, on its return, truncated its log to match the new one.');
-  p("Kafka's default, unclean election off, lets only an in-sync replica lead: had the ISR already shrunk to the leader");
-  p('alone, the partition would stay offline until that leader returned with the records: unavailable, not lossy. It does');
-  p('not make acks=1 safe: a follower still in the ISR when the leader dies may lack the newest records and be elected.');
+  if (run.electionKind === 'unclean') {
+    p(`had not copied them when the leader died, and node ${run.election.newLeader}, outside the ISR, became leader without them: an unclean`);
+    p('election (unclean.leader.election.enable=true lets a replica outside the ISR lead). The old leader, on its return,');
+    p('truncated its log to match the new one. With unclean election off the partition would have stayed offline until');
+    p('the old leader returned with the records: unavailable, not lossy.');
+  } else if (run.electionKind === 'clean') {
+    p(`had not copied them when the leader died, yet node ${run.election.newLeader} was still in the ISR (not paused long enough`);
+    p('to be dropped from it), so its election was clean, and it lacked the records all the same. The old leader, on');
+    p('its return, truncated its log to match the new one. Turning unclean election off does not make acks=1 safe:');
+    p('an in-sync follower is not one that has every acknowledged record.');
+  } else {
+    p('had not copied them when the leader died, a follower became leader without them, and the old leader, on its');
+    p('return, truncated its log to match the new one.');
+  }
 }
 
-function explainAcksAll(context: ScenarioContext): void {
+function explainAcksAll(context: ScenarioContext, run: LossRun): void {
   const p = context.print;
   p('why nothing is lost: with acks=all the leader answers once every in-sync replica has the record, and');
   p('min.insync.replicas=2 refuses writes while fewer than two replicas are in sync; so nothing was acknowledged while');
-  p('only the leader had it. The producer retried what was not acknowledged against the new leader, and its idempotence');
-  p('(the default with acks=all) kept those retries from writing anything twice.');
+  p(`only the leader had it. The producer kept retrying the ${run.sentDuringFault} records sent during the fault, against the new`);
+  p(`leader (${run.acknowledgedDuringFault} acknowledged in the end), and idempotence (the default with acks=all) kept those retries`);
+  p('from writing anything twice.');
 }

@@ -3,11 +3,13 @@
  * processing a poll and committing it; the member that takes over starts at the last commit and
  * receives those records again (at-least-once). A consumer that applies every record charges those
  * payments twice; one that records each payment id together with its effect, and skips ids it has
- * seen, applies each payment once.
+ * seen, applies each payment once. Each consumer writes its charges to a store of its own, and the
+ * verdict counts the rows per payment id there.
  */
 import { createClient, type ConsumedRecord, type Consumer } from '../client/index.js';
 import type { ScenarioContext } from './scenario.js';
 import { text } from './support/read-back.js';
+import type { ChargeRow, RedeliveryMeasurements } from './verdicts.js';
 
 export interface RedeliveryRun {
   readonly payments: number;
@@ -15,34 +17,60 @@ export interface RedeliveryRun {
   readonly processed: number;
   /** Distinct payments processed. */
   readonly unique: number;
-  /** Charges made by a consumer that applies every record it processes. */
+  /** Rows in the store of a consumer that applies every record it processes. */
   readonly naiveEffects: number;
-  /** Charges made by a consumer that skips payment ids it has already applied. */
+  /** Rows in the store of a consumer that skips payment ids already in its store. */
   readonly idempotentEffects: number;
+  /** What the verdict is judged from: every delivery and each store's rows. */
+  readonly measured: RedeliveryMeasurements;
 }
 
 const WAIT_MS = 30_000;
 const AMOUNT_CENTS = 1_000;
 
-/** The two ways of applying a payment, fed the same records. */
+/**
+ * A consumer's store of charges, as a table: one row per charge, naming the payment and the record
+ * that caused it. The idempotent consumer inserts with a uniqueness check on the payment id (in a
+ * database: a unique key, in the same transaction as the effect); the naive one just inserts.
+ */
+class ChargeStore {
+  readonly rows: ChargeRow[] = [];
+  private readonly paymentIds = new Set<string>();
+
+  insert(row: ChargeRow): void {
+    this.rows.push(row);
+    this.paymentIds.add(row.paymentId);
+  }
+
+  /** Inserts unless a row for the same payment id exists; returns whether it inserted. */
+  insertUnlessPresent(row: ChargeRow): boolean {
+    if (this.paymentIds.has(row.paymentId)) return false;
+    this.insert(row);
+    return true;
+  }
+}
+
+/** The two ways of applying a payment, fed the same records, each writing its own store. */
 class Payments {
-  processed = 0;
-  naiveCharges = 0;
-  idempotentCharges = 0;
-  /** The idempotent consumer's table of applied payment ids, kept with the effect it guards. */
-  private readonly applied = new Set<string>();
+  readonly deliveries: ChargeRow[] = [];
+  readonly naive = new ChargeStore();
+  readonly idempotent = new ChargeStore();
+  private readonly distinct = new Set<string>();
 
   process(record: ConsumedRecord): void {
-    this.processed++;
-    this.naiveCharges++;
-    const paymentId = text(record.key);
-    if (this.applied.has(paymentId)) return;
-    this.applied.add(paymentId);
-    this.idempotentCharges++;
+    const row: ChargeRow = { paymentId: text(record.key), partition: record.partition, offset: record.offset };
+    this.deliveries.push(row);
+    this.distinct.add(row.paymentId);
+    this.naive.insert(row);
+    this.idempotent.insertUnlessPresent(row);
+  }
+
+  get processed(): number {
+    return this.deliveries.length;
   }
 
   get unique(): number {
-    return this.applied.size;
+    return this.distinct.size;
   }
 }
 
@@ -58,7 +86,8 @@ export async function crashBeforeCommit(context: ScenarioContext): Promise<Redel
   const client = createClient({ bootstrapServers: cluster.bootstrapServers });
   try {
     const producer = client.producer();
-    await producer.send({ topic, messages: Array.from({ length: payments }, (_, i) => ({ key: `payment-${i}`, value: `${AMOUNT_CENTS}` })) });
+    const paymentIds = Array.from({ length: payments }, (_, i) => `payment-${i}`);
+    await producer.send({ topic, messages: paymentIds.map((key) => ({ key, value: `${AMOUNT_CENTS}` })) });
     print(`produced ${payments} payments, keyed by payment id`);
     const ledger = new Payments();
     const member = () =>
@@ -84,17 +113,19 @@ export async function crashBeforeCommit(context: ScenarioContext): Promise<Redel
     const again = ledger.processed - before - (payments - committed - uncommitted);
     print(`consumer 2 took over from the last commit and processed ${ledger.processed - before} records: ${again} of them consumer 1 had processed already`);
 
+    const measured: RedeliveryMeasurements = { payments: paymentIds, deliveries: ledger.deliveries, naiveStore: ledger.naive.rows, idempotentStore: ledger.idempotent.rows };
     const run: RedeliveryRun = {
       payments,
       processed: ledger.processed,
       unique: ledger.unique,
-      naiveEffects: ledger.naiveCharges,
-      idempotentEffects: ledger.idempotentCharges,
+      naiveEffects: ledger.naive.rows.length,
+      idempotentEffects: ledger.idempotent.rows.length,
+      measured,
     };
     const money = (charges: number) => ((charges * AMOUNT_CENTS) / 100).toFixed(2);
     print(`processed ${run.processed} records for ${run.unique} payments:`);
-    print(`  a consumer applying every record charged ${run.naiveEffects} times (${money(run.naiveEffects)})`);
-    print(`  the idempotent consumer, skipping payment ids it had applied, charged ${run.idempotentEffects} times (${money(run.idempotentEffects)})`);
+    print(`  a consumer applying every record wrote ${run.naiveEffects} charges to its store (${money(run.naiveEffects)})`);
+    print(`  the idempotent consumer, skipping payment ids already in its store, wrote ${run.idempotentEffects} (${money(run.idempotentEffects)})`);
     print('why: committing after processing gives at-least-once delivery, so a crash between the two repeats work.');
     print('Make the effect idempotent: store the business key with the effect (in the same transaction) and skip keys already there.');
     return run;

@@ -1,6 +1,7 @@
 // The duplicates scenario on real processes: retries after acknowledgements that come too late
 // duplicate records without idempotence and not with it; a consumer crash before its commit
-// redelivers records, which an idempotent consumer applies once.
+// redelivers records, which an idempotent consumer applies once, as its store shows.
+// (The verdict's failures: test/unit/scenarios.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type LocalCluster } from '../../cluster/index.js';
 import { duplicatesScenario, runScenario } from '../../src/scenarios/index.js';
@@ -30,6 +31,8 @@ describe.skipIf(!nodeBuilt)(`scenario duplicates (${SKIP_REASON})`, () => {
     expect(redelivery.processed, report).toBeGreaterThan(redelivery.unique);
     expect(redelivery.naiveEffects, report).toBe(redelivery.processed);
     expect(redelivery.idempotentEffects, report).toBe(redelivery.payments);
+    // Counted from the idempotent consumer's store: one row per payment id.
+    expect(new Set(redelivery.measured.idempotentStore.map((r) => r.paymentId)).size, report).toBe(redelivery.payments);
     expect(result.holds, report).toBe(true);
   }, 110_000);
 });

@@ -1,5 +1,7 @@
 // The loss scenario on real processes: the same crash (followers paused, leader killed, unclean
-// election on) loses acknowledged acks=1 writes and no acks=all writes.
+// election allowed) loses acknowledged acks=1 writes; acks=all acknowledges every send made during
+// the fault and loses none. Whether each election was clean is measured from the status.
+// (The verdict's failures: test/unit/scenarios.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type LocalCluster } from '../../cluster/index.js';
 import { lossScenario, runScenario } from '../../src/scenarios/index.js';
@@ -20,6 +22,13 @@ describe.skipIf(!nodeBuilt)(`scenario loss (${SKIP_REASON})`, () => {
     expect(result.acksOne.lost, report).toBeGreaterThan(0);
     expect(result.acksAll.lost, report).toBe(0);
     expect(result.acksAll.acknowledged, report).toBe(result.acksAll.sent);
+    expect(result.acksAll.acknowledgedDuringFault, report).toBe(result.acksAll.sentDuringFault);
+    expect(result.acksAll.sentDuringFault, report).toBeGreaterThan(0);
+    for (const run of [result.acksOne, result.acksAll]) {
+      expect(run.electionKind, report).not.toBe('unknown');
+      // "unclean election" is printed only when measured so.
+      if (run.electionKind === 'clean') expect(report).not.toMatch(new RegExp(`^acks=${run.acks}: .*unclean election`, 'm'));
+    }
     expect(result.holds, report).toBe(true);
     expect(report).toMatch(/^acks=1: +\d+ of \d+ records acknowledged .*, [1-9]\d* lost$/m);
     expect(report).toMatch(/^acks=all: \d+ of \d+ records acknowledged .*, 0 lost$/m);

@@ -11,6 +11,8 @@ export class GroupService {
   private consumer: Consumer | undefined;
   /** How many times each value was processed. */
   readonly seen = new Map<string, number>();
+  /** Every value processed, in order, redeliveries included. */
+  readonly log: string[] = [];
   processed = 0;
 
   constructor(
@@ -71,6 +73,7 @@ export class GroupService {
     for (const r of records) {
       const value = text(r.value);
       this.seen.set(value, (this.seen.get(value) ?? 0) + 1);
+      this.log.push(value);
       this.processed++;
     }
     if (records.length === 0) await sleep(10);
