@@ -15,7 +15,7 @@
 import { loadavg } from 'node:os';
 import { startCluster, type LocalCluster } from '../cluster/index.js';
 import { checkHistory, describeReport } from '../src/check/index.js';
-import { finalPartition, readReplicaLog, SendLoad } from './_cluster-load.js';
+import { finalPartition, readReplicaLog, SendLoad } from '../test/support/cluster-load.js';
 import { median, printResult, round } from './_stats.js';
 
 function option(name: string, fallback: string): string {

@@ -11,7 +11,7 @@
  */
 import { errors, isBrokerError } from '../src/common/errors.js';
 import type { NodeId } from '../src/raft/types.js';
-import { FAST_TIMING, RaftProcessCluster } from '../test/integration/raft-harness.js';
+import { FAST_TIMING, RaftProcessCluster } from '../test/support/raft-harness.js';
 import { median, percentile, printResult, round } from './_stats.js';
 
 const ENTRY_BYTES = 200;

@@ -3,8 +3,7 @@
  * deadline so a paused or dead node makes the caller wait at most that long.
  */
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { protoPath } from './package-root.js';
+import { serviceConstructor } from '../src/net/proto-loader.js';
 import type { FaultSpec, NodeStatusMessage } from './admin-types.js';
 
 export const DEFAULT_ADMIN_DEADLINE_MS = 1000;
@@ -23,22 +22,9 @@ interface NodeAdminStub extends grpc.Client {
 
 type NodeAdminConstructor = new (address: string, credentials: grpc.ChannelCredentials, options?: object) => NodeAdminStub;
 
-let cachedConstructor: NodeAdminConstructor | undefined;
-
+/** NodeAdmin from proto/admin.proto, loaded once by the loader the nodes and the client use (int64 as numbers). */
 function nodeAdminConstructor(): NodeAdminConstructor {
-  if (cachedConstructor) return cachedConstructor;
-  const definition = protoLoader.loadSync(protoPath('admin.proto'), {
-    keepCase: true,
-    longs: Number,
-    enums: String,
-    defaults: true,
-    arrays: true,
-  });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    brokerlab: { admin: { NodeAdmin: NodeAdminConstructor } };
-  };
-  cachedConstructor = loaded.brokerlab.admin.NodeAdmin;
-  return cachedConstructor;
+  return serviceConstructor('admin.proto', 'brokerlab.admin.NodeAdmin') as unknown as NodeAdminConstructor;
 }
 
 /** Raised when a node does not answer within the deadline or refuses the connection. */

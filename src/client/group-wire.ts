@@ -1,24 +1,14 @@
 /**
  * The GroupCoordinator gRPC service (proto/group.proto) as the client sees it: the proto loaded
- * once, with the same loader options as the BrokerClient service, and TypeScript shapes of its
- * messages. Brokers serve it next to BrokerClient on the same address.
+ * once by the shared loader (`src/net/proto-loader.ts`, the same options as every other service),
+ * and TypeScript shapes of its messages. Brokers serve it next to BrokerClient on the same address.
  */
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { findProto, PROTO_LOADER_OPTIONS } from './wire.js';
-
-let cachedService: grpc.ServiceClientConstructor | undefined;
+import type * as grpc from '@grpc/grpc-js';
+import { serviceConstructor } from '../net/proto-loader.js';
 
 /** The generated client constructor of `brokerlab.group.GroupCoordinator` (its `.service` is the definition servers implement). */
 export function groupCoordinatorConstructor(): grpc.ServiceClientConstructor {
-  if (!cachedService) {
-    const definition = protoLoader.loadSync(findProto('group.proto'), PROTO_LOADER_OPTIONS);
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-      brokerlab: { group: { GroupCoordinator: grpc.ServiceClientConstructor } };
-    };
-    cachedService = loaded.brokerlab.group.GroupCoordinator;
-  }
-  return cachedService;
+  return serviceConstructor('group.proto', 'brokerlab.group.GroupCoordinator');
 }
 
 export interface FindCoordinatorRequest {

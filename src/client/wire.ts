@@ -1,49 +1,20 @@
 /**
- * The BrokerClient gRPC service as the client sees it: the proto loaded once (snake_case fields,
- * int64 as numbers, enums as strings, defaults filled in) and TypeScript shapes of its messages.
- * The protos are found by walking up from this file, so the same code runs from `src/` under
- * vitest and from `dist/src/` once built. The group coordinator's service is in `group-wire.ts`.
+ * The BrokerClient gRPC service as the client sees it: the proto loaded once by the shared loader
+ * (`src/net/proto-loader.ts`: snake_case fields, int64 as numbers, bytes as Buffers, enums as
+ * strings, defaults filled in), and TypeScript shapes of its messages. The group coordinator's
+ * service is in `group-wire.ts`.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as grpc from '@grpc/grpc-js';
+import { protoFile, serviceConstructor } from '../net/proto-loader.js';
 
-export const PROTO_LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, defaults: true, enums: String };
-
-/** Directories searched above this module before giving up: enough for `dist/src/client/`. */
-const MAX_PARENT_DIRECTORIES = 8;
-
-export function findClientProto(startFile: string = fileURLToPath(import.meta.url)): string {
-  return findProto('client.proto', startFile);
+/** `proto/client.proto` as found from `startFile` (this module by default): from `src/` under vitest or `dist/src/` once built. */
+export function findClientProto(startFile?: string): string {
+  return protoFile('client.proto', startFile);
 }
-
-/** `proto/<fileName>` in the nearest directory above `startFile` that has it. */
-export function findProto(fileName: string, startFile: string = fileURLToPath(import.meta.url)): string {
-  let dir = dirname(startFile);
-  for (let i = 0; i < MAX_PARENT_DIRECTORIES; i++) {
-    const candidate = join(dir, 'proto', fileName);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new Error(`proto/${fileName} not found above ${startFile}`);
-}
-
-let cachedService: grpc.ServiceClientConstructor | undefined;
 
 /** The generated client constructor of `brokerlab.client.BrokerClient` (its `.service` is the definition servers implement). */
 export function brokerClientConstructor(): grpc.ServiceClientConstructor {
-  if (!cachedService) {
-    const definition = protoLoader.loadSync(findClientProto(), PROTO_LOADER_OPTIONS);
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-      brokerlab: { client: { BrokerClient: grpc.ServiceClientConstructor } };
-    };
-    cachedService = loaded.brokerlab.client.BrokerClient;
-  }
-  return cachedService;
+  return serviceConstructor('client.proto', 'brokerlab.client.BrokerClient');
 }
 
 export interface MetadataRequest {

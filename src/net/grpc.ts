@@ -1,30 +1,15 @@
 /**
- * gRPC plumbing shared by every service: finding and loading `.proto` files from the repository's
- * `proto/` directory (wherever the process runs from), channel and server options, and starting
- * and stopping servers on loopback. Services and clients build on these so they all agree on
- * keepalive, message size limits and how 64-bit numbers are decoded.
+ * gRPC plumbing shared by every service: the protos (loaded by `proto-loader.ts`, re-exported
+ * here), channel and server options, and starting and stopping servers on loopback. Services and
+ * clients build on these so they all agree on keepalive, message size limits and how 64-bit
+ * numbers are decoded.
  */
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { errors } from '../common/errors.js';
 
-/**
- * Fields keep their snake_case names, 64-bit integers arrive as numbers (pass them through
- * `toSafeInteger`: a value of 2^53 or more cannot be held exactly, arrives rounded, and is refused
- * there rather than used), bytes as Buffers, enums as names, absent fields as defaults, and a
- * `oneof` names its set field.
- */
-export const PROTO_OPTIONS: protoLoader.Options = {
-  keepCase: true,
-  longs: Number,
-  enums: String,
-  bytes: Buffer,
-  defaults: true,
-  oneofs: true,
-};
+// Loading protos lives in its own module, which the client and the supervisor share; the services
+// keep importing it from here.
+export { loadProto, protoDirectory, PROTO_OPTIONS, serviceConstructor } from './proto-loader.js';
 
 /** Raft snapshots and large record batches travel as single messages. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -51,44 +36,6 @@ export const SERVER_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
 };
-
-/** Parent directories searched for `proto/`: enough to get from `dist/src/net/` to the root. */
-const MAX_PARENT_DIRECTORIES = 8;
-
-/** The repository's `proto/` directory, found by walking up from this module (src/ or dist/src/). */
-export function protoDirectory(startFile: string = fileURLToPath(import.meta.url)): string {
-  let dir = dirname(startFile);
-  for (let i = 0; i < MAX_PARENT_DIRECTORIES; i++) {
-    const candidate = join(dir, 'proto');
-    if (existsSync(join(candidate, 'raft.proto'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw errors.invalidConfig(`no proto/ directory found above ${startFile}`);
-}
-
-const loaded = new Map<string, grpc.GrpcObject>();
-
-/** Loads `proto/<fileName>` (imports resolve within `proto/`) once per process. */
-export function loadProto(fileName: string): grpc.GrpcObject {
-  let result = loaded.get(fileName);
-  if (!result) {
-    const dir = protoDirectory();
-    const definition = protoLoader.loadSync(join(dir, fileName), { ...PROTO_OPTIONS, includeDirs: [dir] });
-    result = grpc.loadPackageDefinition(definition);
-    loaded.set(fileName, result);
-  }
-  return result;
-}
-
-/** The client constructor of a service by its full name, e.g. `brokerlab.raft.Raft`. */
-export function serviceConstructor(fileName: string, fullName: string): grpc.ServiceClientConstructor {
-  let node: unknown = loadProto(fileName);
-  for (const part of fullName.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
-  if (typeof node !== 'function' || !('service' in node)) throw errors.invalidConfig(`service ${fullName} not found in ${fileName}`);
-  return node as grpc.ServiceClientConstructor;
-}
 
 export function createServer(): grpc.Server {
   return new grpc.Server(SERVER_OPTIONS);

@@ -1,12 +1,12 @@
 // The CLI against a real cluster, as the quick start uses it: up --detach, topics, produce, kill,
-// status, start, consume, down. (The README's quick start is checked verbatim once it is written.)
+// status, start, consume, down. (The README's quick start itself runs verbatim in readme.test.ts.)
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processState } from '../../cluster/process-state.js';
 import { runCli } from '../unit/cli/run-cli.js';
-import { nodeBuilt, SKIP_REASON } from './cluster-helpers.js';
+import { nodeBuilt, SKIP_REASON } from '../support/cluster-helpers.js';
 
 let dir: string;
 const cli = (...args: string[]) => runCli([...args, '--dir', dir], { timeoutMs: 60_000 });

@@ -4,7 +4,7 @@
 // the default idempotent one, so InitProducerId is exercised on real brokers too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, isBrokerError, startCluster, type BrokerlabClient, type ConsumedRecord, type Consumer, type LocalCluster } from '../../src/index.js';
-import { nodeBuilt, SKIP_REASON } from './cluster-helpers.js';
+import { nodeBuilt, SKIP_REASON } from '../support/cluster-helpers.js';
 
 const TOPIC = 'orders';
 const GROUP = 'billing';

@@ -2,7 +2,7 @@
 // one; after healing, the old one follows the new leader.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type LocalCluster } from '../../src/index.js';
-import { nodeBuilt, SKIP_REASON } from './cluster-helpers.js';
+import { nodeBuilt, SKIP_REASON } from '../support/cluster-helpers.js';
 
 describe.skipIf(!nodeBuilt)(`isolating the active controller (${SKIP_REASON})`, () => {
   let cluster: LocalCluster;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.js';
 import { startCluster, type LocalCluster } from '../../src/index.js';
-import { nodeBuilt, produceAll, readPartition, SKIP_REASON, valuesOf } from './cluster-helpers.js';
+import { nodeBuilt, produceAll, readFirstRecords, SKIP_REASON, valuesOf } from '../support/cluster-helpers.js';
 
 describe.skipIf(!nodeBuilt)(`failover after a leader crash (${SKIP_REASON})`, () => {
   let cluster: LocalCluster;
@@ -44,7 +44,7 @@ describe.skipIf(!nodeBuilt)(`failover after a leader crash (${SKIP_REASON})`, ()
     const p = (await cluster.status()).partitions.find((q) => q.topic === 'orders')!;
     expect(p.highWatermark).toBe(200);
 
-    const records = await readPartition(cluster.bootstrapServers, 'orders', 0, 200);
+    const records = await readFirstRecords(cluster.bootstrapServers, 'orders', 0, 200);
     expect(valuesOf(records)).toEqual([...first, ...second]);
   });
 
@@ -84,7 +84,7 @@ describe.skipIf(!nodeBuilt)(`failover after a leader crash (${SKIP_REASON})`, ()
       await client.close();
     }
     expect(failures, 'no produce failed during the controlled shutdown').toEqual([]);
-    const records = await readPartition(cluster.bootstrapServers, 'payments', 0, sent.length);
+    const records = await readFirstRecords(cluster.bootstrapServers, 'payments', 0, sent.length);
     expect(valuesOf(records)).toEqual(sent);
 
     // The stopped node's own log, in order: it asked for the controlled shutdown, became a

@@ -2,7 +2,7 @@
 // broker session ends) it leaves the ISR, and after SIGCONT it catches up and rejoins.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type LocalCluster } from '../../src/index.js';
-import { nodeBuilt, produceAll, SKIP_REASON } from './cluster-helpers.js';
+import { nodeBuilt, produceAll, SKIP_REASON } from '../support/cluster-helpers.js';
 
 describe.skipIf(!nodeBuilt)(`a paused follower (${SKIP_REASON})`, () => {
   let cluster: LocalCluster;

@@ -3,12 +3,11 @@
 // then the coordinator's broker is SIGKILLed and another broker takes over the group with every
 // committed offset, and the members rejoin there.
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type LocalCluster } from '../../src/index.js';
 import { assignGroup, decodeAssignment, encodeSubscription, partitionForGroup, rangeAssignor } from '../../src/broker/group/index.js';
-import { nodeBuilt, repoRoot, SKIP_REASON } from './cluster-helpers.js';
+import { groupCoordinatorConstructor } from '../../src/client/group-wire.js';
+import { nodeBuilt, SKIP_REASON } from '../support/cluster-helpers.js';
 
 const GROUP = 'billing';
 const OFFSETS_PARTITIONS = 10;
@@ -35,9 +34,7 @@ interface Response {
 
 type GroupClient = grpc.Client & Record<string, (request: object, options: grpc.CallOptions, callback: (e: grpc.ServiceError | null, r: Response) => void) => void>;
 
-const definition = protoLoader.loadSync(join(repoRoot, 'proto', 'group.proto'), { keepCase: true, longs: Number, bytes: Buffer, defaults: true });
-const GroupCoordinatorClient = (grpc.loadPackageDefinition(definition) as unknown as { brokerlab: { group: { GroupCoordinator: grpc.ServiceClientConstructor } } }).brokerlab.group
-  .GroupCoordinator;
+const GroupCoordinatorClient = groupCoordinatorConstructor();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isBrokerError } from '../../src/common/errors.js';
 import type { RaftNodeStatus } from '../../src/net/raft-client-service.js';
-import { ensureBuilt, RaftProcessCluster } from './raft-harness.js';
+import { ensureBuilt, RaftProcessCluster } from '../support/raft-harness.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 

@@ -8,7 +8,7 @@
 // - disabled (Kafka's default): the partition stays offline while its last ISR member is down,
 //   and when that leader returns it leads again with every acknowledged write.
 import { afterEach, describe, expect, it } from 'vitest';
-import { readPartition, STEADY_LEADERS, waitForQuiet, withClusterPicture } from '../../bench/_cluster-load.js';
+import { readUntilOffset, STEADY_LEADERS, waitForQuiet, withClusterPicture } from '../support/cluster-load.js';
 import { checkHistory, type SendOp } from '../../src/check/index.js';
 import { createClient, type BrokerlabClient } from '../../src/client/index.js';
 import { startCluster, type LocalCluster } from '../../src/index.js';
@@ -78,7 +78,7 @@ describe('replication: acks=1 data loss on failover', () => {
     const lost = new Map<string, number>();
     for (const t of targets) {
       const quiet = await c.waitForIsr(t.topic, t.partition, 3, 60_000).then(() => waitForQuiet(c, t.topic, t.partition, 3, 30_000)).catch(withPicture(t));
-      const records = await readPartition(c.bootstrapServers, t.topic, t.partition, quiet.highWatermark!);
+      const records = await readUntilOffset(c.bootstrapServers, t.topic, t.partition, quiet.highWatermark!);
       const report = checkHistory({
         topic: t.topic,
         sends: sends.filter((s) => s.process === t.topic),

@@ -3,7 +3,7 @@
 // checker finds every acknowledged value in the final log, at the offset it was acknowledged at,
 // in each producer's send order, with every replica identical below the high watermark.
 import { afterEach, describe, expect, it } from 'vitest';
-import { acknowledgedOffsetsBySender, finalPartition, readReplicaLog, SendLoad } from '../../bench/_cluster-load.js';
+import { acknowledgedOffsetsBySender, finalPartition, readReplicaLog, SendLoad } from '../support/cluster-load.js';
 import { checkHistory, describeReport } from '../../src/check/index.js';
 import { startCluster, type LocalCluster } from '../../src/index.js';
 

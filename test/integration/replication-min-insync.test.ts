@@ -4,7 +4,7 @@
 // The controller runs on its own node so the metadata quorum survives the two broker deaths (in
 // a 3-node combined cluster, killing two nodes would stop the quorum and no ISR could change).
 import { afterEach, describe, expect, it } from 'vitest';
-import { readPartition, STEADY_LEADERS, waitForQuiet, withClusterPicture } from '../../bench/_cluster-load.js';
+import { readUntilOffset, STEADY_LEADERS, waitForQuiet, withClusterPicture } from '../support/cluster-load.js';
 import { BrokerError, createClient, type BrokerlabClient } from '../../src/client/index.js';
 import { startCluster, type LocalCluster } from '../../src/index.js';
 
@@ -67,7 +67,7 @@ describe('replication: min.insync.replicas when two of three replicas die', () =
     expect(after!.offset).toBe(leoBefore + 1);
     const quiet = await waitForQuiet(cluster, TOPIC, 0, 3, 30_000);
     expect(quiet.highWatermark).toBe(leoBefore + 2);
-    const values = (await readPartition(cluster.bootstrapServers, TOPIC, 0, quiet.highWatermark!)).map((r) => r.value);
+    const values = (await readUntilOffset(cluster.bootstrapServers, TOPIC, 0, quiet.highWatermark!)).map((r) => r.value);
     expect(values).toEqual([...Array.from({ length: 10 }, (_, i) => `all-before-${i}`), 'one-while-alone', 'all-after']);
   }, 150_000);
 });

@@ -4,7 +4,7 @@
 // truncate its tail at the divergence point, fetch the new leader's records, rejoin the ISR, and
 // end with a log identical to every other replica's up to the high watermark.
 import { afterEach, describe, expect, it } from 'vitest';
-import { readReplicaLogs, STEADY_LEADERS, waitForQuiet, withClusterPicture, type StoredLog } from '../../bench/_cluster-load.js';
+import { readReplicaLogs, STEADY_LEADERS, waitForQuiet, withClusterPicture, type StoredLog } from '../support/cluster-load.js';
 import { createClient, type BrokerlabClient } from '../../src/client/index.js';
 import { startCluster, type LocalCluster } from '../../src/index.js';
 

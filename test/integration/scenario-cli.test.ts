@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processState } from '../../cluster/process-state.js';
 import { runCli } from '../unit/cli/run-cli.js';
-import { nodeBuilt, SKIP_REASON } from './cluster-helpers.js';
+import { nodeBuilt, SKIP_REASON } from '../support/cluster-helpers.js';
 
 let dir: string;
 

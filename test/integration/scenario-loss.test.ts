@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type LocalCluster } from '../../cluster/index.js';
 import { lossScenario, runScenario } from '../../src/scenarios/index.js';
-import { nodeBuilt, SKIP_REASON } from './cluster-helpers.js';
+import { nodeBuilt, SKIP_REASON } from '../support/cluster-helpers.js';
 
 describe.skipIf(!nodeBuilt)(`scenario loss (${SKIP_REASON})`, () => {
   let cluster: LocalCluster | undefined;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { startCluster, type LocalCluster } from '../../cluster/index.js';
-import { nodeBuilt, SKIP_REASON } from '../integration/cluster-helpers.js';
+import { nodeBuilt, SKIP_REASON } from '../support/cluster-helpers.js';
 
 let cluster: LocalCluster;
 let kafka: Kafka;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
 import { startCluster, type LocalCluster } from '../../cluster/index.js';
-import { nodeBuilt, SKIP_REASON } from '../integration/cluster-helpers.js';
+import { nodeBuilt, SKIP_REASON } from '../support/cluster-helpers.js';
 
 let cluster: LocalCluster;
 let kafka: Kafka;

@@ -10,7 +10,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Admin, Consumer, ProduceAcks, Producer, stringDeserializers, stringSerializers, type Message, type MessagesStream } from '@platformatic/kafka';
 import { startCluster, type LocalCluster } from '../../cluster/index.js';
-import { nodeBuilt, SKIP_REASON } from '../integration/cluster-helpers.js';
+import { nodeBuilt, SKIP_REASON } from '../support/cluster-helpers.js';
 import { committedOffsets, endOffsets, warmUpGroupCoordinators } from './support/kafkajs-admin.js';
 import { waitUntil, within } from './support/process.js';
 

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'vitest';
-import { nodeBuilt, SKIP_REASON } from '../../integration/cluster-helpers.js';
+import { nodeBuilt, SKIP_REASON } from '../../support/cluster-helpers.js';
 
 export interface ToolCheck {
   readonly available: boolean;

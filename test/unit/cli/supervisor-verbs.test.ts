@@ -1,5 +1,6 @@
-// The CLI's cluster verbs end to end against stand-in node processes (the real node is built
-// elsewhere): up --detach, status, kill, start, pause, resume, isolate, heal, delay, logs, down.
+// The CLI's cluster verbs end to end against stand-in node processes (the real node runs in
+// test/integration/cli-lifecycle.test.ts): up --detach, status, kill, start, pause, resume,
+// isolate, heal, delay, logs, down.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,20 +1,21 @@
 /**
- * Load and read-back against a real cluster, shared by the replication benchmarks and the
- * replication integration tests:
+ * Load and read-back against a real cluster, shared by the replication integration tests and the
+ * failover benchmark:
  * - `SendLoad`: a few sequential senders, each sending unique values to one partition and
  *   recording every send in `src/check`'s history shape (one send in flight per sender, so each
  *   sender's acknowledged offsets must grow in send order);
- * - `readPartition`: a partition from its start up to its high watermark, through the consumer;
+ * - `readUntilOffset`: a partition from its start up to an offset (its high watermark), through the
+ *   consumer;
  * - `readReplicaLog`: one replica's log straight from its segment files (whole batches only);
  * - `finalPartition`: both, as the `FinalPartition` the history checker wants.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findPartition, type LocalCluster, type PartitionView } from '../cluster/index.js';
-import type { FinalPartition, RecordAt, ReplicaLog, SendOp } from '../src/check/index.js';
-import { BrokerError, createClient, type BrokerlabClient, type ProducerOptions } from '../src/client/index.js';
-import { iterateBatches, partitionDirName, readRecords } from '../src/log/index.js';
+import { findPartition, type LocalCluster, type PartitionView } from '../../cluster/index.js';
+import type { FinalPartition, RecordAt, ReplicaLog, SendOp } from '../../src/check/index.js';
+import { BrokerError, createClient, type BrokerlabClient, type ProducerOptions } from '../../src/client/index.js';
+import { iterateBatches, partitionDirName, readRecords } from '../../src/log/index.js';
 
 /**
  * Node settings for tests whose scenario needs leaders to stay where they are unless the test
@@ -181,8 +182,12 @@ export function acknowledgedOffsetsBySender(sends: readonly SendOp[]): Map<strin
   return bySender;
 }
 
-/** Reads a partition through the consumer from its start until `untilOffset` (exclusive). */
-export async function readPartition(bootstrapServers: string[], topic: string, partition: number, untilOffset: number, timeoutMs = 30_000): Promise<RecordAt[]> {
+/**
+ * Reads a partition through the consumer from its start until `untilOffset` (exclusive); throws
+ * when it cannot get that far within `timeoutMs`. (`readFirstRecords` in `cluster-helpers.ts`
+ * counts records instead and returns what it got.)
+ */
+export async function readUntilOffset(bootstrapServers: string[], topic: string, partition: number, untilOffset: number, timeoutMs = 30_000): Promise<RecordAt[]> {
   const client = createClient({ bootstrapServers, requestTimeoutMs: 10_000 });
   const records: RecordAt[] = [];
   try {
@@ -291,7 +296,7 @@ export async function withClusterPicture(cluster: LocalCluster, error: unknown, 
 export async function finalPartition(cluster: LocalCluster, topic: string, partition: number, isrSize: number, timeoutMs = 30_000): Promise<FinalPartition & { replicas: StoredLog[] }> {
   const view = await waitForQuiet(cluster, topic, partition, isrSize, timeoutMs);
   const highWatermark = view.highWatermark!;
-  const records = await readPartition(cluster.bootstrapServers, topic, partition, highWatermark, timeoutMs);
+  const records = await readUntilOffset(cluster.bootstrapServers, topic, partition, highWatermark, timeoutMs);
   const replicas = readReplicaLogs(cluster, topic, partition, view.replicas, highWatermark);
   return {
     partition,

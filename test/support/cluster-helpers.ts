@@ -1,6 +1,6 @@
 /**
- * Shared by the integration suites that start real node processes: whether the node is built,
- * and small client helpers (produce with acks=all, read a partition to its end).
+ * Shared by the suites that start real node processes (integration, interop): whether the node is
+ * built, and small client helpers (produce with acks=all, read the first records of a partition).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { createClient, type ConsumedRecord } from '../../src/client/index.js';
 export const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const nodeEntryPoint = join(repoRoot, 'dist', 'src', 'node', 'main.js');
 export const nodeBuilt = existsSync(nodeEntryPoint);
-export const SKIP_REASON = `needs the node process (${nodeEntryPoint}); run npm run build once src/node/main.ts exists`;
+export const SKIP_REASON = `needs the node process (${nodeEntryPoint}); run npm run build first`;
 
 /** Sends `values` to one partition with acks=all; returns how many were acknowledged. */
 export async function produceAll(bootstrapServers: string[], topic: string, partition: number, values: string[]): Promise<number> {
@@ -24,8 +24,12 @@ export async function produceAll(bootstrapServers: string[], topic: string, part
   }
 }
 
-/** Reads a partition from its start until `count` records arrived or the time is up. */
-export async function readPartition(bootstrapServers: string[], topic: string, partition: number, count: number, timeoutMs = 20_000): Promise<ConsumedRecord[]> {
+/**
+ * Reads a partition from its start until `count` records arrived or the time is up, and returns
+ * what arrived (possibly fewer). (`readUntilOffset` in `cluster-load.ts` reads to an offset and
+ * throws when it cannot.)
+ */
+export async function readFirstRecords(bootstrapServers: string[], topic: string, partition: number, count: number, timeoutMs = 20_000): Promise<ConsumedRecord[]> {
   const client = createClient({ bootstrapServers, requestTimeoutMs: 10_000 });
   try {
     const consumer = client.consumer({ autoOffsetReset: 'earliest' });

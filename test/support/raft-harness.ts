@@ -49,7 +49,7 @@ function newestMtimeMs(dir: string): number {
 }
 
 /** The sources the Raft process is built from; edits elsewhere in the tree do not make it stale. */
-const RAFT_PROCESS_SOURCES = ['src/common', 'src/raft', 'src/net', 'src/node/raft-process.ts', 'test/integration/raft-harness.ts'];
+const RAFT_PROCESS_SOURCES = ['src/common', 'src/raft', 'src/net', 'src/node/raft-process.ts', 'test/support/raft-harness.ts'];
 
 function newestSourceMtimeMs(): number {
   return Math.max(
