@@ -23,10 +23,6 @@ export function packageRoot(): string {
   }
 }
 
-export function protoPath(name: string): string {
-  return join(packageRoot(), 'proto', name);
-}
-
 /** The compiled node process entry point, started as `node <this> --config <file>`. */
 export function nodeEntryPoint(): string {
   return join(packageRoot(), 'dist', 'src', 'node', 'main.js');

@@ -17,15 +17,7 @@ import type { FinalPartition, RecordAt, ReplicaLog, SendOp } from '../../src/che
 import { BrokerError, createClient, type BrokerlabClient, type ProducerOptions } from '../../src/client/index.js';
 import { iterateBatches, partitionDirName, readRecords } from '../../src/log/index.js';
 
-/**
- * Node settings for tests whose scenario needs leaders to stay where they are unless the test
- * moves them: no automatic move back to the preferred replica, and a broker session long enough
- * that a busy machine does not fence a live broker in the middle of the scenario.
- */
-export const STEADY_LEADERS: Readonly<Record<string, number>> = {
-  'leader.imbalance.check.interval.ms': 3_600_000,
-  'broker.session.timeout.ms': 3_000,
-};
+export { STEADY_LEADERS } from '../../cluster/presets.js';
 
 export interface SendLoadOptions {
   bootstrapServers: string[];

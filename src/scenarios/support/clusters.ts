@@ -1,15 +1,6 @@
 /** The temporary clusters scenarios start for themselves. */
 import type { StartClusterOptions } from '../../../cluster/index.js';
-
-/**
- * Leaders stay where they are unless the scenario moves them (no move back to the preferred
- * replica), and a broker session long enough that a busy machine does not fence a live broker in
- * the middle of a scenario.
- */
-const STEADY_LEADERS = {
-  'leader.imbalance.check.interval.ms': 3_600_000,
-  'broker.session.timeout.ms': 3_000,
-};
+import { STEADY_LEADERS } from '../../../cluster/presets.js';
 
 /**
  * For scenarios that pause or delay brokers: the controller has a node of its own, so freezing
