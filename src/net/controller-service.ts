@@ -10,7 +10,7 @@ import type { CreateTopicResult, DeleteTopicResult, NewPartitionsRequest, NewPar
 import { isBrokerError } from '../common/errors.js';
 import type { PartitionRegistration } from '../metadata/types.js';
 import { createClient, serviceConstructor, toSafeInteger } from './grpc.js';
-import { deadlineIn, fromGrpcError, NO_ERROR, throwIfError, toWireError, type WireError } from './wire-errors.js';
+import { deadlineIn, fromGrpcError, NO_ERROR, toWireError, wireError, type WireError } from './wire-errors.js';
 import { fromWireCreateTopics, toWireTopicResult, type WireTopicResult, type WireCreateTopicsRequest, type WireDeleteTopicsRequest } from './topic-wire.js';
 
 const SERVICE = 'brokerlab.controller.Controller';
@@ -240,34 +240,22 @@ export class GrpcControllerClient implements ControllerApi {
     return new Promise<T>((resolve, reject) => {
       this.stub[method]!(request, { deadline: deadlineIn(this.timeoutMs) }, (e, res) => {
         if (e) return reject(fromGrpcError(e, `controller ${method}`));
-        try {
-          const wire = res as T & Partial<WireError> & { leader_id?: number };
-          if (checkError && wire.error_code) throwIfError(wire as WireError, { leaderId: wire.leader_id ?? 0 });
-          resolve(wire);
-        } catch (err) {
-          reject(err);
-        }
+        const wire = res as T & Partial<WireError> & { leader_id?: number };
+        // A refusal of the whole request; NOT_CONTROLLER names the active controller, if known.
+        const error = checkError ? wireError(wire, { leaderId: wire.leader_id ?? 0 }) : undefined;
+        if (error) reject(error);
+        else resolve(wire);
       });
     });
   }
 }
 
 function topicResult(r: WireTopicResult): CreateTopicResult & DeleteTopicResult {
-  const base = { name: r.name, ...(r.topic_id ? { topicId: r.topic_id } : {}) };
-  if (r.error_code === 0) return base;
-  try {
-    throwIfError(r);
-  } catch (e) {
-    return { ...base, error: e as never };
-  }
-  return base;
+  const error = wireError(r);
+  return { name: r.name, ...(r.topic_id ? { topicId: r.topic_id } : {}), ...(error ? { error } : {}) };
 }
 
 function newPartitionsResult(r: WireNewPartitionsResult): NewPartitionsResult {
-  try {
-    throwIfError(r);
-  } catch (e) {
-    return { name: r.name, error: e as never };
-  }
-  return { name: r.name };
+  const error = wireError(r);
+  return error ? { name: r.name, error } : { name: r.name };
 }

@@ -1,7 +1,7 @@
 /**
  * The `brokerlab.raft.RaftClient` service: pipelined proposals over one bidi stream (each request
  * answered when its entry is committed and applied, or with a Kafka error code and the leader's
- * id) and a status call. Served by the standalone Raft process for tests and benchmarks.
+ * id) and a status call. Served only by the standalone Raft process of the raft benchmark.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { BrokerError, isBrokerError } from '../common/errors.js';

@@ -11,7 +11,7 @@ import { errors } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { ReplicaFetchRequest, ReplicaFetchResponse, ReplicaFetchSession } from '../broker/index.js';
 import { createClient, serveDuplex, serviceConstructor, toSafeInteger } from './grpc.js';
-import { NO_ERROR, throwIfError, toWireError, type WireError } from './wire-errors.js';
+import { NO_ERROR, toWireError, wireError, type WireError } from './wire-errors.js';
 
 const SERVICE = 'brokerlab.replication.Replication';
 
@@ -34,7 +34,8 @@ interface WireFetchRequest {
   partitions: WireFetchPartition[];
 }
 
-interface WireFetchedPartition extends WireError {
+/** A partition's result carries only its error code: replication.proto has no message per partition. */
+interface WireFetchedPartition extends Pick<WireError, 'error_code'> {
   topic_id: string;
   partition: number;
   high_watermark: string | number;
@@ -103,28 +104,22 @@ function toWireResponse(correlationId: number, response: ReplicaFetchResponse): 
 }
 
 function fromWireResponse(wire: WireFetchResponse): ReplicaFetchResponse {
-  const wholeError = wire.error_code !== 0 ? errorOf(wire) : undefined;
+  const wholeError = wireError(wire);
   return {
     ...(wholeError ? { error: wholeError } : {}),
-    partitions: wire.partitions.map((p) => ({
-      topicId: p.topic_id,
-      partition: p.partition,
-      ...(p.error_code !== 0 ? { error: errorOf(p) } : {}),
-      highWatermark: toSafeInteger(p.high_watermark),
-      logStartOffset: toSafeInteger(p.log_start_offset),
-      records: p.records,
-      ...(p.diverging_epoch ? { divergingEpoch: { epoch: p.diverging_epoch.epoch, endOffset: toSafeInteger(p.diverging_epoch.end_offset) } } : {}),
-    })),
+    partitions: wire.partitions.map((p) => {
+      const error = wireError(p);
+      return {
+        topicId: p.topic_id,
+        partition: p.partition,
+        ...(error ? { error } : {}),
+        highWatermark: toSafeInteger(p.high_watermark),
+        logStartOffset: toSafeInteger(p.log_start_offset),
+        records: p.records,
+        ...(p.diverging_epoch ? { divergingEpoch: { epoch: p.diverging_epoch.epoch, endOffset: toSafeInteger(p.diverging_epoch.end_offset) } } : {}),
+      };
+    }),
   };
-}
-
-function errorOf(wire: WireError): ReturnType<typeof errors.unknownServerError> {
-  try {
-    throwIfError(wire);
-  } catch (e) {
-    return e as ReturnType<typeof errors.unknownServerError>;
-  }
-  return errors.unknownServerError();
 }
 
 type ReplicationStub = grpc.Client & { ReplicaFetch(): grpc.ClientDuplexStream<WireFetchRequest, WireFetchResponse> };

@@ -18,9 +18,14 @@ export function toWireError(e: unknown): WireError {
   return { error_code: -1, error_message: e instanceof Error ? e.message : String(e) };
 }
 
-/** Throws the BrokerError a response carries, if any. `details` adds context such as a leader hint. */
-export function throwIfError(response: WireError, details?: Record<string, unknown>): void {
-  if (response.error_code !== 0) throw BrokerError.fromCode(response.error_code, stripName(response.error_message), details);
+/**
+ * The BrokerError a response (or one result in it) carries: undefined for error code 0 (proto3's
+ * absent field, as well), otherwise the error of that code, with the message sent along and
+ * `details` such as a leader hint. An unknown code becomes UNKNOWN_SERVER_ERROR.
+ */
+export function wireError(response: Partial<WireError>, details?: Record<string, unknown>): BrokerError | undefined {
+  if (!response.error_code) return undefined;
+  return BrokerError.fromCode(response.error_code, stripName(response.error_message ?? ''), details);
 }
 
 /** A failed gRPC call as a Kafka error a caller can retry on. */

@@ -1,7 +1,11 @@
 /**
- * A standalone Raft voter process, used by the Raft integration test and benchmark until the full
- * node exists: file storage + gRPC transport + driver, a trivial state machine (how many entries
- * were applied, and the last index), and the RaftClient service on the same port as Raft traffic.
+ * A standalone Raft voter process for the raft benchmark (bench/raft.ts): file storage + gRPC
+ * transport + driver, the same classes a node's metadata quorum runs on, with a trivial state
+ * machine (how many entries were applied, and the last index) and the RaftClient service on the
+ * same port as Raft traffic. It exists because a node offers no way to propose raw entries, so
+ * the quorum's own throughput and failover time cannot be measured on real nodes; the behaviour
+ * (election after a SIGKILL, catch-up, durability) is tested on real nodes instead
+ * (test/integration/raft-quorum.test.ts).
  *
  *   node dist/src/node/raft-process.js --id 1 --peers 1=127.0.0.1:7001,2=127.0.0.1:7002,3=... \
  *     --dir /tmp/raft-1 [--tick-ms 25] [--election-ticks 12] [--heartbeat-ticks 2] [--log-file F]

@@ -1,0 +1,48 @@
+/**
+ * How a node opens and deletes its partition logs on disk: segment files under
+ * `<dataDir>/logs`, each wrapped in the producer state of the idempotent log, whose snapshots live
+ * beside the segments as in Kafka. A topic's own settings (segment size, retention, message size)
+ * come from the metadata image when the topic is known there.
+ */
+import { join } from 'node:path';
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import { IdempotentLog } from '../broker/producer-state/index.js';
+import { deletePartitionLog, FileStorage, openPartitionLog, partitionLogDir } from '../log/index.js';
+import type { PartitionLog } from '../log/types.js';
+import { topicByName, topicConfig, type MetadataImage } from '../metadata/index.js';
+import type { NodeConfig } from './config.js';
+
+export interface PartitionLogFactory {
+  openLog(topic: string, partition: number): PartitionLog;
+  deleteLog(log: PartitionLog): void;
+}
+
+export function partitionLogFactory(config: NodeConfig, clock: Clock, logger: Logger, image: () => MetadataImage | undefined): PartitionLogFactory {
+  const storage = new FileStorage();
+  const logsDir = join(config.dataDir, 'logs');
+  return {
+    openLog: (topic, partition) => {
+      const current = image();
+      const t = current && topicByName(current, topic);
+      const tc = t ? topicConfig(t) : undefined;
+      const log = openPartitionLog({
+        storage,
+        dataDir: logsDir,
+        topic,
+        partition,
+        clock,
+        logger: logger.child({ component: 'log' }),
+        config: {
+          ...(tc ? { segmentBytes: tc.segmentBytes, retentionMs: tc.retentionMs, retentionBytes: tc.retentionBytes, maxMessageBytes: tc.maxMessageBytes } : {}),
+          ...(config.broker.flushIntervalMessages > 0 ? { flushIntervalMessages: config.broker.flushIntervalMessages } : {}),
+        },
+      });
+      return new IdempotentLog(log, { clock, snapshots: { storage, dir: partitionLogDir(logsDir, topic, partition) }, logger: logger.child({ component: 'producer-state', topic, partition }) });
+    },
+    deleteLog: (log) => {
+      log.close();
+      deletePartitionLog(storage, logsDir, log.topic, log.partition);
+    },
+  };
+}

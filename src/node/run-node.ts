@@ -1,0 +1,173 @@
+/**
+ * The composition root of a node process: one gRPC server on one port for every service, the
+ * Kafka listener (brokers), the metadata log and partition logs in files, the system clock, the
+ * network faults the admin service sets, and the NodeRuntime built from them. The executable
+ * around it (arguments, signals, parent watch) is main.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { systemClock } from '../common/clock.js';
+import { errors } from '../common/errors.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import { systemRandom } from '../common/random.js';
+import { ClientFront } from '../broker/client-front.js';
+import { KafkaListener } from '../kafka/listener.js';
+import { EMPTY_IMAGE, type MetadataImage } from '../metadata/index.js';
+import { addAdminService } from '../net/admin-service.js';
+import { addClientService } from '../net/client-service.js';
+import { addControllerService, GrpcControllerClient } from '../net/controller-service.js';
+import { addGroupService } from '../net/group-service.js';
+import { faultyTransport, NetworkFaults } from '../net/faults.js';
+import { bindServer, createServer, stopServer } from '../net/grpc.js';
+import { GrpcRaftTransport } from '../net/raft-transport.js';
+import { addReplicationService, GrpcFetchSession } from '../net/replication-service.js';
+import { FileRaftStorage } from '../raft/storage/index.js';
+import { clusterIdOf } from './cluster-id.js';
+import { hasRole, type NodeConfig } from './config.js';
+import type { KafkaListenerConfig } from './kafka-listeners.js';
+import { localController } from './local-controller.js';
+import { NodeRuntime } from './node-runtime.js';
+import { partitionLogFactory } from './partition-log-factory.js';
+import { startingStatus, statusOf } from './status-view.js';
+import { waitForImage } from './wait-for-image.js';
+
+export interface RunningNode {
+  readonly runtime: NodeRuntime;
+  readonly port: number;
+  /** The Kafka listener's port, on brokers that open one. */
+  readonly kafkaPort?: number;
+  /** Controlled shutdown (or immediate with `controlled: false`), then the server stops. */
+  stop(controlled?: boolean): Promise<void>;
+}
+
+/** Starts a node in this process. */
+export async function runNode(config: NodeConfig, logger: Logger = createLogger({ node: config.nodeId, level: config.logLevel, ...(config.logFile ? { destination: config.logFile } : {}) })): Promise<RunningNode> {
+  const clock = systemClock;
+  const faults = new NetworkFaults(clock);
+  const blocked = (peer: number): boolean => {
+    const spec = faults.spec();
+    return spec.isolate || spec.peers.some((p) => p.nodeId === peer && p.drop);
+  };
+  const addresses = new Map<number, string>([...config.voters, ...config.learners].map((v) => [v.id, `${v.host}:${v.port}`]));
+  const peers = new Map([...addresses].filter(([id]) => id !== config.nodeId));
+
+  const grpcTransport = new GrpcRaftTransport({ id: config.nodeId, peers, logger: logger.child({ component: 'raft-transport' }) });
+  let runtime: NodeRuntime | undefined;
+  const controllerClients = new Map<number, GrpcControllerClient>();
+
+  // Every service is registered before the port opens; until the node is up they answer with
+  // retriable errors (no controller known, not a leader yet) rather than UNIMPLEMENTED.
+  const server = createServer();
+  grpcTransport.addTo(server);
+  if (hasRole(config, 'controller')) addControllerService(server, localController(() => runtime?.controllerHost), (peer) => !blocked(peer));
+  if (hasRole(config, 'broker')) {
+    addReplicationService(server, () => runtime?.replicaManager && runtime.replicaManager.handleReplicaFetch.bind(runtime.replicaManager), (replicaId) => !blocked(replicaId));
+  }
+  const front = new ClientFront({
+    image: () => runtime?.publisher.image() ?? EMPTY_IMAGE,
+    controllerId: () => runtime?.driver.leader() || -1,
+    createTopics: (requests) => (runtime?.controller ?? notReady()).createTopics(requests),
+    deleteTopics: (targets) => (runtime?.controller ?? notReady()).deleteTopics(targets),
+    createPartitions: (requests) => (runtime?.controller ?? notReady()).createPartitions(requests),
+    replicaManager: () => runtime?.replicaManager,
+    waitForImage: (predicate, timeoutMs) => (runtime ? waitForImage(runtime.publisher, clock, predicate, timeoutMs) : Promise.resolve()),
+    initProducerId: () => runtime?.producerIds?.initProducerId() ?? Promise.reject(errors.coordinatorNotAvailable('broker is starting')),
+    findCoordinator: async (groupId) => (await (runtime?.coordinatorLookup ?? notCoordinating()).find(groupId)).nodeId,
+    groupCoordinator: () => runtime?.groups?.coordinator,
+    settings: () => config.broker,
+    logger,
+  });
+  addClientService(server, front, logger);
+  addGroupService(server, {
+    findCoordinator: (groupId) => runtime?.coordinatorLookup.find(groupId) ?? Promise.reject(errors.coordinatorNotAvailable('node is starting')),
+    coordinator: () => runtime?.groups?.coordinator,
+    logger: logger.child({ component: 'group-service' }),
+  });
+  let stopRequested = false;
+  let running: RunningNode | undefined;
+  addAdminService(server, {
+    status: () => (runtime ? statusOf(runtime, config) : startingStatus(config)),
+    faults,
+    shutdown: () => {
+      stopRequested = true;
+      void running?.stop(true);
+    },
+  });
+  const port = await bindServer(server, config.host, config.port);
+  const kafka = hasRole(config, 'broker') && config.kafka ? await startKafkaListener(config, config.kafka, front, () => runtime?.publisher.image() ?? EMPTY_IMAGE, logger) : undefined;
+  const logs = partitionLogFactory(config, clock, logger, () => runtime?.publisher.image());
+
+  runtime = await NodeRuntime.start({
+    config,
+    clock,
+    random: systemRandom,
+    logger,
+    incarnationId: randomUUID(),
+    ...(kafka && config.kafka ? { kafkaEndpoint: { host: config.kafka.advertisedHost, port: config.kafka.advertisedPort || kafka.port } } : {}),
+    raftStorage: new FileRaftStorage(join(config.dataDir, 'metadata'), { logger: logger.child({ component: 'raft-storage' }) }),
+    raftTransport: faultyTransport(grpcTransport, faults),
+    openLog: (topic, partition) => logs.openLog(topic, partition),
+    deleteLog: (log) => logs.deleteLog(log),
+    remoteController: (nodeId) => {
+      let client = controllerClients.get(nodeId);
+      if (!client) {
+        const address = addresses.get(nodeId);
+        if (!address) throw errors.notController(`no address for controller ${nodeId}`, { leaderId: 0 });
+        client = new GrpcControllerClient(address, config.timing.requestTimeoutMs, () => !blocked(nodeId));
+        controllerClients.set(nodeId, client);
+      }
+      return client;
+    },
+    openFetchSession: (leaderId) =>
+      new GrpcFetchSession({
+        address: addresses.get(leaderId) ?? '127.0.0.1:1',
+        clock,
+        requestTimeoutMs: config.timing.requestTimeoutMs,
+        reachable: () => !blocked(leaderId),
+        route: (send) => faults.route(leaderId, send),
+        logger: logger.child({ component: 'fetcher', leader: leaderId }),
+      }),
+  });
+  const node = runtime;
+  let stopping: Promise<void> | undefined;
+  const stop = (controlled = true): Promise<void> =>
+    (stopping ??= (async () => {
+      await node.shutdown(controlled);
+      await kafka?.close();
+      await stopServer(server, 500);
+      for (const c of controllerClients.values()) c.close();
+      grpcTransport.close();
+    })());
+  running = { runtime: node, port, ...(kafka ? { kafkaPort: kafka.port } : {}), stop };
+  if (stopRequested) void stop(true);
+  logger.info({ port, kafkaPort: kafka?.port, dataDir: config.dataDir, profile: config.profile }, 'node listening');
+  return running;
+}
+
+/** Opens the Kafka listener; brokers without a Kafka endpoint registered are left out of its answers. */
+function startKafkaListener(config: NodeConfig, listener: KafkaListenerConfig, front: ClientFront, image: () => MetadataImage, logger: Logger): Promise<KafkaListener> {
+  return KafkaListener.start({
+    host: listener.host,
+    port: listener.port,
+    maxConnections: config.broker.maxConnections,
+    maxRequestBytes: config.broker.socketRequestMaxBytes,
+    maxQueuedRequests: config.broker.queuedMaxRequests,
+    maxQueuedBytes: config.broker.queuedMaxRequestBytes,
+    logger,
+    broker: {
+      front,
+      nodeId: config.nodeId,
+      clusterId: clusterIdOf(config),
+      logger,
+      kafkaEndpoint: (brokerId) => image().brokers.get(brokerId)?.kafkaEndpoint,
+    },
+  });
+}
+
+function notReady(): never {
+  throw errors.notController('node is starting', { leaderId: 0 });
+}
+
+function notCoordinating(): never {
+  throw errors.coordinatorNotAvailable('node is starting');
+}
