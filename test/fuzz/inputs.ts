@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { crc32c } from '@node-rs/crc32';
+import { SeededRandom } from '../../src/common/random.js';
 import { buildBatch, type RecordInput } from '../../src/log/batch/build.js';
 import { TOPIC_CONFIGS } from '../../src/metadata/topic-config.js';
 import { Writer } from '../../src/kafka/protocol/writer.js';
@@ -16,60 +17,11 @@ import { API_MESSAGES, RequestHeader, requestHeaderVersion } from '../../src/kaf
 // ---------------------------------------------------------------------------------------------
 // PRNG
 
-/** xoshiro128** seeded through splitmix32: fast, and every run replays from its seed. */
-export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
-
-  constructor(seed: number) {
-    let x = seed >>> 0;
-    const split = (): number => {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.s0 = split();
-    this.s1 = split();
-    this.s2 = split();
-    this.s3 = split();
-  }
-
+/** The project's seeded xoshiro128** with the few draws the fuzzer needs: every run replays from its seed. */
+export class Rng extends SeededRandom {
   /** A uint32. */
   u32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    this.s0 >>>= 0;
-    this.s1 >>>= 0;
-    this.s2 >>>= 0;
-    return result;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    return this.u32() / 0x1_0000_0000;
-  }
-
-  /** An integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
+    return this.nextUint32();
   }
 
   bytes(n: number): Buffer {
@@ -77,10 +29,6 @@ export class Rng {
     for (let i = 0; i < n; i++) b[i] = this.u32() & 0xff;
     return b;
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
 // ---------------------------------------------------------------------------------------------
