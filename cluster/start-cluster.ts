@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { createClient } from '../src/client/index.js';
 import { findPartition, type ClusterStatus, type PartitionView } from './cluster-status.js';
 import type { NewClusterOptions } from './create-cluster.js';
-import { delayNode, healNodes, isolateNode, reapplyFaults } from './fault-injection.js';
-import { hasFaults } from './faults.js';
+import { fault, type Fault } from '../src/common/faults.js';
+import { applyFault, healNodes, injectFault, startNodeAgain, undoFault, type FaultPushResult } from './fault-injection.js';
 import type { StopOutcome } from './node-process.js';
 import { kafkaAddressOf, type ClusterNodeRecord } from './run-dir.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
@@ -188,9 +188,22 @@ export class LocalCluster {
     return this.waitForTopic(name, partitions, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
   }
 
+  /**
+   * Injects a fault (src/common/faults.ts): kill, stop, pause, isolate, delay. With a duration it
+   * resolves once the fault has been undone again; without one the fault lasts until `undo`.
+   */
+  async inject(f: Fault): Promise<FaultPushResult> {
+    return injectFault(this.supervisor, f);
+  }
+
+  /** Undoes a fault: starts killed or stopped nodes again, resumes, heals, undelays. */
+  async undo(f: Fault): Promise<FaultPushResult> {
+    return undoFault(this.supervisor, f);
+  }
+
   /** SIGKILL node `id` (the crash case). */
   async kill(id: number): Promise<void> {
-    await this.supervisor.killNode(id);
+    await applyFault(this.supervisor, fault.kill(id));
   }
 
   /** With an id: SIGTERM that node (controlled shutdown). Without: stop the whole cluster. */
@@ -210,12 +223,7 @@ export class LocalCluster {
 
   /** Starts node `id` again and re-sends it any injected faults. Returns its pid. */
   async start(id: number): Promise<number> {
-    const { pid } = await this.supervisor.startNode(id);
-    if (hasFaults(this.supervisor.state.faults)) {
-      await this.waitFor((s) => s.nodes.find((n) => n.id === id)?.reachable, `node ${id} to answer`);
-      await reapplyFaults(this.supervisor, id);
-    }
-    return pid;
+    return (await startNodeAgain(this.supervisor, id, DEFAULT_WAIT_MS)).pid;
   }
 
   async restart(id: number): Promise<number> {
@@ -225,16 +233,16 @@ export class LocalCluster {
 
   /** SIGSTOP node `id`: it freezes without dying. */
   async pause(id: number): Promise<void> {
-    await this.supervisor.pauseNode(id);
+    await applyFault(this.supervisor, fault.pause(id));
   }
 
   /** SIGCONT a paused node. */
   async resume(id: number): Promise<void> {
-    await this.supervisor.resumeNode(id);
+    await undoFault(this.supervisor, fault.pause(id));
   }
 
   async isolate(id: number): Promise<void> {
-    await isolateNode(this.supervisor, id);
+    await applyFault(this.supervisor, fault.isolate(id));
   }
 
   /** Heals node `id`, or every node. */
@@ -242,8 +250,9 @@ export class LocalCluster {
     await healNodes(this.supervisor, id);
   }
 
+  /** Delays everything node `id` sends by `delayMs` (0 removes the delay). */
   async delay(id: number, delayMs: number): Promise<void> {
-    await delayNode(this.supervisor, id, delayMs);
+    await applyFault(this.supervisor, fault.delay(id, delayMs));
   }
 }
 

@@ -4,7 +4,8 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { PartitionStatus } from '../broker/index.js';
-import type { FaultSpec, NetworkFaults } from './faults.js';
+import type { FaultSpec } from '../common/faults.js';
+import type { NetworkFaults } from './faults.js';
 import { serviceConstructor } from './grpc.js';
 
 export interface NodeStatusView {
@@ -25,7 +26,8 @@ export interface AdminBackend {
   shutdown(): void;
 }
 
-interface WireFaultSpec {
+/** FaultSpec as admin.proto carries it (keepCase field names). */
+export interface WireFaultSpec {
   isolate: boolean;
   delay_ms: number;
   peers: { node_id: number; drop: boolean; delay_ms: number }[];
@@ -55,15 +57,15 @@ export function addAdminService(server: grpc.Server, backend: AdminBackend): voi
   });
 }
 
-function fromWireFaults(wire: WireFaultSpec): FaultSpec {
+export function fromWireFaults(wire: WireFaultSpec): FaultSpec {
   return {
     isolate: wire.isolate,
     delayMs: wire.delay_ms,
-    peers: wire.peers.map((p) => ({ nodeId: p.node_id, drop: p.drop, delayMs: p.delay_ms })),
+    peers: (wire.peers ?? []).map((p) => ({ nodeId: p.node_id, drop: p.drop, delayMs: p.delay_ms })),
   };
 }
 
-function toWireFaults(spec: FaultSpec): WireFaultSpec {
+export function toWireFaults(spec: FaultSpec): WireFaultSpec {
   return { isolate: spec.isolate, delay_ms: spec.delayMs, peers: spec.peers.map((p) => ({ node_id: p.nodeId, drop: p.drop, delay_ms: p.delayMs })) };
 }
 

@@ -1,22 +1,21 @@
 /**
  * The `brokerlab.controller.Controller` service (controller.proto) over a node's ControllerApi,
- * and `GrpcControllerClient`, the ControllerApi of a remote node. Requests from a peer the
- * node's network faults cut off are never answered (the caller's deadline expires), as on a real
- * partitioned network.
+ * and `GrpcControllerClient`, the ControllerApi of a remote node. Both send through the node's
+ * network faults: requests from a peer they cut off are never answered (the caller's deadline
+ * expires), as on a real partitioned network, and every answer and every request goes out after
+ * the node's injected delay.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { ControllerApi } from '../node/controller-api.js';
 import type { CreateTopicResult, DeleteTopicResult, NewPartitionsRequest, NewPartitionsResult } from '../controller/index.js';
 import { isBrokerError } from '../common/errors.js';
 import type { PartitionRegistration } from '../metadata/types.js';
+import { NO_SEND_FAULTS, OPEN_LINK, type PeerLink, type SendFaults } from './faults.js';
 import { createClient, serviceConstructor, toSafeInteger } from './grpc.js';
 import { deadlineIn, fromGrpcError, NO_ERROR, toWireError, wireError, type WireError } from './wire-errors.js';
 import { fromWireCreateTopics, toWireTopicResult, type WireTopicResult, type WireCreateTopicsRequest, type WireDeleteTopicsRequest } from './topic-wire.js';
 
 const SERVICE = 'brokerlab.controller.Controller';
-
-/** Decides whether a request from `nodeId` reaches this node (false: drop it, as a cut link would). */
-export type PeerFilter = (nodeId: number) => boolean;
 
 interface WireEndpoint {
   host: string;
@@ -34,28 +33,33 @@ function leaderIdOf(e: unknown): number {
   return isBrokerError(e) ? Number(e.details['leaderId'] ?? 0) : 0;
 }
 
-/** Serves one handler: drops the call when the peer is cut off, maps errors to error codes. */
+/**
+ * Serves one handler: drops the call when the faults cut the sending broker off, maps errors to
+ * error codes, and answers through the faults (to the broker, or with the node's delay to a
+ * caller that names no broker).
+ */
 function handle<Req, Res>(
-  sender: (req: Req) => number,
-  allow: PeerFilter,
+  sender: ((req: Req) => number) | 'anyone',
+  faults: SendFaults,
   run: (req: Req) => Promise<Res>,
   onError: (e: unknown) => Res,
 ): Unary<Req, Res> {
   return (call, callback) => {
-    if (!allow(sender(call.request))) return; // the caller's deadline ends the call
-    run(call.request).then(
-      (res) => callback(null, res),
-      (e: unknown) => callback(null, onError(e)),
-    );
+    const peer = sender === 'anyone' ? undefined : sender(call.request);
+    if (peer !== undefined && faults.blocked(peer)) return; // the caller's deadline ends the call
+    const answer = (res: Res): void => {
+      if (peer === undefined) faults.delay(() => callback(null, res));
+      else faults.route(peer, () => callback(null, res));
+    };
+    run(call.request).then(answer, (e: unknown) => answer(onError(e)));
   };
 }
 
-export function addControllerService(server: grpc.Server, api: ControllerApi, allow: PeerFilter = () => true): void {
+export function addControllerService(server: grpc.Server, api: ControllerApi, faults: SendFaults = NO_SEND_FAULTS): void {
   const fail = (e: unknown): WireError & { leader_id: number } => ({ ...toWireError(e), leader_id: leaderIdOf(e) });
   const fromBroker = (req: { broker_id: number }): number => req.broker_id;
-  const anyone = (): number => 0;
   server.addService(serviceConstructor('controller.proto', SERVICE).service, {
-    RegisterBroker: handle(fromBroker, allow, async (req: { broker_id: number; incarnation_id: string; endpoint: WireEndpoint; kafka_endpoint: WireEndpoint | null }) => {
+    RegisterBroker: handle(fromBroker, faults, async (req: { broker_id: number; incarnation_id: string; endpoint: WireEndpoint; kafka_endpoint: WireEndpoint | null }) => {
       const kafkaEndpoint = fromWireEndpoint(req.kafka_endpoint);
       const { brokerEpoch } = await api.registerBroker({
         brokerId: req.broker_id,
@@ -65,7 +69,7 @@ export function addControllerService(server: grpc.Server, api: ControllerApi, al
       });
       return { ...NO_ERROR, broker_epoch: brokerEpoch, leader_id: 0 };
     }, fail),
-    BrokerHeartbeat: handle(fromBroker, allow, async (req: { broker_id: number; broker_epoch: string; current_metadata_offset: string; want_fence: boolean; want_shutdown: boolean }) => {
+    BrokerHeartbeat: handle(fromBroker, faults, async (req: { broker_id: number; broker_epoch: string; current_metadata_offset: string; want_fence: boolean; want_shutdown: boolean }) => {
       const r = await api.heartbeat({
         brokerId: req.broker_id,
         brokerEpoch: toSafeInteger(req.broker_epoch),
@@ -75,7 +79,7 @@ export function addControllerService(server: grpc.Server, api: ControllerApi, al
       });
       return { ...NO_ERROR, is_fenced: r.isFenced, is_caught_up: r.isCaughtUp, should_shutdown: r.shouldShutdown, leader_id: 0 };
     }, fail),
-    AlterPartition: handle(fromBroker, allow, async (req: WireAlterPartitionRequest) => {
+    AlterPartition: handle(fromBroker, faults, async (req: WireAlterPartitionRequest) => {
       const p = await api.alterPartition({
         brokerId: req.broker_id,
         brokerEpoch: toSafeInteger(req.broker_epoch),
@@ -87,19 +91,19 @@ export function addControllerService(server: grpc.Server, api: ControllerApi, al
       });
       return { ...NO_ERROR, leader_id: 0, leader: p.leader, leader_epoch: p.leaderEpoch, partition_epoch: p.partitionEpoch, isr: [...p.isr] };
     }, fail),
-    CreateTopics: handle(anyone, () => true, async (req: WireCreateTopicsRequest) => {
+    CreateTopics: handle('anyone', faults, async (req: WireCreateTopicsRequest) => {
       const results = await api.createTopics(fromWireCreateTopics(req));
       return { results: results.map(toWireTopicResult) };
     }, (e) => ({ results: [{ name: '', topic_id: '', ...toWireError(e) }] })),
-    CreatePartitions: handle(anyone, () => true, async (req: WireCreatePartitionsRequest) => {
+    CreatePartitions: handle('anyone', faults, async (req: WireCreatePartitionsRequest) => {
       const results = await api.createPartitions(fromWireCreatePartitions(req));
       return { ...NO_ERROR, leader_id: 0, results: results.map((r) => ({ name: r.name, ...(r.error ? toWireError(r.error) : NO_ERROR) })) };
     }, fail),
-    DeleteTopics: handle(anyone, () => true, async (req: WireDeleteTopicsRequest) => {
+    DeleteTopics: handle('anyone', faults, async (req: WireDeleteTopicsRequest) => {
       const results = await api.deleteTopics(req.names.map((name) => ({ name })));
       return { results: results.map(toWireTopicResult) };
     }, (e) => ({ results: [{ name: '', topic_id: '', ...toWireError(e) }] })),
-    AllocateProducerIds: handle(fromBroker, allow, async (req: { broker_id: number; broker_epoch: string }) => {
+    AllocateProducerIds: handle(fromBroker, faults, async (req: { broker_id: number; broker_epoch: string }) => {
       const block = await api.allocateProducerIds({ brokerId: req.broker_id, brokerEpoch: toSafeInteger(req.broker_epoch) });
       return { ...NO_ERROR, first_producer_id: block.producerIdStart, count: block.producerIdLen, leader_id: 0 };
     }, fail),
@@ -162,8 +166,11 @@ export class GrpcControllerClient implements ControllerApi {
   constructor(
     address: string,
     private readonly timeoutMs: number,
-    /** False while this node's faults cut it off from the peer: calls fail without being sent. */
-    private readonly reachable: () => boolean = () => true,
+    /**
+     * This node's faults towards the peer: while they cut it off calls fail without being sent,
+     * and every call goes out after their delay (the call's deadline runs from before it).
+     */
+    private readonly link: PeerLink = OPEN_LINK,
   ) {
     this.stub = createClient<ControllerStub>(serviceConstructor('controller.proto', SERVICE), address);
   }
@@ -236,9 +243,10 @@ export class GrpcControllerClient implements ControllerApi {
   }
 
   private call<T>(method: string, request: unknown, checkError = true): Promise<T> {
-    if (!this.reachable()) return Promise.reject(fromGrpcError(new Error('peer unreachable (network fault)'), method));
+    if (!this.link.reachable()) return Promise.reject(fromGrpcError(new Error('peer unreachable (network fault)'), method));
+    const deadline = deadlineIn(this.timeoutMs);
     return new Promise<T>((resolve, reject) => {
-      this.stub[method]!(request, { deadline: deadlineIn(this.timeoutMs) }, (e, res) => {
+      const send = (): void => this.stub[method]!(request, { deadline }, (e, res) => {
         if (e) return reject(fromGrpcError(e, `controller ${method}`));
         const wire = res as T & Partial<WireError> & { leader_id?: number };
         // A refusal of the whole request; NOT_CONTROLLER names the active controller, if known.
@@ -246,6 +254,7 @@ export class GrpcControllerClient implements ControllerApi {
         if (error) reject(error);
         else resolve(wire);
       });
+      this.link.route(send);
     });
   }
 }

@@ -1,35 +1,51 @@
 /**
  * Network faults injected at a node's edge, for the cluster's `isolate N`, `heal` and `delay N`
- * verbs and for tests: isolate (drop everything to and from every peer), a delay for all traffic,
- * and per-peer drop and delay. `NetworkFaults` decides the fate of one message; `faultyTransport`
- * applies it to a RaftTransport in both directions, and `route` works for any other message sink
- * (replica fetch streams, heartbeats). The spec mirrors admin.proto's FaultSpec.
+ * verbs and for tests. The node holds one FaultSpec (src/common/faults.ts): isolate (drop
+ * everything to and from every peer), a delay on everything it sends, and per-peer drops and
+ * delays. `NetworkFaults` decides the fate of one message, and every path a node sends on goes
+ * through it (`SendFaults`): Raft messages (`faultyTransport`), fetch requests and fetch
+ * responses, controller requests and controller responses, group-coordinator responses.
+ * Drops cut both directions; delays apply to what this node sends.
  */
 import { systemClock, type Clock } from '../common/clock.js';
 import { errors } from '../common/errors.js';
+import { NO_FAULTS, validateFaultSpec, type FaultSpec, type PeerFault } from '../common/faults.js';
 import type { Message, NodeId, RaftTransport } from '../raft/types.js';
 
-export interface PeerFault {
-  readonly nodeId: NodeId;
-  readonly drop: boolean;
-  readonly delayMs: number;
-}
-
-export interface FaultSpec {
-  readonly isolate: boolean;
-  /** Added to every message to and from every peer. */
-  readonly delayMs: number;
-  readonly peers: readonly PeerFault[];
-}
-
-export const NO_FAULTS: FaultSpec = Object.freeze({ isolate: false, delayMs: 0, peers: [] });
+export { NO_FAULTS, type FaultSpec, type PeerFault };
 
 export interface FaultStats {
   readonly dropped: number;
   readonly delayed: number;
 }
 
-export class NetworkFaults {
+/** What a service needs of the node's faults to send through them. */
+export interface SendFaults {
+  /** True while the faults cut this node off from `peer`: nothing passes either way. */
+  blocked(peer: NodeId): boolean;
+  /** Runs `send` now, later (the delay towards `peer`) or never (a cut link). */
+  route(peer: NodeId, send: () => void): void;
+  /** Runs `send` after the node's delay, for answers to callers that are not a known peer (clients). */
+  delay(send: () => void): void;
+}
+
+/** No faults: every send goes out now. */
+export const NO_SEND_FAULTS: SendFaults = { blocked: () => false, route: (_peer, send) => send(), delay: (send) => send() };
+
+/** The faults towards one peer, as a sender to that peer sees them. */
+export interface PeerLink {
+  /** False while the faults cut this node off from the peer. */
+  reachable(): boolean;
+  route(send: () => void): void;
+}
+
+export function peerLink(faults: SendFaults, peer: NodeId): PeerLink {
+  return { reachable: () => !faults.blocked(peer), route: (send) => faults.route(peer, send) };
+}
+
+export const OPEN_LINK: PeerLink = { reachable: () => true, route: (send) => send() };
+
+export class NetworkFaults implements SendFaults {
   private current: FaultSpec = NO_FAULTS;
   private readonly byPeer = new Map<NodeId, PeerFault>();
   private droppedCount = 0;
@@ -39,7 +55,11 @@ export class NetworkFaults {
 
   /** Replaces all faults at once (an empty spec heals everything). */
   set(spec: FaultSpec): void {
-    if (spec.delayMs < 0 || spec.peers.some((p) => p.delayMs < 0)) throw errors.invalidRequest('fault delays must not be negative');
+    try {
+      validateFaultSpec(spec);
+    } catch (e) {
+      throw errors.invalidRequest((e as Error).message);
+    }
     this.current = { isolate: spec.isolate, delayMs: spec.delayMs, peers: spec.peers.map((p) => ({ ...p })) };
     this.byPeer.clear();
     for (const peer of this.current.peers) this.byPeer.set(peer.nodeId, peer);
@@ -69,27 +89,51 @@ export class NetworkFaults {
     return { dropped: this.droppedCount, delayed: this.delayedCount };
   }
 
-  /** Runs `deliver` now, later, or never, as the faults towards `peer` say. */
-  route(peer: NodeId, deliver: () => void): void {
-    const fault = this.byPeer.get(peer);
-    if (this.current.isolate || fault?.drop) {
+  blocked(peer: NodeId): boolean {
+    return this.current.isolate || this.byPeer.get(peer)?.drop === true;
+  }
+
+  /** The delay on what this node sends to `peer`. */
+  delayTo(peer: NodeId): number {
+    return this.current.delayMs + (this.byPeer.get(peer)?.delayMs ?? 0);
+  }
+
+  /** Runs `send` now, later, or never, as the faults towards `peer` say. */
+  route(peer: NodeId, send: () => void): void {
+    if (this.blocked(peer)) {
       this.droppedCount++;
       return;
     }
-    const delayMs = this.current.delayMs + (fault?.delayMs ?? 0);
+    this.after(this.delayTo(peer), send);
+  }
+
+  delay(send: () => void): void {
+    this.after(this.current.delayMs, send);
+  }
+
+  /** Runs `deliver` now, or never when the faults cut `peer` off: what arrives is not delayed. */
+  receive(peer: NodeId, deliver: () => void): void {
+    if (this.blocked(peer)) {
+      this.droppedCount++;
+      return;
+    }
+    deliver();
+  }
+
+  private after(delayMs: number, send: () => void): void {
     if (delayMs <= 0) {
-      deliver();
+      send();
       return;
     }
     this.delayedCount++;
     // One fixed delay per peer keeps each peer's messages in order.
-    this.clock.schedule(delayMs, deliver);
+    this.clock.schedule(delayMs, send);
   }
 }
 
 /**
- * A RaftTransport whose traffic passes through `faults`: outgoing messages by destination,
- * incoming ones by sender, so isolating a node cuts it off in both directions.
+ * A RaftTransport whose traffic passes through `faults`: outgoing messages dropped or delayed by
+ * destination, incoming ones dropped by sender, so isolating a node cuts it off in both directions.
  */
 export function faultyTransport(inner: RaftTransport, faults: NetworkFaults): RaftTransport {
   return {
@@ -97,7 +141,7 @@ export function faultyTransport(inner: RaftTransport, faults: NetworkFaults): Ra
       faults.route(message.to, () => inner.send(message));
     },
     onMessage(handler: (message: Message) => void): void {
-      inner.onMessage((message) => faults.route(message.from, () => handler(message)));
+      inner.onMessage((message) => faults.receive(message.from, () => handler(message)));
     },
   };
 }

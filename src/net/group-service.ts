@@ -9,6 +9,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { errors, isBrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { GroupCoordinator, GroupDescription, OffsetCommitPartition } from '../broker/group/index.js';
+import { NO_SEND_FAULTS, type SendFaults } from './faults.js';
 import { serviceConstructor, toSafeInteger } from './grpc.js';
 import { NO_ERROR, toWireError, type WireError } from './wire-errors.js';
 
@@ -18,6 +19,8 @@ export interface GroupServiceBackend {
   /** Undefined on a node without the broker role, or while it starts. */
   coordinator(): GroupCoordinator | undefined;
   logger: Logger;
+  /** The node's network faults: every answer goes out after its delay. None by default. */
+  faults?: SendFaults;
 }
 
 interface WireProtocol {
@@ -71,15 +74,17 @@ type Unary<Req> = (call: grpc.ServerUnaryCall<Req, unknown>, callback: grpc.send
 
 export function addGroupService(server: grpc.Server, backend: GroupServiceBackend): void {
   const coordinator = (): GroupCoordinator => backend.coordinator() ?? notABroker();
+  const faults = backend.faults ?? NO_SEND_FAULTS;
   /** Answers with `ok(result)`, or with `failed(error)` when the work throws or rejects. */
   const unary =
     <Req, T>(work: (request: Req, call: grpc.ServerUnaryCall<Req, unknown>) => T | Promise<T>, ok: (result: T, request: Req) => object, failed: (error: WireError, request: Req, cause: unknown) => object): Unary<Req> =>
     (call, callback) => {
+      const answer = (response: object): void => faults.delay(() => callback(null, response));
       new Promise<T>((resolve) => resolve(work(call.request, call))).then(
-        (result) => callback(null, ok(result, call.request)),
+        (result) => answer(ok(result, call.request)),
         (e: unknown) => {
           if (!isBrokerError(e)) backend.logger.error({ err: e }, 'group request failed unexpectedly');
-          callback(null, failed(toWireError(e), call.request, e));
+          answer(failed(toWireError(e), call.request, e));
         },
       );
     };

@@ -10,6 +10,7 @@ import type { Clock, Timer } from '../common/clock.js';
 import { errors } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { ReplicaFetchRequest, ReplicaFetchResponse, ReplicaFetchSession } from '../broker/index.js';
+import { NO_SEND_FAULTS, OPEN_LINK, type PeerLink, type SendFaults } from './faults.js';
 import { createClient, serveDuplex, serviceConstructor, toSafeInteger } from './grpc.js';
 import { NO_ERROR, toWireError, wireError, type WireError } from './wire-errors.js';
 
@@ -51,14 +52,20 @@ interface WireFetchResponse extends WireError {
 
 export type ReplicaFetchHandler = (request: ReplicaFetchRequest, done: (response: ReplicaFetchResponse) => void) => void;
 
-/** Serves followers' fetch streams. Requests from a replica the node's faults cut off are dropped. */
-export function addReplicationService(server: grpc.Server, handler: () => ReplicaFetchHandler | undefined, allow: (replicaId: number) => boolean = () => true): void {
+/**
+ * Serves followers' fetch streams through the node's faults: requests from a replica they cut off
+ * are dropped, and each response goes out as the faults towards that replica say (later, with a delay).
+ */
+export function addReplicationService(server: grpc.Server, handler: () => ReplicaFetchHandler | undefined, faults: SendFaults = NO_SEND_FAULTS): void {
   server.addService(serviceConstructor('replication.proto', SERVICE).service, {
     ReplicaFetch: (call: grpc.ServerDuplexStream<WireFetchRequest, WireFetchResponse>) =>
       serveDuplex(call, (wire, write) => {
-        if (!allow(wire.replica_id)) return;
+        if (faults.blocked(wire.replica_id)) return;
         const serve = handler();
-        const reply = (response: ReplicaFetchResponse): void => write(toWireResponse(wire.correlation_id, response));
+        const reply = (response: ReplicaFetchResponse): void => {
+          const answer = toWireResponse(wire.correlation_id, response);
+          faults.route(wire.replica_id, () => write(answer));
+        };
         if (!serve) return reply({ error: errors.notLeaderOrFollower('this node is not a broker'), partitions: [] });
         try {
           serve(fromWireRequest(wire), reply);
@@ -135,10 +142,11 @@ export interface GrpcFetchSessionOptions {
   clock: Clock;
   /** Added to each fetch's own max wait before it counts as lost. */
   requestTimeoutMs: number;
-  /** False while network faults cut this node off from the leader (answers are then dropped). */
-  reachable: () => boolean;
-  /** Sends now, later (an injected delay) or never (a cut link), as the node's network faults say. */
-  route: (send: () => void) => void;
+  /**
+   * The node's network faults towards the leader: requests go out now, later (a delay) or never
+   * (a cut link), and answers arriving while the link is cut are dropped. None by default.
+   */
+  link?: PeerLink;
   logger: Logger;
 }
 
@@ -156,7 +164,8 @@ export class GrpcFetchSession implements ReplicaFetchSession {
 
   fetch(request: ReplicaFetchRequest): Promise<ReplicaFetchResponse> {
     if (this.closed) return Promise.reject(errors.networkException('fetch session closed'));
-    const { clock, requestTimeoutMs, route } = this.options;
+    const { clock, requestTimeoutMs } = this.options;
+    const link = this.options.link ?? OPEN_LINK;
     const correlationId = this.nextCorrelationId++;
     return new Promise<ReplicaFetchResponse>((resolve, reject) => {
       const timer = clock.schedule(request.maxWaitMs + requestTimeoutMs, () => {
@@ -167,7 +176,7 @@ export class GrpcFetchSession implements ReplicaFetchSession {
       });
       this.pending.set(correlationId, { resolve, reject, timer });
       // Cut off by a network fault the request goes nowhere, and the timer above ends the wait.
-      route(() => {
+      link.route(() => {
         if (!this.closed && this.pending.has(correlationId)) this.openStream().write(toWireRequest(correlationId, request));
       });
     });
@@ -190,7 +199,7 @@ export class GrpcFetchSession implements ReplicaFetchSession {
       if (!waiter) return;
       this.pending.delete(wire.correlation_id);
       waiter.timer.cancel();
-      if (!this.options.reachable()) return waiter.reject(errors.networkException('answer dropped by a network fault'));
+      if (!(this.options.link ?? OPEN_LINK).reachable()) return waiter.reject(errors.networkException('answer dropped by a network fault'));
       waiter.resolve(fromWireResponse(wire));
     });
     const broken = (e?: Error): void => {

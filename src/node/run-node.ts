@@ -17,7 +17,7 @@ import { addAdminService } from '../net/admin-service.js';
 import { addClientService } from '../net/client-service.js';
 import { addControllerService, GrpcControllerClient } from '../net/controller-service.js';
 import { addGroupService } from '../net/group-service.js';
-import { faultyTransport, NetworkFaults } from '../net/faults.js';
+import { faultyTransport, NetworkFaults, peerLink } from '../net/faults.js';
 import { bindServer, createServer, stopServer } from '../net/grpc.js';
 import { GrpcRaftTransport } from '../net/raft-transport.js';
 import { addReplicationService, GrpcFetchSession } from '../net/replication-service.js';
@@ -43,11 +43,9 @@ export interface RunningNode {
 /** Starts a node in this process. */
 export async function runNode(config: NodeConfig, logger: Logger = createLogger({ node: config.nodeId, level: config.logLevel, ...(config.logFile ? { destination: config.logFile } : {}) })): Promise<RunningNode> {
   const clock = systemClock;
+  // The admin service sets these; every send to a peer goes through them (drop, delay), as do
+  // the answers of the controller, replication and group services.
   const faults = new NetworkFaults(clock);
-  const blocked = (peer: number): boolean => {
-    const spec = faults.spec();
-    return spec.isolate || spec.peers.some((p) => p.nodeId === peer && p.drop);
-  };
   const addresses = new Map<number, string>([...config.voters, ...config.learners].map((v) => [v.id, `${v.host}:${v.port}`]));
   const peers = new Map([...addresses].filter(([id]) => id !== config.nodeId));
 
@@ -59,9 +57,9 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
   // retriable errors (no controller known, not a leader yet) rather than UNIMPLEMENTED.
   const server = createServer();
   grpcTransport.addTo(server);
-  if (hasRole(config, 'controller')) addControllerService(server, localController(() => runtime?.controllerHost), (peer) => !blocked(peer));
+  if (hasRole(config, 'controller')) addControllerService(server, localController(() => runtime?.controllerHost), faults);
   if (hasRole(config, 'broker')) {
-    addReplicationService(server, () => runtime?.replicaManager && runtime.replicaManager.handleReplicaFetch.bind(runtime.replicaManager), (replicaId) => !blocked(replicaId));
+    addReplicationService(server, () => runtime?.replicaManager && runtime.replicaManager.handleReplicaFetch.bind(runtime.replicaManager), faults);
   }
   const front = new ClientFront({
     image: () => runtime?.publisher.image() ?? EMPTY_IMAGE,
@@ -82,6 +80,7 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     findCoordinator: (groupId) => runtime?.coordinatorLookup.find(groupId) ?? Promise.reject(errors.coordinatorNotAvailable('node is starting')),
     coordinator: () => runtime?.groups?.coordinator,
     logger: logger.child({ component: 'group-service' }),
+    faults,
   });
   let stopRequested = false;
   let running: RunningNode | undefined;
@@ -113,7 +112,7 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
       if (!client) {
         const address = addresses.get(nodeId);
         if (!address) throw errors.notController(`no address for controller ${nodeId}`, { leaderId: 0 });
-        client = new GrpcControllerClient(address, config.timing.requestTimeoutMs, () => !blocked(nodeId));
+        client = new GrpcControllerClient(address, config.timing.requestTimeoutMs, peerLink(faults, nodeId));
         controllerClients.set(nodeId, client);
       }
       return client;
@@ -123,8 +122,7 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
         address: addresses.get(leaderId) ?? '127.0.0.1:1',
         clock,
         requestTimeoutMs: config.timing.requestTimeoutMs,
-        reachable: () => !blocked(leaderId),
-        route: (send) => faults.route(leaderId, send),
+        link: peerLink(faults, leaderId),
         logger: logger.child({ component: 'fetcher', leader: leaderId }),
       }),
   });

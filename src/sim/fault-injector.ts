@@ -6,6 +6,7 @@
  * (restarts and resumes take the oldest first), and ends the fault phase with everything healed,
  * calm, restarted and resumed; faults still armed then are void.
  */
+import { describeFault as describeCommonFault } from '../common/faults.js';
 import type { SeededRandom } from '../common/random.js';
 import type { NodeId } from '../raft/types.js';
 import type { SimNetwork, NetworkConditions } from './network.js';
@@ -93,7 +94,7 @@ export class FaultInjector {
         if (id === undefined) return undefined;
         this.counts.partitions++;
         network.partition([[id], [...nodes.keys(), ...(this.options.clientIds ?? [])].filter((other) => other !== id)]);
-        return `isolate ${id}`;
+        return describeCommonFault({ kind: 'isolate', nodes: [id] });
       }
       case 'partition':
         this.counts.partitions++;
@@ -120,7 +121,7 @@ export class FaultInjector {
         node.pause();
         this.paused.push(node.id);
         this.counts.pauses++;
-        return `pause ${node.id}`;
+        return describeCommonFault({ kind: 'pause', nodes: [node.id] });
       }
       case 'resume': {
         const id = this.paused.shift();
@@ -171,8 +172,11 @@ export class FaultInjector {
     removeFrom(this.paused, node.id);
     node.crash(fault.crash);
     this.crashed.push(node.id);
-    if (fault.crash === 'kill') this.counts.kills++;
-    else this.counts.powerLosses++;
+    if (fault.crash === 'kill') {
+      this.counts.kills++;
+      return describeCommonFault({ kind: 'kill', nodes: [node.id] });
+    }
+    this.counts.powerLosses++;
     return `${fault.crash} ${node.id}`;
   }
 

@@ -7,7 +7,13 @@
  * healed and calm, every node restarted and resumed.
  *
  * A simulation picks a profile (how faults are mixed); the fault injector carries them out.
+ *
+ * The faults a real cluster also knows (kill, pause, isolate, partition, delay) are the shared
+ * model's (src/common/faults.ts): `toCommonFault` and `fromCommonFault` map between the two, and
+ * they are described in its words. Power losses, one-way cuts, bad network moods and 'whoever
+ * leads' targets are the simulation's own.
  */
+import { describeFault as describeCommonFault, type Fault as CommonFault } from '../common/faults.js';
 import type { SeededRandom } from '../common/random.js';
 import type { NodeId } from '../raft/types.js';
 import { CALM_NETWORK, CALM_REORDERING_NETWORK, describeConditions, randomConditions, slowLinkConditions, type NetworkConditions } from './network.js';
@@ -121,6 +127,8 @@ export const LEADER_KILLS: NemesisProfile = {
 };
 
 export function describeFault(fault: Fault): string {
+  const common = toCommonFault(fault);
+  if (common) return describeCommonFault(common);
   switch (fault.kind) {
     case 'network':
       return `network ${describeConditions(fault.conditions)}`;
@@ -137,6 +145,55 @@ export function describeFault(fault: Fault): string {
       return `${fault.kind} ${fault.node}`;
     default:
       return fault.kind;
+  }
+}
+
+/**
+ * The shared model's fault for a simulation fault that has one: a kill, a pause or an isolation
+ * of a fixed node, or a partition in two. Undefined for the simulation's own kinds.
+ */
+export function toCommonFault(fault: Fault): CommonFault | undefined {
+  switch (fault.kind) {
+    case 'crash':
+      return fault.crash === 'kill' && typeof fault.node === 'number' ? { kind: 'kill', nodes: [fault.node] } : undefined;
+    case 'pause':
+    case 'isolate':
+      return typeof fault.node === 'number' ? { kind: fault.kind, nodes: [fault.node] } : undefined;
+    case 'partition':
+      return fault.groups.length === 2 ? { kind: 'partition', nodes: [...fault.groups[0]!], others: [...fault.groups[1]!] } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A shared-model fault as simulation faults from `atMs`, and, when it has a duration, what undoes
+ * it then (restart, resume, heal, calm links). A delay slows every link from the node by its ms.
+ * A controlled shutdown has no counterpart in a simulated node.
+ */
+export function fromCommonFault(fault: CommonFault, at: { atMs: number; nodes: readonly NodeId[]; calm: NetworkConditions }): TimedFault[] {
+  const { atMs } = at;
+  const untilMs = fault.durationMs === undefined ? undefined : atMs + fault.durationMs;
+  const timed = (faults: Fault[], undo: Fault[]): TimedFault[] => [
+    ...faults.map((f) => ({ atMs, fault: f })),
+    ...(untilMs === undefined ? [] : undo.map((f) => ({ atMs: untilMs, fault: f }))),
+  ];
+  const slowed = (ms: number): NetworkConditions => ({ ...at.calm, minDelayMs: at.calm.minDelayMs + ms, maxDelayMs: at.calm.maxDelayMs + ms });
+  const linksFrom = (conditions: NetworkConditions): Fault[] =>
+    fault.nodes.flatMap((from) => at.nodes.filter((to) => to !== from).map((to): Fault => ({ kind: 'slow-link', from, to, conditions })));
+  switch (fault.kind) {
+    case 'kill':
+      return timed(fault.nodes.map((node) => ({ kind: 'crash', node, crash: 'kill' })), fault.nodes.map(() => ({ kind: 'restart' })));
+    case 'pause':
+      return timed(fault.nodes.map((node) => ({ kind: 'pause', node })), fault.nodes.map(() => ({ kind: 'resume' })));
+    case 'isolate':
+      return timed(fault.nodes.map((node) => ({ kind: 'isolate', node })), [{ kind: 'heal' }]);
+    case 'partition':
+      return timed([{ kind: 'partition', groups: [[...fault.nodes], [...fault.others]] }], [{ kind: 'heal' }]);
+    case 'delay':
+      return timed(linksFrom(slowed(fault.ms)), linksFrom(at.calm));
+    case 'stop':
+      throw new RangeError('a simulated node has no controlled shutdown: use kill');
   }
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/common/random.js';
 import { FaultInjector, type FaultableNode, type NodeStatus } from '../../src/sim/fault-injector.js';
-import { MIXED_FAULTS, RAFT_FAULTS, planFaults, type Fault } from '../../src/sim/nemesis.js';
+import { describeFault, fromCommonFault, MIXED_FAULTS, RAFT_FAULTS, planFaults, toCommonFault, type Fault } from '../../src/sim/nemesis.js';
+import { fault as common } from '../../src/common/faults.js';
 import { CALM_NETWORK, SimNetwork } from '../../src/sim/network.js';
 import { SimLoop } from '../../src/sim/sim-loop.js';
 
@@ -102,5 +103,29 @@ describe('the fault injector both simulations use', () => {
       expect(plan.map((f) => f.atMs)).toEqual([...plan.map((f) => f.atMs)].sort((a, b) => a - b));
       expect(planFaults(new SeededRandom(9), profile, [1, 2, 3], 2000)).toEqual(plan);
     }
+  });
+});
+
+describe('the shared fault model in the simulation', () => {
+  const at = { atMs: 100, nodes: [1, 2, 3], calm: CALM_NETWORK };
+
+  it('maps the faults a real cluster also knows onto the nemesis, with their undoing after a duration', () => {
+    expect(fromCommonFault(common.kill(2, { durationMs: 50 }), at)).toEqual([
+      { atMs: 100, fault: { kind: 'crash', node: 2, crash: 'kill' } },
+      { atMs: 150, fault: { kind: 'restart' } },
+    ]);
+    expect(fromCommonFault(common.partition([1], [2, 3]), at)).toEqual([{ atMs: 100, fault: { kind: 'partition', groups: [[1], [2, 3]] } }]);
+    const delayed = fromCommonFault(common.delay(1, 40), at);
+    expect(delayed.map((f) => f.fault)).toEqual([2, 3].map((to) => ({ kind: 'slow-link', from: 1, to, conditions: { ...CALM_NETWORK, minDelayMs: 41, maxDelayMs: 45 } })));
+    expect(() => fromCommonFault(common.stop(1), at)).toThrow(/controlled shutdown/);
+  });
+
+  it('describes the common faults in the shared words, and keeps its own kinds', () => {
+    const isolate: Fault = { kind: 'isolate', node: 2 };
+    expect(toCommonFault(isolate)).toEqual({ kind: 'isolate', nodes: [2] });
+    expect(describeFault({ kind: 'partition', groups: [[1], [2, 3]] })).toBe('partition {1} | {2,3}');
+    expect(toCommonFault({ kind: 'crash', node: 1, crash: 'power-loss' })).toBeUndefined();
+    expect(toCommonFault({ kind: 'isolate', node: 'leader' })).toBeUndefined();
+    expect(describeFault({ kind: 'crash', node: 1, crash: 'power-loss' })).toBe('power-loss 1');
   });
 });

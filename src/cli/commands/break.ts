@@ -1,22 +1,24 @@
 /**
- * The fault verbs: kill, stop, start, restart, pause, resume, isolate, heal, delay. Each says what
- * it did, then (unless --no-wait) watches for a bounded time what the cluster did about it.
+ * The fault verbs: kill, stop, start, restart, pause, resume, isolate, heal, delay. Each fault is
+ * described with the shared model (src/common/faults.ts) and carried out by the supervisor's
+ * fault injection, as `startCluster()` and the scenarios do; start, resume and heal undo them.
+ * Each verb says what it did, then (unless --no-wait) watches for a bounded time what the
+ * cluster did about it.
  */
 import type { Command } from 'commander';
 import {
   clusterTiming,
-  delayNode,
   departureWaitMs,
   healNodes,
-  isolateNode,
   observeDeparture,
   observeReturn,
-  reapplyFaults,
   returnWaitMs,
   tailOfFile,
   type ClusterStatus,
   type Supervisor,
 } from '../../../cluster/index.js';
+import { applyFault, startNodeAgain, undoFault } from '../../../cluster/fault-injection.js';
+import { fault } from '../../common/faults.js';
 import { CliError } from '../errors.js';
 import { print, withCluster } from '../context.js';
 import { parseNodeId, parseNonNegative } from '../options.js';
@@ -99,7 +101,7 @@ async function kill(supervisor: Supervisor, id: number, options: WaitFlag): Prom
   const before = options.wait ? await statusBefore(supervisor) : undefined;
   const startedAt = Date.now();
   const pid = supervisor.node(id).pid;
-  await supervisor.killNode(id);
+  await applyFault(supervisor, fault.kill(id));
   print(`killed node ${id} (SIGKILL, pid ${pid})`);
   if (before) await reportDeparture(supervisor, id, before, startedAt);
 }
@@ -127,26 +129,11 @@ async function stop(supervisor: Supervisor, id: number, options: WaitFlag): Prom
 
 async function start(supervisor: Supervisor, id: number, options: WaitFlag): Promise<void> {
   const startedAt = Date.now();
-  const { pid, started } = await supervisor.startNode(id);
+  const { pid, started, pushed } = await startNodeAgain(supervisor, id);
   print(started ? `started node ${id} (pid ${pid})` : `node ${id} is already running (pid ${pid})`);
   if (!started) return;
-  if (Object.keys(supervisor.state.faults.delays).length > 0 || supervisor.state.faults.isolated.length > 0) {
-    await waitUntilAnswering(supervisor, id);
-    for (const line of renderFaultPush(await reapplyFaults(supervisor, id))) print(line);
-  }
+  if (pushed.applied.length > 0 || pushed.unreachable.length > 0) for (const line of renderFaultPush(pushed)) print(line);
   if (options.wait) await reportReturn(supervisor, id, startedAt);
-}
-
-async function waitUntilAnswering(supervisor: Supervisor, id: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    try {
-      await supervisor.adminOf(id).status();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 async function restart(supervisor: Supervisor, id: number, options: WaitFlag): Promise<void> {
@@ -162,7 +149,7 @@ async function pause(supervisor: Supervisor, id: number, options: WaitFlag): Pro
   }
   const before = options.wait ? await statusBefore(supervisor) : undefined;
   const startedAt = Date.now();
-  await supervisor.pauseNode(id);
+  await applyFault(supervisor, fault.pause(id));
   print(`paused node ${id} (SIGSTOP); brokerlab resume ${id} lets it run again`);
   if (before) await reportDeparture(supervisor, id, before, startedAt);
 }
@@ -174,7 +161,7 @@ async function resume(supervisor: Supervisor, id: number, options: WaitFlag): Pr
     return;
   }
   const startedAt = Date.now();
-  await supervisor.resumeNode(id);
+  await undoFault(supervisor, fault.pause(id));
   print(`resumed node ${id} (SIGCONT)`);
   if (options.wait) await reportReturn(supervisor, id, startedAt);
 }
@@ -183,7 +170,7 @@ async function isolate(supervisor: Supervisor, id: number, options: WaitFlag): P
   requireRunning(supervisor, id, 'isolate');
   const before = options.wait ? await statusBefore(supervisor) : undefined;
   const startedAt = Date.now();
-  const result = await isolateNode(supervisor, id);
+  const result = await applyFault(supervisor, fault.isolate(id));
   print(`isolated node ${id}: it drops all traffic to and from its peers, and they drop its traffic`);
   for (const line of renderFaultPush(result)) print(line);
   if (before) await reportDeparture(supervisor, id, before, startedAt);
@@ -200,7 +187,7 @@ async function heal(supervisor: Supervisor, id: number | undefined, options: Wai
 
 async function delay(supervisor: Supervisor, id: number, delayMs: number): Promise<void> {
   requireRunning(supervisor, id, 'delay');
-  const result = await delayNode(supervisor, id, delayMs);
+  const result = await applyFault(supervisor, fault.delay(id, delayMs));
   print(delayMs > 0 ? `node ${id} now delays everything it sends by ${delayMs} ms` : `removed the delay of node ${id}`);
   for (const line of renderFaultPush(result)) print(line);
 }

@@ -97,6 +97,22 @@ describe('NetworkFaults', () => {
     expect(faults.spec().peers.map((p) => p.nodeId)).toEqual([3]);
   });
 
+  it('delays what the node sends, not what it receives', () => {
+    const clock = new ManualClock();
+    const inner = recordingTransport();
+    const faults = new NetworkFaults(clock);
+    const transport = faultyTransport(inner, faults);
+    const received: Message[] = [];
+    transport.onMessage((m) => received.push(m));
+    faults.set({ isolate: false, delayMs: 30, peers: [] });
+    transport.send(heartbeat(1, 2));
+    inner.deliver(heartbeat(2, 1));
+    expect(received).toHaveLength(1);
+    expect(inner.sent).toHaveLength(0);
+    clock.advance(30);
+    expect(inner.sent).toHaveLength(1);
+  });
+
   it('adds the global delay to every peer and refuses negative delays', () => {
     const clock = new ManualClock();
     const faults = new NetworkFaults(clock);

@@ -149,7 +149,7 @@ describe('replica fetch errors over gRPC', () => {
           : undefined,
       ),
     );
-    const session = new GrpcFetchSession({ address, clock: systemClock, requestTimeoutMs: 2_000, reachable: () => true, route: (send) => send(), logger: silentLogger() });
+    const session = new GrpcFetchSession({ address, clock: systemClock, requestTimeoutMs: 2_000, logger: silentLogger() });
     cleanup.push(() => session.close());
     const request = {
       replicaId: 2,
