@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { serviceConstructor } from '../src/net/proto-loader.js';
-import type { FaultSpec, NodeStatusMessage } from './admin-types.js';
+import type { WireFaultSpec, NodeStatusMessage } from './admin-types.js';
 
 export const DEFAULT_ADMIN_DEADLINE_MS = 1000;
 
@@ -60,8 +60,8 @@ export class AdminClient {
     return this.call<NodeStatusMessage>('Status', {}, deadlineMs);
   }
 
-  setFaults(spec: FaultSpec, deadlineMs = this.deadlineMs): Promise<FaultSpec> {
-    return this.call<FaultSpec>('SetFaults', spec, deadlineMs);
+  setFaults(spec: WireFaultSpec, deadlineMs = this.deadlineMs): Promise<WireFaultSpec> {
+    return this.call<WireFaultSpec>('SetFaults', spec, deadlineMs);
   }
 
   shutdown(deadlineMs = this.deadlineMs): Promise<{ accepted: boolean }> {

@@ -43,16 +43,18 @@ export interface BrokerStatusMessage {
   in_controlled_shutdown: boolean;
 }
 
-export interface PeerFault {
+/** A peer fault as admin.proto spells it (see src/common/faults.ts for the model). */
+export interface WirePeerFault {
   node_id: number;
   drop: boolean;
   delay_ms: number;
 }
 
-export interface FaultSpec {
+/** A node's network fault state as admin.proto spells it (see src/common/faults.ts for the model). */
+export interface WireFaultSpec {
   isolate: boolean;
   delay_ms: number;
-  peers: PeerFault[];
+  peers: WirePeerFault[];
 }
 
 export interface NodeStatusMessage {
@@ -64,7 +66,6 @@ export interface NodeStatusMessage {
   broker: BrokerStatusMessage | null;
   active_controller: number;
   metadata_offset: number;
-  faults: FaultSpec | null;
+  faults: WireFaultSpec | null;
 }
 
-export const NO_FAULTS: FaultSpec = Object.freeze({ isolate: false, delay_ms: 0, peers: [] }) as FaultSpec;

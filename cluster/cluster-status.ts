@@ -3,7 +3,7 @@
  * table: nodes, the active controller and its term, and each partition as its leader sees it
  * with every replica's log end offset.
  */
-import type { FaultSpec, NodeStatusMessage, ReplicaStatusMessage } from './admin-types.js';
+import type { WireFaultSpec, NodeStatusMessage, ReplicaStatusMessage } from './admin-types.js';
 import type { ProcessState } from './process-state.js';
 import type { NodeRole } from '../src/node/config.js';
 
@@ -25,7 +25,7 @@ export interface NodeView {
   broker?: { registered: boolean; fenced: boolean; brokerEpoch: number; inControlledShutdown: boolean };
   activeController?: number;
   metadataOffset?: number;
-  faults?: FaultSpec;
+  faults?: WireFaultSpec;
 }
 
 export interface ReplicaView {

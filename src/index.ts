@@ -1,5 +1,5 @@
 /** The brokerlab package: what `import ... from 'brokerlab'` offers. */
-export { startCluster, LocalCluster } from '../cluster/index.js';
+export { startCluster, LocalCluster, fault, describeFault } from '../cluster/index.js';
 export type {
   StartClusterOptions,
   WaitOptions,
@@ -11,5 +11,7 @@ export type {
   ReplicaView,
   ProcessState,
   StopOutcome,
+  Fault,
+  FaultKind,
 } from '../cluster/index.js';
 export * from './client/index.js';

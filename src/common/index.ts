@@ -1,5 +1,5 @@
 /**
- * Shared foundations: Kafka errors, time, randomness and logging. Everything else builds on these
+ * Shared foundations: Kafka errors, time, randomness, logging and the fault model. Everything else builds on these
  * interfaces so the cores run unchanged in real processes and in the deterministic simulation.
  */
 export * from './errors.js';
@@ -7,3 +7,4 @@ export * from './clock.js';
 export * from './random.js';
 export * from './logger.js';
 export * from './config.js';
+export * from './faults.js';
