@@ -27,11 +27,15 @@ interface PendingIsrChange {
  * - committed: the controller accepted; the new ISR is in force.
  * - rejected: the controller refused for good; the committed ISR stands and no new proposal is
  *   made until metadata brings a newer partition epoch (ours is stale).
+ * - ineligible: the controller refused to add a replica that is fenced, shutting down or gone
+ *   (INELIGIBLE_REPLICA, KIP-841); the committed ISR stands and the leader may propose again at
+ *   once (its partition epoch is not stale). Resending would be refused the same way, while the
+ *   pending addition held the high watermark back for a replica that may have left for good.
  * - retry: the outcome is unknown (lost request, no controller); the proposal stays in flight and
  *   must be sent again.
  * - ignored: the answer does not belong to the proposal in flight.
  */
-export type AlterPartitionOutcome = 'committed' | 'rejected' | 'retry' | 'ignored';
+export type AlterPartitionOutcome = 'committed' | 'rejected' | 'ineligible' | 'retry' | 'ignored';
 
 /** Answers after which the controller certainly did not apply the proposal. */
 const REJECTIONS: ReadonlySet<KafkaErrorName> = new Set<KafkaErrorName>([
@@ -104,6 +108,11 @@ export class IsrTracker {
   onResponse(request: AlterPartitionRequest, result: PartitionRegistration | Error): AlterPartitionOutcome {
     if (!this.pending || this.pending.request !== request) return 'ignored';
     if (result instanceof Error) {
+      if (isBrokerError(result, 'INELIGIBLE_REPLICA')) {
+        // Kafka's Partition.handleAlterPartitionError: back to the committed state, no resend.
+        this.pending = undefined;
+        return 'ineligible';
+      }
       if (isBrokerError(result) && REJECTIONS.has(result.kafkaName)) {
         this.pending = undefined;
         this.awaitingMetadata = true;

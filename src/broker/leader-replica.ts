@@ -144,6 +144,12 @@ export class LeaderReplica {
       this.advanceHighWatermark();
     } else if (outcome === 'rejected') {
       log.warn({ proposedIsr: request.newIsr, error: (result as Error).message }, 'ISR change rejected; waiting for metadata');
+    } else if (outcome === 'ineligible') {
+      log.warn({ proposedIsr: request.newIsr, isr: this.state.isr.isr(), error: (result as Error).message }, 'ISR change refused: replica not eligible; keeping the committed ISR');
+      // The maximal ISR is the committed one again: the replica whose addition was refused (fenced,
+      // or in controlled shutdown and about to exit) no longer holds the high watermark back, and
+      // the acks=all produces waiting on it complete.
+      this.advanceHighWatermark();
     } else if (outcome === 'retry') {
       log.debug({ proposedIsr: request.newIsr, error: (result as Error).message }, 'ISR change outcome unknown; will resend');
     }

@@ -17,11 +17,15 @@ describe('cluster simulation replay', () => {
   }, 60_000);
 
   it('names the seed and the replay command when a run fails', async () => {
-    const result = await runScenario('acks-1', 1);
+    // acks=1 loses writes on many seeds, not all: take the first that does (which one depends on
+    // the exact timing of the run, so a change anywhere in the cluster may move it).
+    let seed = 1;
+    let result = await runScenario('acks-1', seed);
+    while (result.report.lostWrites.length === 0 && seed < 20) result = await runScenario('acks-1', ++seed);
     const message = safetyFailure(result, 'acks-1');
     expect(result.report.lostWrites.length).toBeGreaterThan(0);
-    expect(message).toContain('seed=1 failed');
-    expect(message).toContain('--scenario acks-1 --seed 1');
+    expect(message).toContain(`seed=${seed} failed`);
+    expect(message).toContain(`--scenario acks-1 --seed ${seed}`);
     expect(message).toContain('lost writes:');
   }, 60_000);
 });

@@ -122,6 +122,35 @@ describe('AlterPartition answers', () => {
     expect(rp.leader.maybeShrinkIsr()?.partitionEpoch).toBe(1);
   });
 
+  it('drops an expansion the controller refuses as INELIGIBLE_REPLICA, so the refused replica no longer holds acks=all back', () => {
+    // The leader in controlled shutdown (broker 3) handed leadership to broker 1 and left the ISR;
+    // it fetches once more before it exits, and broker 1 proposes adding it back.
+    const rp = new ReplicatedPartition({ isr: [1, 2] });
+    rp.produce(2, ACKS_LEADER);
+    rp.catchUp(2);
+    rp.catchUp(3);
+    const request = rp.proposals[0]!;
+    expect(request.newIsr).toEqual([1, 2, 3]);
+    // Broker 3 exits; writes go on, and broker 2 (the only other ISR member) has them.
+    const pending = rp.produce(3, ACKS_ALL, 60_000);
+    rp.catchUp(2);
+    expect(pending.result).toBeUndefined();
+
+    const refused = errors.ineligibleReplica('ISR 1,2,3 includes fenced or stopping broker(s) 3', { ineligible: [3] });
+    expect(rp.leader.onAlterPartitionResponse(request, refused)).toBe('ineligible');
+    expect(rp.leader.inFlightIsrChange()).toBeUndefined();
+    expect(rp.leader.status().pendingIsr).toBeUndefined();
+    expect(rp.leader.isr()).toEqual([1, 2]);
+    expect(rp.leader.highWatermark()).toBe(5);
+    expect(pending.result?.error).toBeUndefined();
+    expect(pending.result?.baseOffset).toBe(2);
+
+    // The partition epoch is not stale: the leader may propose again (here a shrink of broker 2).
+    rp.produce(1, ACKS_LEADER);
+    rp.clock.advance(LAG_MS + 1);
+    expect(rp.leader.maybeShrinkIsr()?.newIsr).toEqual([1]);
+  });
+
   it('keeps the proposal in flight when the outcome is unknown', () => {
     const rp = laggingShrink();
     const request = rp.proposals[0]!;
