@@ -93,7 +93,7 @@ export async function runRaftSimulation(options: RaftSimOptions): Promise<SimRes
 }
 
 class RaftSimulation {
-  readonly loop = new SimLoop();
+  readonly loop = new SimLoop({ drain: 'promise-jobs' });
   private readonly random: SeededRandom;
   private readonly nodes = new Map<NodeId, SimNode>();
   private readonly network: SimNetwork;
