@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startCluster, type LocalCluster } from '../../cluster/index.js';
-import { committedOffsets, endOffsets, listTopics, warmUpGroupCoordinators } from './support/kafkajs-admin.js';
+import { committedOffsets, endOffsets, waitForListed, warmUpGroupCoordinators } from './support/kafkajs-admin.js';
 import { LiveProcess, run, stopAll, waitUntil } from './support/process.js';
 import { describeWithTool, kafkaPythonCheck, SYSTEM_PYTHON } from './support/tools.js';
 
@@ -89,14 +89,14 @@ describeWithTool('kafka-python 2.0.2 through the Kafka listener', kafkaPythonChe
     const created = await driver('create-topic', ['--topic', 'kp-admin', '--partitions', '3', '--replication-factor', '3']);
     expect(created['errors']).toEqual([{ topic: 'kp-admin', error_code: 0 }]);
     expect(created['partitions']).toEqual([0, 1, 2]);
-    expect(await listTopics(cluster.kafkaBrokers)).toContain('kp-admin');
+    await waitForListed(cluster.kafkaBrokers, 'kp-admin', true);
     // A second create is refused with TOPIC_ALREADY_EXISTS (36).
     expect((await driver('create-topic', ['--topic', 'kp-admin']))['errors']).toEqual([{ topic: 'kp-admin', error_code: 36 }]);
 
     const deleted = await driver('delete-topic', ['--topic', 'kp-admin']);
     expect(deleted['errors']).toEqual([{ topic: 'kp-admin', error_code: 0 }]);
     expect(deleted['topics']).not.toContain('kp-admin');
-    expect(await listTopics(cluster.kafkaBrokers)).not.toContain('kp-admin');
+    await waitForListed(cluster.kafkaBrokers, 'kp-admin', false);
     // Deleting it again: UNKNOWN_TOPIC_OR_PARTITION (3).
     expect((await driver('delete-topic', ['--topic', 'kp-admin']))['errors']).toEqual([{ topic: 'kp-admin', error_code: 3 }]);
   });

@@ -26,7 +26,7 @@ describe.skipIf(!nodeBuilt)(`kafkajs through the Kafka listener${nodeBuilt ? '' 
     await admin.connect();
     try {
       expect(await admin.createTopics({ topics: [{ topic: 'admin-t', numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true })).toBe(true);
-      expect(await admin.listTopics()).toContain('admin-t');
+      await waitUntilAsync(async () => (await admin.listTopics()).includes('admin-t'), 10_000, 'every broker to list admin-t');
       const meta = await admin.fetchTopicMetadata({ topics: ['admin-t'] });
       expect(meta.topics[0]!.partitions).toHaveLength(3);
       for (const p of meta.topics[0]!.partitions) expect(p.replicas).toHaveLength(3);

@@ -14,7 +14,7 @@
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startCluster, type LocalCluster } from '../../cluster/index.js';
-import { committedOffsets, createTopic, endOffsets, listTopics, warmUpGroupCoordinators, withAdmin } from './support/kafkajs-admin.js';
+import { committedOffsets, createTopic, endOffsets, waitForListed, warmUpGroupCoordinators, withAdmin } from './support/kafkajs-admin.js';
 import { LiveProcess, run, sleep, stopAll, waitUntil, type RunResult } from './support/process.js';
 import { describeWithTool, KCAT, kcatCheck } from './support/tools.js';
 
@@ -84,7 +84,7 @@ describeWithTool('kcat (librdkafka 2.0.2) through the Kafka listener', kcatCheck
   it('creates a topic by producing to it (auto-creation through Metadata), reads it, and kafkajs deletes it', async () => {
     const sent = ['alpha', 'beta', 'gamma'];
     expectClean(await produce('kcat-auto', sent), 'kcat -P (auto-created topic)');
-    expect(await listTopics(cluster.kafkaBrokers)).toContain('kcat-auto');
+    await waitForListed(cluster.kafkaBrokers, 'kcat-auto', true);
     const listed = await kcat(['-L', '-J', '-t', 'kcat-auto']);
     const topic = (JSON.parse(listed.stdout) as { topics: { topic: string; partitions: { leader: number }[] }[] }).topics.find((t) => t.topic === 'kcat-auto');
     expect(topic?.partitions.length).toBeGreaterThan(0);
@@ -92,7 +92,7 @@ describeWithTool('kcat (librdkafka 2.0.2) through the Kafka listener', kcatCheck
     expect((await consume('kcat-auto')).sort()).toEqual(sent);
 
     await withAdmin(cluster.kafkaBrokers, (admin) => admin.deleteTopics({ topics: ['kcat-auto'], timeout: 10_000 }));
-    expect(await listTopics(cluster.kafkaBrokers)).not.toContain('kcat-auto');
+    await waitForListed(cluster.kafkaBrokers, 'kcat-auto', false);
   });
 
   it('produces idempotently with acks=all and reads the partition back in order, from the start and from an offset', async () => {

@@ -78,7 +78,7 @@ describe.skipIf(!nodeBuilt)(`@platformatic/kafka through the Kafka listener${nod
     const [created] = await admin.createTopics({ topics: ['plt-admin'], partitions: 3, replicas: 3, configs: [{ name: 'min.insync.replicas', value: '2' }] });
     expect(created).toMatchObject({ name: 'plt-admin', partitions: 3, replicas: 3, configuration: { 'min.insync.replicas': '2' } });
     expect(created!.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await admin.listTopics()).toContain('plt-admin');
+    await waitUntil(async () => (await admin.listTopics()).includes('plt-admin'), 10_000, () => 'plt-admin listed on every broker');
     const metadata = await admin.metadata({ topics: ['plt-admin'] });
     expect([...metadata.brokers.keys()].sort()).toEqual([1, 2, 3]);
     expect(metadata.brokers.has(metadata.controllerId)).toBe(true);
@@ -91,7 +91,7 @@ describe.skipIf(!nodeBuilt)(`@platformatic/kafka through the Kafka listener${nod
     // TOPIC_ALREADY_EXISTS is an error for this client.
     await expect(admin.createTopics({ topics: ['plt-admin'], partitions: 1, replicas: 3 })).rejects.toThrow();
     await admin.deleteTopics({ topics: ['plt-admin'] });
-    expect(await admin.listTopics()).not.toContain('plt-admin');
+    await waitUntil(async () => !(await admin.listTopics()).includes('plt-admin'), 10_000, () => 'plt-admin gone on every broker');
   });
 
   it('produces idempotently with acks=all and streams one partition back in order, from the start and from an offset', async () => {

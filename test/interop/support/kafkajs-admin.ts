@@ -5,6 +5,7 @@
  */
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { LocalCluster } from '../../../cluster/index.js';
+import { waitUntil } from './process.js';
 
 export interface TopicSpec {
   partitions: number;
@@ -30,6 +31,15 @@ export async function createTopic(cluster: LocalCluster, topic: string, spec: To
     if (!created) throw new Error(`topic ${topic} already existed`);
   });
   await cluster.waitForTopic(topic, spec.partitions, { timeoutMs: 30_000 });
+}
+
+/**
+ * Waits (bounded) until listing topics shows `topic` (or no longer does). The broker that
+ * answered a create or delete has applied it; another broker's metadata may lag a moment behind,
+ * as in Kafka, and a listing may ask any broker.
+ */
+export async function waitForListed(brokers: string[], topic: string, listed: boolean, timeoutMs = 10_000): Promise<void> {
+  await waitUntil(async () => (await listTopics(brokers)).includes(topic) === listed, timeoutMs, () => `${topic} ${listed ? 'listed' : 'gone'} on every broker`);
 }
 
 export function listTopics(brokers: string[]): Promise<string[]> {
