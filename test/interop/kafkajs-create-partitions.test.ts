@@ -4,7 +4,7 @@
  * and give them back; and the refusals reach kafkajs as Kafka's errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type ITopicMetadata } from 'kafkajs';
 import { startCluster, type LocalCluster } from '../../cluster/index.js';
 import { nodeBuilt, SKIP_REASON } from '../support/cluster-helpers.js';
 
@@ -31,7 +31,7 @@ describe.skipIf(!nodeBuilt)(`kafkajs admin.createPartitions${nodeBuilt ? '' : ` 
 
       await admin.createPartitions({ topicPartitions: [{ topic: 'growing', count: 4 }] });
 
-      const meta = await admin.fetchTopicMetadata({ topics: ['growing'] });
+      const meta = await metadataWithPartitions(admin, 'growing', 4);
       const partitions = [...meta.topics[0]!.partitions].sort((a, b) => a.partitionId - b.partitionId);
       expect(partitions.map((p) => p.partitionId)).toEqual([0, 1, 2, 3]);
       for (const p of partitions) {
@@ -100,7 +100,7 @@ describe.skipIf(!nodeBuilt)(`kafkajs admin.createPartitions${nodeBuilt ? '' : ` 
 
       // A manual assignment places the new partition where it says.
       await grow('fixed', 5, { assignments: [[3, 1]] });
-      const grown = await admin.fetchTopicMetadata({ topics: ['fixed'] });
+      const grown = await metadataWithPartitions(admin, 'fixed', 5);
       const p4 = grown.topics[0]!.partitions.find((p) => p.partitionId === 4);
       expect(p4).toMatchObject({ leader: 3, replicas: [3, 1] });
     } finally {
@@ -114,5 +114,18 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, describe: 
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The topic's metadata once it shows `count` partitions. The broker that answered CreatePartitions
+ * has applied it; the broker kafkajs asks next may lag a moment behind, as in Kafka.
+ */
+async function metadataWithPartitions(admin: Admin, topic: string, count: number): Promise<{ topics: ITopicMetadata[] }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    if (meta.topics[0]!.partitions.length >= count || Date.now() > deadline) return meta;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
