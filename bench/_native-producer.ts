@@ -29,3 +29,24 @@ export function runNativeProducer(options: ProducerRunOptions): Promise<Producer
     });
   });
 }
+
+/** A numeric `--name value` flag of the bench's command line. */
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+/** The flags both produce benchmarks (`produce`, `kafka`) take, with their defaults. */
+export function produceBenchOptions() {
+  return {
+    runs: option('runs', 3),
+    seconds: option('seconds', 5),
+    partitions: option('partitions', 3),
+    rate: option('rate', 5_000),
+    batchSizeBytes: option('batch-bytes', 1_000_000),
+    lingerMs: option('linger-ms', 20),
+    recordsPerSend: option('records-per-send', 1_000),
+    windowRecords: option('window', 100_000),
+    rateLingerMs: option('rate-linger-ms', 5),
+  };
+}

@@ -46,7 +46,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { availableParallelism, loadavg } from 'node:os';
 import { startCluster, type LocalCluster } from '../cluster/index.js';
 import { createClient, type Admin } from '../src/client/index.js';
-import { runNativeProducer, type ProducerRunResult } from './_native-producer.js';
+import { produceBenchOptions, runNativeProducer, type ProducerRunResult } from './_native-producer.js';
 import { median, printResult, round } from './_stats.js';
 
 const PATHS = ['kafka', 'kafka-noidem', 'native'] as const;
@@ -56,11 +56,6 @@ const LABEL: Record<Path, string> = {
   'kafka-noidem': 'kafka, no idempotence',
   native: 'native (gRPC)',
 };
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 /** Every `--kafka-x key=value`, as librdkafka settings. */
 function librdkafkaOverrides(): Record<string, string> {
@@ -84,15 +79,7 @@ function pathsOption(): Path[] {
   return PATHS.filter((p) => asked.includes(p));
 }
 
-const runs = option('runs', 3);
-const seconds = option('seconds', 5);
-const partitions = option('partitions', 3);
-const rate = option('rate', 5_000);
-const batchSizeBytes = option('batch-bytes', 1_000_000);
-const lingerMs = option('linger-ms', 20);
-const recordsPerSend = option('records-per-send', 1_000);
-const windowRecords = option('window', 100_000);
-const rateLingerMs = option('rate-linger-ms', 5);
+const { runs, seconds, partitions, rate, batchSizeBytes, lingerMs, recordsPerSend, windowRecords, rateLingerMs } = produceBenchOptions();
 const overrides = librdkafkaOverrides();
 const paths = pathsOption();
 const RECORD_BYTES = 100;

@@ -25,23 +25,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadavg } from 'node:os';
 import { startCluster, type LocalCluster } from '../cluster/index.js';
-import { runNativeProducer, type ProducerRunResult } from './_native-producer.js';
+import { produceBenchOptions, runNativeProducer, type ProducerRunResult } from './_native-producer.js';
 import { median, printResult, round } from './_stats.js';
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const runs = option('runs', 3);
-const seconds = option('seconds', 5);
-const partitions = option('partitions', 3);
-const rate = option('rate', 5_000);
-const batchSizeBytes = option('batch-bytes', 1_000_000);
-const lingerMs = option('linger-ms', 20);
-const recordsPerSend = option('records-per-send', 1_000);
-const windowRecords = option('window', 100_000);
-const rateLingerMs = option('rate-linger-ms', 5);
+const { runs, seconds, partitions, rate, batchSizeBytes, lingerMs, recordsPerSend, windowRecords, rateLingerMs } = produceBenchOptions();
 const RECORD_BYTES = 100;
 const TOPIC = 'bench-produce';
 const profileDir = process.env['BROKERLAB_BENCH_PROFILE_DIR'];
