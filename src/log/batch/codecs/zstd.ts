@@ -375,6 +375,3 @@ function surveyHuffmanDescription(buf: Buffer, start: number, end: number): void
     state2 = table.base[state2]!;
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// FSE tables (4.1)
