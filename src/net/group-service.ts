@@ -8,7 +8,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { errors, isBrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { GroupCoordinator, GroupDescription, OffsetCommitPartition } from '../broker/group/index.js';
+import { memberHost, type GroupCoordinator, type GroupDescription, type OffsetCommitPartition } from '../broker/group/index.js';
 import { NO_SEND_FAULTS, type SendFaults } from './faults.js';
 import { serviceConstructor, toSafeInteger } from './grpc.js';
 import { NO_ERROR, toWireError, type WireError } from './wire-errors.js';
@@ -101,7 +101,7 @@ export function addGroupService(server: grpc.Server, backend: GroupServiceBacken
           groupId: r.group_id,
           memberId: r.member_id,
           clientId: r.client_id,
-          clientHost: clientHost(call.getPeer()),
+          clientHost: memberHost(call.getPeer()),
           sessionTimeoutMs: r.session_timeout_ms,
           // JoinGroup v0 had no rebalance timeout; Kafka uses the session timeout then.
           rebalanceTimeoutMs: r.rebalance_timeout_ms > 0 ? r.rebalance_timeout_ms : r.session_timeout_ms,
@@ -229,11 +229,4 @@ function commitTopics(offsets: readonly WirePartitionOffset[]): { topic: string;
 
 function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
-}
-
-/** Kafka reports a member's host as "/address": the gRPC peer without its port. */
-function clientHost(peer: string): string {
-  const colon = peer.lastIndexOf(':');
-  const host = colon > 0 ? peer.slice(0, colon) : peer;
-  return `/${host.replace(/^\[|\]$/g, '')}`;
 }

@@ -34,3 +34,4 @@ export { commitAppendError, groupAppendError, type OffsetsTopicAppend, type Offs
 export { offsetsRecordsOfBatches, type LoadSummary } from './partition-loader.js';
 export * from './offset-records.js';
 export * from './assignors.js';
+export { memberHost } from './member-host.js';

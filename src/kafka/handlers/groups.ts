@@ -22,6 +22,7 @@ import type { ListGroupsResponse } from '../protocol/messages/list-groups-respon
 import type { DeleteGroupsRequest } from '../protocol/messages/delete-groups-request.js';
 import type { DeleteGroupsResponse } from '../protocol/messages/delete-groups-response.js';
 import type { GroupState } from '../../broker/group/types.js';
+import { memberHost } from '../../broker/group/member-host.js';
 import { errorCodeOf, NO_AUTHORIZED_OPERATIONS, type RequestContext, brokerErrorOf } from '../context.js';
 
 const GROUP_KEY_TYPE = 0;
@@ -68,7 +69,7 @@ export async function handleJoinGroup(request: JoinGroupRequest, ctx: RequestCon
       groupId: request.groupId,
       memberId: request.memberId,
       clientId: ctx.clientId ?? '',
-      clientHost: clientHost(ctx.peer),
+      clientHost: memberHost(ctx.peer),
       sessionTimeoutMs: request.sessionTimeoutMs,
       // JoinGroup v0 has no rebalance timeout; Kafka uses the session timeout then.
       rebalanceTimeoutMs: request.rebalanceTimeoutMs > 0 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
@@ -192,10 +193,4 @@ export async function handleDeleteGroups(request: DeleteGroupsRequest, ctx: Requ
     const code = brokerErrorOf(e).code;
     return { throttleTimeMs: 0, results: request.groupsNames.map((groupId) => ({ groupId, errorCode: code })) };
   }
-}
-
-/** Kafka reports a member's host as "/address": the peer without its port. */
-function clientHost(peer: string): string {
-  const colon = peer.lastIndexOf(':');
-  return `/${(colon > 0 ? peer.slice(0, colon) : peer).replace(/^\[|\]$/g, '')}`;
 }
