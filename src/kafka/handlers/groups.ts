@@ -22,7 +22,7 @@ import type { ListGroupsResponse } from '../protocol/messages/list-groups-respon
 import type { DeleteGroupsRequest } from '../protocol/messages/delete-groups-request.js';
 import type { DeleteGroupsResponse } from '../protocol/messages/delete-groups-response.js';
 import type { GroupState } from '../../broker/group/types.js';
-import { memberHost } from '../../broker/group/member-host.js';
+import { memberHost } from '../../broker/group/index.js';
 import { errorCodeOf, NO_AUTHORIZED_OPERATIONS, type RequestContext, brokerErrorOf } from '../context.js';
 
 const GROUP_KEY_TYPE = 0;
