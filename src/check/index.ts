@@ -9,3 +9,4 @@ export { checkHistory, describeReport, type CheckReport, type CheckStats } from 
 export type { LostWrite, ReorderedSend } from './write-checks.js';
 export type { DirtyRead, DuplicatedValue, InconsistentOffset, UnexpectedValue } from './offset-checks.js';
 export type { DivergentReplica, ReplicaProblem } from './replica-checks.js';
+export { quantile, unavailability, type PartitionAvailability, type UnavailabilityWindow } from './availability.js';
