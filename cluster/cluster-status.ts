@@ -5,6 +5,7 @@
  */
 import type { WireFaultSpec, NodeStatusMessage, ReplicaStatusMessage } from './admin-types.js';
 import type { ProcessState } from './process-state.js';
+import type { PartitionCut } from './run-dir.js';
 import type { NodeRole } from '../src/node/config.js';
 
 export interface NodeView {
@@ -56,6 +57,8 @@ export interface ClusterStatus {
   activeController?: number;
   raftTerm?: number;
   partitions: PartitionView[];
+  /** Network partitions the supervisor has put in force (absent when none). */
+  networkPartitions?: PartitionCut[];
 }
 
 export interface NodeSample {

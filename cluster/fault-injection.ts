@@ -4,13 +4,13 @@
  * delay update the supervisor's fault state, then push to every affected node the FaultSpec that
  * state implies (NodeAdmin.SetFaults replaces a node's whole spec). A node that cannot be told
  * (dead, paused) is reported, not retried: a dead node starts without faults, and starting it
- * again pushes the current spec. Partitions exist only in the simulation so far: the supervisor's
- * fault state has no place for them.
+ * again pushes the current spec. A partition is kept as its two sides; every node on either side
+ * is told to drop the other side.
  */
-import { describeFault, InvalidFaultError, validateFault, type Fault } from '../src/common/faults.js';
+import { validateFault, type Fault } from '../src/common/faults.js';
 import type { FaultSpec } from '../src/common/faults.js';
 import { toWireFaults } from '../src/net/admin-service.js';
-import { faultSpecFor, hasFaults, healed, withDelay, withIsolated } from './faults.js';
+import { faultSpecFor, hasFaults, healed, withDelay, withIsolated, withoutPartition, withPartition } from './faults.js';
 import type { FaultState } from './run-dir.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -30,6 +30,7 @@ const NOTHING_PUSHED: FaultPushResult = Object.freeze({ applied: [], unreachable
 export async function applyFault(supervisor: Supervisor, fault: Fault): Promise<FaultPushResult> {
   validateFault(fault);
   for (const id of fault.nodes) supervisor.node(id);
+  if (fault.kind === 'partition') for (const id of fault.others) supervisor.node(id);
   switch (fault.kind) {
     case 'kill':
       await Promise.all(fault.nodes.map((id) => supervisor.killNode(id)));
@@ -45,7 +46,7 @@ export async function applyFault(supervisor: Supervisor, fault: Fault): Promise<
     case 'delay':
       return changeFaults(supervisor, (f) => fault.nodes.reduce((acc, id) => withDelay(acc, id, fault.ms), f));
     case 'partition':
-      throw new InvalidFaultError(`${describeFault(fault)}: a local cluster cannot partition yet (isolate one node instead)`);
+      return changeFaults(supervisor, (f) => withPartition(f, fault.nodes, fault.others));
   }
 }
 
@@ -65,7 +66,7 @@ export async function undoFault(supervisor: Supervisor, fault: Fault): Promise<F
     case 'delay':
       return changeFaults(supervisor, (f) => fault.nodes.reduce((acc, id) => withDelay(acc, id, 0), f));
     case 'partition':
-      return NOTHING_PUSHED;
+      return changeFaults(supervisor, (f) => withoutPartition(f, fault.nodes, fault.others));
   }
 }
 
@@ -79,6 +80,11 @@ export async function injectFault(supervisor: Supervisor, fault: Fault): Promise
 
 export async function isolateNode(supervisor: Supervisor, id: number): Promise<FaultPushResult> {
   return applyFault(supervisor, { kind: 'isolate', nodes: [id] });
+}
+
+/** Cuts `sideA` and `sideB` off from each other, both directions. */
+export async function partitionNodes(supervisor: Supervisor, sideA: readonly number[], sideB: readonly number[]): Promise<FaultPushResult> {
+  return applyFault(supervisor, { kind: 'partition', nodes: sideA, others: sideB });
 }
 
 export async function delayNode(supervisor: Supervisor, id: number, delayMs: number): Promise<FaultPushResult> {

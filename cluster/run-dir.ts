@@ -36,11 +36,24 @@ export interface ClusterNodeRecord {
   pid: number | null;
 }
 
+/** Two sides of a network partition: no node of one side reaches any node of the other. */
+export interface PartitionCut {
+  nodes: number[];
+  others: number[];
+}
+
 /** Network faults the supervisor has injected, kept so every node's spec can be recomposed. */
 export interface FaultState {
   isolated: number[];
   /** Node id -> delay in ms on everything it sends. */
   delays: Record<string, number>;
+  /** Partitions in force; each cuts both directions between its two sides. */
+  partitions: PartitionCut[];
+}
+
+/** No network faults. */
+export function noFaults(): FaultState {
+  return { isolated: [], delays: {}, partitions: [] };
 }
 
 export interface ClusterState {
@@ -151,7 +164,7 @@ export function newClusterState(
     profile,
     overrides,
     nodes,
-    faults: { isolated: [], delays: {} },
+    faults: noFaults(),
   };
 }
 
@@ -182,6 +195,21 @@ function checkState(parsed: unknown, path: string): ClusterState {
     profile: state.profile ?? 'fast',
     overrides: state.overrides ?? {},
     nodes: state.nodes,
-    faults: state.faults ?? { isolated: [], delays: {} },
+    faults: checkFaults(state.faults, path),
   };
+}
+
+/**
+ * The fault state, with the fields older state files lack filled in empty: a cluster created
+ * before partitions existed still loads, with none in force.
+ */
+function checkFaults(faults: Partial<FaultState> | undefined, path: string): FaultState {
+  if (faults === undefined || faults === null) return noFaults();
+  if (typeof faults !== 'object') throw new CorruptStateError(path, 'faults is not an object');
+  const partitions = faults.partitions ?? [];
+  const ids = (list: unknown): boolean => Array.isArray(list) && list.every((id) => Number.isInteger(id));
+  if (!Array.isArray(partitions) || !partitions.every((p) => ids(p?.nodes) && ids(p?.others))) {
+    throw new CorruptStateError(path, `bad partitions ${JSON.stringify(partitions)}`);
+  }
+  return { isolated: faults.isolated ?? [], delays: faults.delays ?? {}, partitions };
 }

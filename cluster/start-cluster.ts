@@ -189,7 +189,7 @@ export class LocalCluster {
   }
 
   /**
-   * Injects a fault (src/common/faults.ts): kill, stop, pause, isolate, delay. With a duration it
+   * Injects a fault (src/common/faults.ts): kill, stop, pause, isolate, delay, partition. With a duration it
    * resolves once the fault has been undone again; without one the fault lasts until `undo`.
    */
   async inject(f: Fault): Promise<FaultPushResult> {
@@ -245,7 +245,15 @@ export class LocalCluster {
     await applyFault(this.supervisor, fault.isolate(id));
   }
 
-  /** Heals node `id`, or every node. */
+  /**
+   * Partitions the network into `sideA` and `sideB`: no node of one side reaches any node of the
+   * other, in either direction. `heal()` (or `heal(id)` of any node on either side) removes it.
+   */
+  async partition(sideA: readonly number[], sideB: readonly number[]): Promise<void> {
+    await applyFault(this.supervisor, fault.partition(sideA, sideB));
+  }
+
+  /** Heals node `id` (its isolation, delay and every partition it is on), or every node. */
   async heal(id?: number): Promise<void> {
     await healNodes(this.supervisor, id);
   }

@@ -232,7 +232,11 @@ export class Supervisor {
   /** Samples every node: the process table locally, NodeAdmin.Status over gRPC (bounded). */
   async status(): Promise<ClusterStatus> {
     const samples = await Promise.all(this.current.nodes.map((n) => this.sample(n)));
-    return mergeClusterStatus(samples);
+    const status = mergeClusterStatus(samples);
+    // Each node only knows whom it drops; the partitions as injected are the supervisor's to tell.
+    const cuts = this.current.faults.partitions;
+    if (cuts.length > 0) status.networkPartitions = cuts.map((c) => ({ nodes: [...c.nodes], others: [...c.others] }));
+    return status;
   }
 
   private async sample(node: ClusterNodeRecord): Promise<NodeSample> {

@@ -16,6 +16,13 @@ export function integerParser(min: number, max = Number.MAX_SAFE_INTEGER): (valu
 }
 
 export const parseNodeId = integerParser(1, 1_000_000);
+
+/** A comma-separated list of node ids, e.g. `1,2`. */
+export function parseNodeList(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.some((p) => p === '')) throw new InvalidArgumentError('Expected node ids separated by commas, e.g. 1,2.');
+  return [...new Set(parts.map(parseNodeId))];
+}
 export const parsePositive = integerParser(1);
 export const parseNonNegative = integerParser(0);
 

@@ -1,5 +1,5 @@
 /**
- * The fault verbs: kill, stop, start, restart, pause, resume, isolate, heal, delay. Each fault is
+ * The fault verbs: kill, stop, start, restart, pause, resume, isolate, partition, heal, delay. Each fault is
  * described with the shared model (src/common/faults.ts) and carried out by the supervisor's
  * fault injection, as `startCluster()` and the scenarios do; start, resume and heal undo them.
  * Each verb says what it did, then (unless --no-wait) watches for a bounded time what the
@@ -18,10 +18,10 @@ import {
   type Supervisor,
 } from '../../../cluster/index.js';
 import { applyFault, startNodeAgain, undoFault } from '../../../cluster/fault-injection.js';
-import { fault } from '../../common/faults.js';
+import { describeFault, fault } from '../../common/faults.js';
 import { CliError } from '../errors.js';
 import { print, withCluster } from '../context.js';
-import { parseNodeId, parseNonNegative } from '../options.js';
+import { parseNodeId, parseNodeList, parseNonNegative } from '../options.js';
 import { renderDeparture, renderFaultPush, renderReturn } from '../render/reaction-view.js';
 
 interface WaitFlag {
@@ -39,9 +39,17 @@ export function registerBreakVerbs(program: Command): void {
   nodeVerb(program, 'resume', 'SIGCONT a paused node N', resume);
   nodeVerb(program, 'isolate', 'cut node N off the network, both directions (its peers drop its traffic too)', isolate);
   program
+    .command('partition')
+    .argument('<SIDE>', 'node ids of one side, comma-separated, e.g. 1 or 1,2', parseNodeList)
+    .argument('[OTHERS]', 'node ids of the other side (default: every other node)', parseNodeList)
+    .description('split the network in two: no node of SIDE reaches any node of OTHERS, both directions (heal undoes it)')
+    .action(async (side: number[], others: number[] | undefined, _options: unknown, command: Command) =>
+      withCluster(command, (s) => partition(s, side, others)),
+    );
+  program
     .command('heal')
     .argument('[N]', 'node id (default: every node)', parseNodeId)
-    .description('remove the network faults of node N, or of every node')
+    .description('remove the network faults of node N (and every partition it is on), or of every node')
     .option('--no-wait', 'do not wait for the cluster to react')
     .action(async (id: number | undefined, options: WaitFlag, command: Command) =>
       withCluster(command, (s) => heal(s, id, options)),
@@ -174,6 +182,18 @@ async function isolate(supervisor: Supervisor, id: number, options: WaitFlag): P
   print(`isolated node ${id}: it drops all traffic to and from its peers, and they drop its traffic`);
   for (const line of renderFaultPush(result)) print(line);
   if (before) await reportDeparture(supervisor, id, before, startedAt);
+}
+
+async function partition(supervisor: Supervisor, side: readonly number[], given: readonly number[] | undefined): Promise<void> {
+  for (const id of [...side, ...(given ?? [])]) supervisor.node(id);
+  const others = given ?? supervisor.nodes.map((n) => n.id).filter((id) => !side.includes(id));
+  if (others.length === 0) throw new CliError(`cannot partition {${side.join(',')}} from nobody: name the other side's nodes`);
+  const shared = others.filter((id) => side.includes(id));
+  if (shared.length > 0) throw new CliError(`node ${shared.join(',')} cannot be on both sides of a partition`);
+  const cut = fault.partition(side, others);
+  const result = await applyFault(supervisor, cut);
+  print(`partitioned the network: ${describeFault(cut).replace(/^partition /, '')}; neither side reaches the other (brokerlab heal undoes it)`);
+  for (const line of renderFaultPush(result)) print(line);
 }
 
 async function heal(supervisor: Supervisor, id: number | undefined, options: WaitFlag): Promise<void> {

@@ -15,7 +15,9 @@ export interface StatusViewOptions {
 
 export function renderStatus(status: ClusterStatus, options: StatusViewOptions): string {
   const style = createStyle(options.tty);
-  const lines = [headline(status, options, style), ''];
+  const lines = [headline(status, options, style)];
+  for (const cut of status.networkPartitions ?? []) lines.push(style.magenta(`network partition {${cut.nodes.join(',')}} | {${cut.others.join(',')}}`));
+  lines.push('');
   lines.push(...(options.tty ? compactNodes(status, style) : plainNodes(status)));
   lines.push('');
   if (status.partitions.length === 0) lines.push(style.dim('no topics yet'));

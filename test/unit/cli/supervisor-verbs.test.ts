@@ -88,6 +88,12 @@ describe.skipIf(!cliBuilt)('brokerlab cluster verbs with stand-in nodes (needs n
     expect(delay.stdout).toContain('node 3 now delays everything it sends by 50 ms');
     const heal = await cli('heal', '--no-wait');
     expect(heal.stdout).toMatch(/healed every node\n {2}node 1: faults now none/);
+    const partition = await cli('partition', '1');
+    expect(partition.stdout).toMatch(/partitioned the network: \{1\} \| \{2,3\}.*\n {2}node 1: faults now drops 2,3\n {2}node 2: faults now drops 1\n {2}node 3: faults now drops 1/);
+    expect((await cli('status')).stdout).toMatch(/^network partition \{1\} \| \{2,3\}$/m);
+    expect((await cli('partition', '1', '1,2')).stderr).toMatch(/both sides/);
+    expect((await cli('heal', '2', '--no-wait')).stdout).toMatch(/healed node 2\n {2}node 1: faults now none\n {2}node 2: faults now none\n {2}node 3: faults now none/);
+    expect((await cli('status')).stdout).not.toMatch(/network partition/);
 
     const logs = await cli('logs', '1');
     expect(logs.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}node 1 node started port=\d+$/m);

@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeFaultSpec, faultSpecFor, healed, hasFaults, withDelay, withIsolated } from '../../../cluster/faults.js';
+import { describeFaultSpec, faultSpecFor, healed, hasFaults, withDelay, withIsolated, withoutPartition, withPartition } from '../../../cluster/faults.js';
+import { CorruptStateError, noFaults, RunDir, type FaultState } from '../../../cluster/run-dir.js';
 import { describeFault, fault, InvalidFaultError, validateFault } from '../../../src/common/faults.js';
 
-const none = { isolated: [], delays: {} };
+const none: FaultState = noFaults();
+const drops = (ids: number[]) => ids.map((nodeId) => ({ nodeId, drop: true, delayMs: 0 }));
 
 describe('fault specs', () => {
   it('cuts both directions of an isolation: the node drops everything, each peer drops it', () => {
@@ -27,11 +32,80 @@ describe('fault specs', () => {
   it('heals one node or all of them', () => {
     const faults = withDelay(withIsolated(withIsolated(none, 3), 2), 2, 10);
     const one = healed(faults, 2);
-    expect(one).toEqual({ isolated: [3], delays: {} });
+    expect(one).toEqual({ isolated: [3], delays: {}, partitions: [] });
     expect(faultSpecFor(1, one).peers.map((p) => p.nodeId)).toEqual([3]);
     expect(healed(faults)).toEqual(none);
     expect(hasFaults(healed(faults))).toBe(false);
     expect(describeFaultSpec(faultSpecFor(1, none))).toBe('none');
+  });
+});
+
+describe('partitions', () => {
+  it('has every node drop the other side, so both directions are cut', () => {
+    const faults = withPartition(none, [1], [2, 3]);
+    expect(faultSpecFor(1, faults)).toEqual({ isolate: false, delayMs: 0, peers: drops([2, 3]) });
+    expect(faultSpecFor(2, faults)).toEqual({ isolate: false, delayMs: 0, peers: drops([1]) });
+    expect(faultSpecFor(3, faults)).toEqual({ isolate: false, delayMs: 0, peers: drops([1]) });
+    expect(describeFaultSpec(faultSpecFor(1, faults))).toBe('drops 2,3');
+  });
+
+  it('leaves nodes on neither side alone and merges overlapping cuts and isolations', () => {
+    const faults = withIsolated(withPartition(withPartition(none, [1, 2], [3]), [4], [1]), 2);
+    expect(faultSpecFor(1, faults).peers).toEqual(drops([2, 3, 4]));
+    expect(faultSpecFor(3, faults).peers).toEqual(drops([1, 2]));
+    expect(faultSpecFor(5, faults).peers).toEqual(drops([2]));
+    expect(faultSpecFor(2, faults)).toEqual({ isolate: true, delayMs: 0, peers: drops([3]) });
+  });
+
+  it('keeps one copy of a partition given twice, either way round, and removes it either way round', () => {
+    const once = withPartition(none, [2, 1], [3]);
+    expect(once.partitions).toEqual([{ nodes: [1, 2], others: [3] }]);
+    expect(withPartition(once, [3], [1, 2])).toBe(once);
+    expect(withoutPartition(once, [3], [2, 1]).partitions).toEqual([]);
+    expect(withoutPartition(once, [3], [1]).partitions).toEqual(once.partitions);
+    expect(hasFaults(once)).toBe(true);
+  });
+
+  it('heal N removes every partition N is on, whole; heal all removes them all', () => {
+    const faults = withPartition(withPartition(none, [1, 2], [3]), [4], [5]);
+    const healedTwo = healed(faults, 2);
+    expect(healedTwo.partitions).toEqual([{ nodes: [4], others: [5] }]);
+    expect(faultSpecFor(1, healedTwo).peers).toEqual([]);
+    expect(faultSpecFor(3, healedTwo).peers).toEqual([]);
+    expect(healed(faults, 5).partitions).toEqual([{ nodes: [1, 2], others: [3] }]);
+    expect(healed(faults)).toEqual(none);
+  });
+});
+
+describe('the saved fault state', () => {
+  const stateWith = (faults: unknown): object => ({
+    version: 1,
+    createdAt: '2024-01-01T00:00:00.000Z',
+    profile: 'fast',
+    overrides: {},
+    nodes: [{ id: 1, roles: ['controller', 'broker'], host: '127.0.0.1', port: 9001, dataDir: '/d', configFile: '/c', logFile: '/l', outFile: '/o', pid: null }],
+    ...(faults === undefined ? {} : { faults }),
+  });
+  const load = (state: object): FaultState => {
+    const dir = mkdtempSync(join(tmpdir(), 'brokerlab-faults-'));
+    try {
+      writeFileSync(join(dir, 'cluster.json'), JSON.stringify(state));
+      return new RunDir(dir).readState().faults;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('loads a cluster.json written before partitions existed, with none in force', () => {
+    const faults = load(stateWith({ isolated: [2], delays: { '1': 30 } }));
+    expect(faults).toEqual({ isolated: [2], delays: { '1': 30 }, partitions: [] });
+    expect(faultSpecFor(1, faults)).toEqual({ isolate: false, delayMs: 30, peers: drops([2]) });
+    expect(load(stateWith(undefined))).toEqual(none);
+  });
+
+  it('keeps partitions across a write and a read, and refuses malformed ones', () => {
+    expect(load(stateWith({ isolated: [], delays: {}, partitions: [{ nodes: [1], others: [2, 3] }] })).partitions).toEqual([{ nodes: [1], others: [2, 3] }]);
+    expect(() => load(stateWith({ isolated: [], delays: {}, partitions: [{ nodes: [1] }] }))).toThrow(CorruptStateError);
   });
 });
 
