@@ -16,6 +16,9 @@ export interface NodeView {
   /** host:port of its Kafka listener (brokers of clusters that have one), from cluster.json. */
   kafkaAddress?: string;
   kafkaPort?: number;
+  /** host:port of its Prometheus `/metrics` endpoint, from cluster.json. */
+  metricsAddress?: string;
+  metricsPort?: number;
   pid: number | null;
   process: ProcessState;
   /** The node answered Status within the deadline. */
@@ -67,6 +70,8 @@ export interface NodeSample {
   address: string;
   /** Its Kafka listener, as cluster.json records it. */
   kafka?: { host: string; port: number };
+  /** Its metrics endpoint, as cluster.json records it. */
+  metrics?: { host: string; port: number };
   pid: number | null;
   process: ProcessState;
   status?: NodeStatusMessage;
@@ -85,6 +90,10 @@ export function nodeView(sample: NodeSample): NodeView {
   if (sample.kafka) {
     view.kafkaAddress = `${sample.kafka.host}:${sample.kafka.port}`;
     view.kafkaPort = sample.kafka.port;
+  }
+  if (sample.metrics) {
+    view.metricsAddress = `${sample.metrics.host}:${sample.metrics.port}`;
+    view.metricsPort = sample.metrics.port;
   }
   if (sample.error !== undefined) view.error = sample.error;
   const s = sample.status;

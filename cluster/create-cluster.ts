@@ -29,6 +29,10 @@ export interface NewClusterOptions extends TopologyOptions {
   kafkaPortBase?: number;
   /** Try Kafka's 9092, 9093, ... first and fall back to free ports (what `brokerlab up` does). */
   preferDefaultKafkaPorts?: boolean;
+  /** Each node's Prometheus `/metrics` port: metricsPortBase, +1, ... in node order; 0 means free ports (see port-plan.ts). */
+  metricsPortBase?: number;
+  /** Try 9404, 9405, ... for the metrics first and fall back to free ports (what `brokerlab up` does). */
+  preferDefaultMetricsPorts?: boolean;
   logLevel?: string;
 }
 
@@ -50,8 +54,11 @@ export async function createClusterFiles(runDir: RunDir, options: NewClusterOpti
     ...(options.portBase !== undefined ? { portBase: options.portBase } : {}),
     ...(options.kafkaPortBase !== undefined ? { kafkaPortBase: options.kafkaPortBase } : {}),
     ...(options.preferDefaultKafkaPorts ? { preferDefaultKafkaPorts: true } : {}),
+    ...(options.metricsPortBase !== undefined ? { metricsPortBase: options.metricsPortBase } : {}),
+    ...(options.preferDefaultMetricsPorts ? { preferDefaultMetricsPorts: true } : {}),
   });
   const portOf = (id: number) => ports.grpc[planned.findIndex((n) => n.id === id)]!;
+  const metricsPortOf = (id: number) => ports.metrics[planned.findIndex((n) => n.id === id)]!;
   const kafkaPortOf = (id: number): number | undefined => {
     const index = brokers.findIndex((n) => n.id === id);
     return index < 0 ? undefined : ports.kafka[index];
@@ -62,12 +69,14 @@ export async function createClusterFiles(runDir: RunDir, options: NewClusterOpti
   runDir.prepare(planned.map((n) => n.id));
   const nodes: ClusterNodeRecord[] = planned.map((node) => {
     const kafkaPort = kafkaPortOf(node.id);
+    const metricsPort = metricsPortOf(node.id);
     const record: ClusterNodeRecord = {
       id: node.id,
       roles: node.roles,
       host: LOOPBACK,
       port: portOf(node.id),
       ...(kafkaPort !== undefined ? { kafkaHost: LOOPBACK, kafkaPort } : {}),
+      metricsPort,
       dataDir: runDir.dataDir(node.id),
       configFile: runDir.configFile(node.id),
       logFile: runDir.logFile(node.id),
@@ -78,6 +87,7 @@ export async function createClusterFiles(runDir: RunDir, options: NewClusterOpti
       node,
       port: record.port,
       ...(kafkaPort !== undefined ? { kafkaPort } : {}),
+      metricsPort,
       voters,
       learners,
       dataDir: record.dataDir,

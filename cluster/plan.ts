@@ -81,6 +81,8 @@ export interface NodeConfigInputs {
   port: number;
   /** The broker's Kafka listener port on loopback; absent for controller-only nodes. */
   kafkaPort?: number;
+  /** The node's Prometheus `/metrics` port on loopback. */
+  metricsPort?: number;
   voters: VoterAddress[];
   /** Broker-only nodes, which follow the metadata log as Raft learners. */
   learners: VoterAddress[];
@@ -104,6 +106,7 @@ export function nodeConfigFile(inputs: NodeConfigInputs): NodeConfigFile {
     overrides: { ...inputs.overrides },
   };
   if (inputs.kafkaPort !== undefined) file.listeners = kafkaListener(inputs.kafkaPort);
+  if (inputs.metricsPort !== undefined) file.metricsPort = inputs.metricsPort;
   if (inputs.learners.length > 0) file.learners = inputs.learners;
   if (inputs.logLevel !== undefined) file.logLevel = inputs.logLevel;
   return file;

@@ -27,6 +27,8 @@ export interface ClusterNodeRecord {
   /** The broker's Kafka listener (PLAINTEXT); absent on controller-only nodes and in clusters created before brokers had one. */
   kafkaHost?: string;
   kafkaPort?: number;
+  /** The node's Prometheus `/metrics` port on `host`; absent in clusters created before nodes served metrics. */
+  metricsPort?: number;
   dataDir: string;
   configFile: string;
   logFile: string;

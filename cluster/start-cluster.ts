@@ -13,6 +13,7 @@ import type { NewClusterOptions } from './create-cluster.js';
 import { fault, type Fault } from '../src/common/faults.js';
 import { applyFault, healNodes, injectFault, startNodeAgain, undoFault, type FaultPushResult } from './fault-injection.js';
 import type { StopOutcome } from './node-process.js';
+import { metricsAddressOf } from './prometheus-targets.js';
 import { kafkaAddressOf, type ClusterNodeRecord } from './run-dir.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 import { clusterTiming, readyWaitMs } from './timing.js';
@@ -57,6 +58,8 @@ export interface ClusterNode {
   kafkaPort: number | null;
   /** host:port of the Kafka listener; null on controller-only nodes. */
   kafkaAddress: string | null;
+  /** host:port of the node's Prometheus `/metrics` endpoint; null in clusters created before nodes served metrics. */
+  metricsAddress: string | null;
   dataDir: string;
   logFile: string;
   pid: number | null;
@@ -273,6 +276,7 @@ function describeNode(n: ClusterNodeRecord): ClusterNode {
     address: `${n.host}:${n.port}`,
     kafkaPort: n.kafkaPort ?? null,
     kafkaAddress: kafkaAddressOf(n) ?? null,
+    metricsAddress: metricsAddressOf(n) ?? null,
     dataDir: n.dataDir,
     logFile: n.logFile,
     pid: n.pid,

@@ -8,6 +8,7 @@ import { mergeClusterStatus, type ClusterStatus, type NodeSample } from './clust
 import { createClusterFiles, type NewClusterOptions } from './create-cluster.js';
 import { livePid, killNode, signal, spawnNode, tailOfFile, terminateNode, type StopOutcome } from './node-process.js';
 import { waitForPortsFree } from './ports.js';
+import { writePrometheusTargets } from './prometheus-targets.js';
 import { processState, type ProcessState } from './process-state.js';
 import { readinessProblems } from './readiness.js';
 import { kafkaAddressOf, RunDir, type ClusterNodeRecord, type ClusterState } from './run-dir.js';
@@ -133,6 +134,9 @@ export class Supervisor {
     // A restarted node keeps its ports, Kafka's too, so clients' bootstrap lists stay valid.
     await waitForPortsFree([node.port], PORT_RELEASE_WAIT_MS, node.host);
     if (node.kafkaPort !== undefined) await waitForPortsFree([node.kafkaPort], PORT_RELEASE_WAIT_MS, node.kafkaHost ?? node.host);
+    if (node.metricsPort !== undefined) await waitForPortsFree([node.metricsPort], PORT_RELEASE_WAIT_MS, node.host);
+    // Prometheus follows this file; rewritten at every start so it names what the nodes serve.
+    writePrometheusTargets(this.runDir.root, this.current.nodes);
     const pid = spawnNode(node, {
       detached: this.options.detached,
       killOnExit: this.options.killOnExit,
@@ -244,6 +248,7 @@ export class Supervisor {
     const state: ProcessState = pid === undefined ? 'dead' : processState(pid);
     const sample: NodeSample = { id: node.id, roles: node.roles, address: `${node.host}:${node.port}`, pid: pid ?? null, process: state };
     if (node.kafkaPort !== undefined) sample.kafka = { host: node.kafkaHost ?? node.host, port: node.kafkaPort };
+    if (node.metricsPort !== undefined) sample.metrics = { host: node.host, port: node.metricsPort };
     if (state === 'dead') return { ...sample, error: 'not running' };
     // A stopped process cannot answer; asking would only burn the deadline.
     if (state === 'paused') return { ...sample, error: 'paused' };
@@ -297,5 +302,5 @@ export class Supervisor {
 
 /** Every port a node listens on (all on loopback in a local cluster). */
 function portsOf(node: ClusterNodeRecord): number[] {
-  return node.kafkaPort !== undefined ? [node.port, node.kafkaPort] : [node.port];
+  return [node.port, ...(node.kafkaPort !== undefined ? [node.kafkaPort] : []), ...(node.metricsPort !== undefined ? [node.metricsPort] : [])];
 }

@@ -51,6 +51,19 @@ export interface ClientFrontBackend {
   groupCoordinator(): GroupCoordinator | undefined;
   settings(): ClientFrontSettings;
   logger: Logger;
+  /** Told what produce and fetch moved, per topic (the node's metrics); optional. */
+  traffic?: ClientTrafficObserver;
+}
+
+/**
+ * Kafka's per-topic traffic, reported once per partition of a request. Called on the request
+ * path, so implementations must be cheap (a counter increment).
+ */
+export interface ClientTrafficObserver {
+  /** A produce to one partition finished: `records` appended (0 when refused) carried in `bytes`. */
+  produced(topic: string, records: number, bytes: number, failed: boolean): void;
+  /** A consumer fetch of one partition answered with `bytes` of records. */
+  fetched(topic: string, bytes: number, failed: boolean): void;
 }
 
 export interface PartitionMetadata {
@@ -201,6 +214,8 @@ export class ClientFront {
 
   produce(request: ProduceRequest, done: (response: ProduceResponse) => void): void {
     const rm = this.backend.replicaManager();
+    const traffic = this.backend.traffic;
+    if (rm && traffic) return rm.produce(request, (response) => done(reportProduced(traffic, request, response)));
     if (rm) return rm.produce(request, done);
     const error = errors.notLeaderOrFollower('this node is not a broker, or is still starting');
     done({ partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, error, baseOffset: -1, lastOffset: -1, logStartOffset: -1 })) });
@@ -209,6 +224,8 @@ export class ClientFront {
   /** Consumer fetch: committed records only (below the high watermark), long-polled. */
   fetch(request: ConsumerFetchRequest, done: (response: ConsumerFetchResponse) => void): void {
     const rm = this.backend.replicaManager();
+    const traffic = this.backend.traffic;
+    if (rm && traffic) return rm.handleConsumerFetch(request, (response) => done(reportFetched(traffic, response)));
     if (rm) return rm.handleConsumerFetch(request, done);
     const error = errors.notLeaderOrFollower('this node is not a broker, or is still starting');
     done({ partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, error, highWatermark: -1, logStartOffset: -1, records: Buffer.alloc(0) })) });
@@ -295,4 +312,18 @@ function topicMetadata(image: MetadataImage, name: string): TopicMetadata {
       }),
     );
   return { name, topicId: topic.topicId, internal: name === OFFSETS_TOPIC_NAME, partitions, configs: { ...topic.configs } };
+}
+
+/** Answers come back in request order, one per partition; a result with offsets appended records. */
+function reportProduced(traffic: ClientTrafficObserver, request: ProduceRequest, response: ProduceResponse): ProduceResponse {
+  response.partitions.forEach((result, i) => {
+    const appended = !result.error && result.baseOffset >= 0 ? result.lastOffset - result.baseOffset + 1 : 0;
+    traffic.produced(result.topic, appended, appended > 0 ? (request.partitions[i]?.records.length ?? 0) : 0, result.error !== undefined);
+  });
+  return response;
+}
+
+function reportFetched(traffic: ClientTrafficObserver, response: ConsumerFetchResponse): ConsumerFetchResponse {
+  for (const p of response.partitions) traffic.fetched(p.topic, p.records.length, p.error !== undefined);
+  return response;
 }

@@ -30,6 +30,8 @@ export type FollowerFetchOutcome =
 
 export class FollowerState {
   private hw: number;
+  /** The leader's high watermark in its last answer; -1 before the first. Gives the fetch lag. */
+  private leaderHw = -1;
   private backoffUntilMs = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -45,6 +47,14 @@ export class FollowerState {
 
   highWatermark(): number {
     return this.hw;
+  }
+
+  /**
+   * Records this replica misses of what the leader has committed, as of the leader's last
+   * answer (Kafka's replica fetcher lag); 0 before the first answer.
+   */
+  lagRecords(): number {
+    return this.leaderHw < 0 ? 0 : Math.max(0, this.leaderHw - this.log.logEndOffset());
   }
 
   /** When this partition may fetch again after an error (-Infinity if it never failed). */
@@ -83,6 +93,7 @@ export class FollowerState {
       bytes = this.log.appendAsFollower(response.records).sizeInBytes;
     }
     const leo = this.log.logEndOffset();
+    this.leaderHw = response.highWatermark;
     this.hw = Math.max(this.log.logStartOffset(), Math.min(leo, response.highWatermark));
     // The log start may not pass the high watermark; the leader's never passes its own.
     const followedStart = Math.min(response.logStartOffset, this.hw);

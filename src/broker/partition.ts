@@ -91,6 +91,10 @@ export class Partition {
   waitingProduces(): number {
     return this.produces.size();
   }
+  /** As follower: records behind the leader's high watermark at its last answer; undefined otherwise. */
+  followerLag(): number | undefined {
+    return this.follower?.lagRecords();
+  }
 
   /** Applies a registration naming this broker leader. Returns false if it was stale or changed nothing. */
   makeLeader(registration: PartitionRegistration): boolean {

@@ -280,6 +280,11 @@ export class ReplicaManager {
     return byLeader;
   }
 
+  /** Fetches held in long polls now, by kind: Kafka's Fetch purgatory. */
+  waitingFetches(): { replica: number; consumer: number } {
+    return { replica: this.replicaFetchWaits.size(), consumer: this.consumerFetchWaits.size() };
+  }
+
   /** Leaders this broker currently runs fetchers against. */
   fetcherLeaders(): BrokerId[] {
     return this.fetchers?.leaders() ?? [];

@@ -8,6 +8,7 @@ import { registerScenario } from './commands/scenario.js';
 import { registerTopics } from './commands/topics.js';
 import { registerDown } from './commands/down.js';
 import { registerLogs } from './commands/logs.js';
+import { registerMetrics } from './commands/metrics.js';
 import { registerNode } from './commands/node.js';
 import { registerStatus } from './commands/status.js';
 import { registerUp } from './commands/up.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerDown(program);
   registerStatus(program);
   registerLogs(program);
+  registerMetrics(program);
   registerBreakVerbs(program);
   registerTopics(program);
   registerProduce(program);

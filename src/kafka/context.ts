@@ -14,6 +14,13 @@ export interface KafkaBroker {
   readonly logger: Logger;
   /** The Kafka listener a broker registered, if it has one. */
   kafkaEndpoint(brokerId: BrokerId): Endpoint | undefined;
+  /** Told how long each request took (the node's metrics); optional. */
+  readonly requestTimes?: KafkaRequestTimes;
+}
+
+/** Called once per request that reached a handler, by its API name (Produce, Fetch, Metadata, ...). */
+export interface KafkaRequestTimes {
+  observe(apiName: string, durationMs: number, failed: boolean): void;
 }
 
 export interface RequestContext {

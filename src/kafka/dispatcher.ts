@@ -40,11 +40,15 @@ export class RequestDispatcher {
     const header = RequestHeader.read(reader, requestHeaderVersion(apiKey, apiVersion));
     const request = messages.request.read(reader, apiVersion);
     const context: RequestContext = { apiVersion, clientId: header.clientId, peer, broker: this.broker };
+    const times = this.broker.requestTimes;
+    const started = times ? performance.now() : 0;
     const answer = (response: object | null): void => {
+      times?.observe(api.name, performance.now() - started, false);
       if (response === null) return respond([]);
       respond(encode(header.correlationId, responseHeaderVersion(apiKey, apiVersion), (w) => messages.response.write(w, apiVersion, response)));
     };
     const fail = (e: unknown): void => {
+      times?.observe(api.name, performance.now() - started, true);
       this.logger.error({ err: e, peer, api: api.name, apiVersion }, 'kafka request handler failed');
       respond(null);
     };

@@ -134,6 +134,13 @@ export interface NodeConfigFile {
    * `advertised.listeners` (this field wins).
    */
   advertisedListeners?: string;
+  /**
+   * The HTTP port serving `GET /metrics` (Prometheus text format); 0 binds a free port. Absent:
+   * the node serves no metrics.
+   */
+  metricsPort?: number;
+  /** Where the metrics server binds; loopback unless set ('0.0.0.0' for every interface). */
+  metricsHost?: string;
   /** Any timing or broker setting by its Kafka name (`replica.lag.time.max.ms`) or camelCase name. */
   overrides?: Record<string, string | number | boolean>;
 }
@@ -155,6 +162,8 @@ export interface NodeConfig {
   readonly broker: Readonly<BrokerSettings>;
   /** Undefined when the node is not a broker or has no `listeners`. */
   readonly kafka: Readonly<KafkaListenerConfig> | undefined;
+  /** The Prometheus metrics endpoint; undefined when the config names no `metricsPort`. */
+  readonly metrics: Readonly<{ host: string; port: number }> | undefined;
 }
 
 export function hasRole(config: Pick<NodeConfig, 'roles'>, role: NodeRole): boolean {
@@ -204,6 +213,8 @@ export function resolveNodeConfig(file: NodeConfigFile): NodeConfig {
     fail(`broker-only node ${file.nodeId} must be listed in learners`);
   }
   if (typeof file.dataDir !== 'string' || file.dataDir === '') fail('dataDir is required');
+  if (file.metricsPort !== undefined && !(file.metricsPort === 0 || isPort(file.metricsPort))) fail(`metricsPort must be 0..65535, got ${file.metricsPort}`);
+  if (file.metricsHost !== undefined && (typeof file.metricsHost !== 'string' || file.metricsHost === '')) fail('metricsHost must be a host name or address');
 
   const profile = file.profile ?? 'fast';
   const { listenerOverrides, settings } = takeListenerOverrides(file.overrides ?? {});
@@ -230,6 +241,7 @@ export function resolveNodeConfig(file: NodeConfigFile): NodeConfig {
     timing,
     broker,
     kafka: file.roles.includes('broker') ? kafka : undefined,
+    metrics: file.metricsPort !== undefined ? { host: file.metricsHost ?? '127.0.0.1', port: file.metricsPort } : undefined,
   };
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { IdempotentLog } from '../broker/producer-state/index.js';
-import { deletePartitionLog, FileStorage, openPartitionLog, partitionLogDir } from '../log/index.js';
+import { deletePartitionLog, FileStorage, openPartitionLog, partitionLogDir, type SegmentedLog } from '../log/index.js';
 import type { PartitionLog } from '../log/types.js';
 import { topicByName, topicConfig, type MetadataImage } from '../metadata/index.js';
 import type { NodeConfig } from './config.js';
@@ -16,11 +16,20 @@ import type { NodeConfig } from './config.js';
 export interface PartitionLogFactory {
   openLog(topic: string, partition: number): PartitionLog;
   deleteLog(log: PartitionLog): void;
+  /** Bytes on disk and segment count of a log this factory opened (for the metrics); undefined for others. */
+  sizeOf(log: PartitionLog): LogSize | undefined;
+}
+
+export interface LogSize {
+  readonly sizeBytes: number;
+  readonly segments: number;
 }
 
 export function partitionLogFactory(config: NodeConfig, clock: Clock, logger: Logger, image: () => MetadataImage | undefined): PartitionLogFactory {
   const storage = new FileStorage();
   const logsDir = join(config.dataDir, 'logs');
+  // The replica manager holds the producer-state wrapper; its segments are the inner log's.
+  const segmentedLogs = new WeakMap<PartitionLog, SegmentedLog>();
   return {
     openLog: (topic, partition) => {
       const current = image();
@@ -38,11 +47,17 @@ export function partitionLogFactory(config: NodeConfig, clock: Clock, logger: Lo
           ...(config.broker.flushIntervalMessages > 0 ? { flushIntervalMessages: config.broker.flushIntervalMessages } : {}),
         },
       });
-      return new IdempotentLog(log, { clock, snapshots: { storage, dir: partitionLogDir(logsDir, topic, partition) }, logger: logger.child({ component: 'producer-state', topic, partition }) });
+      const opened = new IdempotentLog(log, { clock, snapshots: { storage, dir: partitionLogDir(logsDir, topic, partition) }, logger: logger.child({ component: 'producer-state', topic, partition }) });
+      segmentedLogs.set(opened, log);
+      return opened;
     },
     deleteLog: (log) => {
       log.close();
       deletePartitionLog(storage, logsDir, log.topic, log.partition);
+    },
+    sizeOf: (log) => {
+      const segmented = segmentedLogs.get(log);
+      return segmented && { sizeBytes: segmented.sizeInBytes(), segments: segmented.segmentBaseOffsets().length };
     },
   };
 }

@@ -26,8 +26,11 @@ import { clusterIdOf } from './cluster-id.js';
 import { hasRole, type NodeConfig } from './config.js';
 import type { KafkaListenerConfig } from './kafka-listeners.js';
 import { localController } from './local-controller.js';
+import { instrumentGrpcServer } from './metrics/grpc-request-metrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
+import { NodeMetrics } from './metrics/node-metrics.js';
 import { NodeRuntime } from './node-runtime.js';
-import { partitionLogFactory } from './partition-log-factory.js';
+import { partitionLogFactory, type PartitionLogFactory } from './partition-log-factory.js';
 import { startingStatus, statusOf } from './status-view.js';
 import { waitForImage } from './wait-for-image.js';
 
@@ -36,6 +39,8 @@ export interface RunningNode {
   readonly port: number;
   /** The Kafka listener's port, on brokers that open one. */
   readonly kafkaPort?: number;
+  /** The Prometheus `/metrics` port, when the config asks for one. */
+  readonly metricsPort?: number;
   /** Controlled shutdown (or immediate with `controlled: false`), then the server stops. */
   stop(controlled?: boolean): Promise<void>;
 }
@@ -51,11 +56,15 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
 
   const grpcTransport = new GrpcRaftTransport({ id: config.nodeId, peers, logger: logger.child({ component: 'raft-transport' }) });
   let runtime: NodeRuntime | undefined;
+  let logs: PartitionLogFactory | undefined;
+  const metrics = new NodeMetrics(config, { runtime: () => runtime, logs: () => logs });
   const controllerClients = new Map<number, GrpcControllerClient>();
 
   // Every service is registered before the port opens; until the node is up they answer with
   // retriable errors (no controller known, not a leader yet) rather than UNIMPLEMENTED.
   const server = createServer();
+  // Before any service is added: every method the node serves is counted and timed.
+  instrumentGrpcServer(server, metrics.requests);
   grpcTransport.addTo(server);
   if (hasRole(config, 'controller')) addControllerService(server, localController(() => runtime?.controllerHost), faults);
   if (hasRole(config, 'broker')) {
@@ -74,6 +83,7 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     groupCoordinator: () => runtime?.groups?.coordinator,
     settings: () => config.broker,
     logger,
+    traffic: metrics.traffic,
   });
   addClientService(server, front, logger);
   addGroupService(server, {
@@ -93,8 +103,13 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     },
   });
   const port = await bindServer(server, config.host, config.port);
-  const kafka = hasRole(config, 'broker') && config.kafka ? await startKafkaListener(config, config.kafka, front, () => runtime?.publisher.image() ?? EMPTY_IMAGE, logger) : undefined;
-  const logs = partitionLogFactory(config, clock, logger, () => runtime?.publisher.image());
+  const metricsServer: MetricsServer | undefined = config.metrics ? await startMetricsServer(metrics.registry, config.metrics.host, config.metrics.port, logger) : undefined;
+  const kafka =
+    hasRole(config, 'broker') && config.kafka
+      ? await startKafkaListener(config, config.kafka, front, () => runtime?.publisher.image() ?? EMPTY_IMAGE, metrics, logger)
+      : undefined;
+  const partitionLogs = partitionLogFactory(config, clock, logger, () => runtime?.publisher.image());
+  logs = partitionLogs;
 
   runtime = await NodeRuntime.start({
     config,
@@ -105,8 +120,8 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     ...(kafka && config.kafka ? { kafkaEndpoint: { host: config.kafka.advertisedHost, port: config.kafka.advertisedPort || kafka.port } } : {}),
     raftStorage: new FileRaftStorage(join(config.dataDir, 'metadata'), { logger: logger.child({ component: 'raft-storage' }) }),
     raftTransport: faultyTransport(grpcTransport, faults),
-    openLog: (topic, partition) => logs.openLog(topic, partition),
-    deleteLog: (log) => logs.deleteLog(log),
+    openLog: (topic, partition) => partitionLogs.openLog(topic, partition),
+    deleteLog: (log) => partitionLogs.deleteLog(log),
     remoteController: (nodeId) => {
       let client = controllerClients.get(nodeId);
       if (!client) {
@@ -127,23 +142,33 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
       }),
   });
   const node = runtime;
+  metrics.attach(node);
   let stopping: Promise<void> | undefined;
   const stop = (controlled = true): Promise<void> =>
     (stopping ??= (async () => {
       await node.shutdown(controlled);
       await kafka?.close();
       await stopServer(server, 500);
+      metrics.close();
+      await metricsServer?.close();
       for (const c of controllerClients.values()) c.close();
       grpcTransport.close();
     })());
-  running = { runtime: node, port, ...(kafka ? { kafkaPort: kafka.port } : {}), stop };
+  running = { runtime: node, port, ...(kafka ? { kafkaPort: kafka.port } : {}), ...(metricsServer ? { metricsPort: metricsServer.port } : {}), stop };
   if (stopRequested) void stop(true);
-  logger.info({ port, kafkaPort: kafka?.port, dataDir: config.dataDir, profile: config.profile }, 'node listening');
+  logger.info({ port, kafkaPort: kafka?.port, metricsPort: metricsServer?.port, dataDir: config.dataDir, profile: config.profile }, 'node listening');
   return running;
 }
 
 /** Opens the Kafka listener; brokers without a Kafka endpoint registered are left out of its answers. */
-function startKafkaListener(config: NodeConfig, listener: KafkaListenerConfig, front: ClientFront, image: () => MetadataImage, logger: Logger): Promise<KafkaListener> {
+function startKafkaListener(
+  config: NodeConfig,
+  listener: KafkaListenerConfig,
+  front: ClientFront,
+  image: () => MetadataImage,
+  metrics: NodeMetrics,
+  logger: Logger,
+): Promise<KafkaListener> {
   return KafkaListener.start({
     host: listener.host,
     port: listener.port,
@@ -158,6 +183,7 @@ function startKafkaListener(config: NodeConfig, listener: KafkaListenerConfig, f
       clusterId: clusterIdOf(config),
       logger,
       kafkaEndpoint: (brokerId) => image().brokers.get(brokerId)?.kafkaEndpoint,
+      requestTimes: metrics.kafkaRequestTimes,
     },
   });
 }

@@ -5,13 +5,17 @@
  * wait). A new cluster's brokers listen for Kafka clients on 9092, 9093, ... when those are all
  * free, else on free ports (cluster/port-plan.ts has the whole rule).
  */
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
   clusterTiming,
+  metricsAddressOf,
   parseConfigAssignments,
+  PROMETHEUS_TARGETS_FILE,
   readyWaitMs,
   RunDir,
   Supervisor,
+  type ClusterNodeRecord,
   type NewClusterOptions,
 } from '../../../cluster/index.js';
 import { cliSupervisorOptions, dirFlagFor, print, runDirOf } from '../context.js';
@@ -27,6 +31,7 @@ export interface UpOptions {
   profile?: 'fast' | 'kafka';
   portBase?: number;
   kafkaPortBase?: number;
+  metricsPortBase?: number;
   config?: string[];
   detach?: boolean;
   timeout?: number;
@@ -43,6 +48,7 @@ export function registerUp(program: Command): void {
     .option('--profile <name>', 'timing profile: fast or kafka (default fast)', parseProfile)
     .option('--port-base <port>', 'gRPC ports P, P+1, ... (and Kafka ports P+100, P+101, ...) instead of free ports', integerParser(1, 65535))
     .option('--kafka-port-base <port>', "the brokers' Kafka listener ports K, K+1, ... (0: free ports; default 9092, 9093, ... when all are free)", integerParser(0, 65535))
+    .option('--metrics-port-base <port>', "each node's Prometheus /metrics port M, M+1, ... (0: free ports; default 9404, 9405, ... when all are free)", integerParser(0, 65535))
     .option('--config <key=value>', 'any node setting, e.g. replica.lag.time.max.ms=5000 (repeatable)', collectAssignment)
     .option('--detach', 'return once the cluster is ready and leave it running')
     .option('--timeout <ms>', 'how long to wait for the cluster to be ready', parsePositive)
@@ -84,19 +90,20 @@ async function up(options: UpOptions, command: Command): Promise<void> {
 
 /** A new cluster from `up`'s flags: unlike startCluster's, its brokers try Kafka's 9092, 9093, ... first. */
 export function newClusterOptions(options: Omit<UpOptions, 'refresh'>): NewClusterOptions {
-  const cluster: NewClusterOptions = { preferDefaultKafkaPorts: true };
+  const cluster: NewClusterOptions = { preferDefaultKafkaPorts: true, preferDefaultMetricsPorts: true };
   if (options.nodes !== undefined) cluster.nodes = options.nodes;
   if (options.controllers !== undefined) cluster.controllers = options.controllers;
   if (options.brokers !== undefined) cluster.brokers = options.brokers;
   if (options.profile !== undefined) cluster.profile = options.profile;
   if (options.portBase !== undefined) cluster.portBase = options.portBase;
   if (options.kafkaPortBase !== undefined) cluster.kafkaPortBase = options.kafkaPortBase;
+  if (options.metricsPortBase !== undefined) cluster.metricsPortBase = options.metricsPortBase;
   if (options.config) cluster.config = parseConfigAssignments(options.config);
   return cluster;
 }
 
 function noteIgnoredFlags(options: UpOptions, supervisor: Supervisor): void {
-  const given = (['nodes', 'controllers', 'brokers', 'profile', 'portBase', 'kafkaPortBase', 'config'] as const).filter((k) => options[k] !== undefined);
+  const given = (['nodes', 'controllers', 'brokers', 'profile', 'portBase', 'kafkaPortBase', 'metricsPortBase', 'config'] as const).filter((k) => options[k] !== undefined);
   if (given.length === 0) return;
   const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
   process.stderr.write(
@@ -131,16 +138,31 @@ export function readyMessage(
   for (const note of supervisor.notes) lines.push(`  note               ${note}`);
   lines.push(
     `  native client      ${supervisor.bootstrapServers.join(',')}  (gRPC, for brokerlab's own client)`,
+    ...metricsLines(s.nodes, dir, flag),
     `  run directory      ${dir}`,
     `  logs               ${supervisor.runDir.logsDir}/node-N.log  (brokerlab logs N${flag})`,
     '  next:',
     `    brokerlab status${flag} --watch`,
+    `    brokerlab metrics${flag}`,
     `    brokerlab topics create orders --partitions 6 --replication-factor 3 --min-insync 2${flag}`,
     `    brokerlab produce orders --acks all --count 10000${flag}`,
     `    brokerlab kill 2${flag}     # then: brokerlab start 2${flag}`,
     `    brokerlab down${flag}       # --purge also removes the run directory`,
   );
   return lines;
+}
+
+/** Where Prometheus scrapes each node, and the file_sd file naming them all. */
+function metricsLines(nodes: readonly ClusterNodeRecord[], dir: string, flag: string): string[] {
+  const addresses = nodes.flatMap((n) => {
+    const address = metricsAddressOf(n);
+    return address ? [address] : [];
+  });
+  if (addresses.length === 0) return [];
+  return [
+    `  metrics            ${addresses.map((a) => `http://${a}/metrics`).join(' ')}  (brokerlab metrics${flag})`,
+    `  prometheus         file_sd_configs: ${join(dir, PROMETHEUS_TARGETS_FILE)}`,
+  ];
 }
 
 async function runForeground(supervisor: Supervisor, refreshMs: number): Promise<void> {

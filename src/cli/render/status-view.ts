@@ -66,7 +66,7 @@ function faultsLabel(node: NodeView): string {
 }
 
 function plainNodes(status: ClusterStatus): string[] {
-  const rows = [['NODE', 'ROLES', 'PID', 'PROCESS', 'RAFT', 'TERM', 'BROKER', 'BROKER_EPOCH', 'KAFKA', 'FAULTS']];
+  const rows = [['NODE', 'ROLES', 'PID', 'PROCESS', 'RAFT', 'TERM', 'BROKER', 'BROKER_EPOCH', 'KAFKA', 'METRICS', 'FAULTS']];
   const style = createStyle(false);
   for (const n of status.nodes) {
     rows.push([
@@ -79,6 +79,7 @@ function plainNodes(status: ClusterStatus): string[] {
       brokerLabel(n, style),
       n.broker ? String(n.broker.brokerEpoch) : '-',
       n.kafkaPort !== undefined ? String(n.kafkaPort) : '-',
+      n.metricsPort !== undefined ? String(n.metricsPort) : '-',
       faultsLabel(n),
     ]);
   }
@@ -98,6 +99,7 @@ function compactNodes(status: ClusterStatus, style: Style): string[] {
       brokerLabel(n, style),
       n.broker ? `epoch ${n.broker.brokerEpoch}` : '',
       n.kafkaPort !== undefined ? `kafka :${n.kafkaPort}` : '',
+      n.metricsPort !== undefined ? `metrics :${n.metricsPort}` : '',
       faultsLabel(n) === '-' ? '' : style.magenta(faultsLabel(n)),
     ];
   });

@@ -21,7 +21,7 @@ describe('status rendering', () => {
     expect(text).not.toMatch(ANSI);
     const lines = text.split('\n');
     expect(lines[0]).toBe('controller 1  raft term 3  profile fast  /tmp/c');
-    expect(text).toMatch(/^NODE\s+ROLES\s+PID\s+PROCESS\s+RAFT\s+TERM\s+BROKER\s+BROKER_EPOCH\s+KAFKA\s+FAULTS$/m);
+    expect(text).toMatch(/^NODE\s+ROLES\s+PID\s+PROCESS\s+RAFT\s+TERM\s+BROKER\s+BROKER_EPOCH\s+KAFKA\s+METRICS\s+FAULTS$/m);
     expect(text).toMatch(/^1\s+controller\+broker\s+1001\s+up\s+leader\s+3\s+unfenced\s+7\s+9092\s+-$/m);
     expect(text).toMatch(/^3\s+controller\+broker\s+1003\s+paused\s/m);
     expect(text).toMatch(/^TOPIC\s+PARTITION\s+LEADER\s+LEADER_EPOCH\s+REPLICAS\s+ISR\s+HW\s+LEO\(LAG\) PER REPLICA$/m);

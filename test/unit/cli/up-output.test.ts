@@ -33,9 +33,11 @@ const both = ['controller', 'broker'] as ClusterNodeRecord['roles'];
 
 describe('brokerlab up', () => {
   it("asks a new cluster for Kafka's 9092, 9093, ... first (startCluster does not)", () => {
-    expect(newClusterOptions({ nodes: 3 })).toEqual({ nodes: 3, preferDefaultKafkaPorts: true });
-    expect(newClusterOptions({ kafkaPortBase: 0, portBase: 19000, config: ['num.partitions=3'] })).toEqual({
+    expect(newClusterOptions({ nodes: 3 })).toEqual({ nodes: 3, preferDefaultKafkaPorts: true, preferDefaultMetricsPorts: true });
+    expect(newClusterOptions({ kafkaPortBase: 0, portBase: 19000, metricsPortBase: 0, config: ['num.partitions=3'] })).toEqual({
       preferDefaultKafkaPorts: true,
+      preferDefaultMetricsPorts: true,
+      metricsPortBase: 0,
       kafkaPortBase: 0,
       portBase: 19000,
       config: { 'num.partitions': '3' },
@@ -56,6 +58,13 @@ describe('brokerlab up', () => {
     expect(lines[0]).toContain('(1 controllers, 2 brokers, profile fast)');
     expect(lines[1]).toBe('bootstrap: 127.0.0.1:40123,127.0.0.1:40124');
     expect(lines[2]).toBe('  note               Kafka ports 9092-9093 are busy (9092 is in use); using free ports');
+  });
+
+  it("lists every node's /metrics address and the Prometheus file_sd file", () => {
+    const nodes = [node(1, both, 9092), node(2, both, 9093)].map((n, i) => ({ ...n, metricsPort: 9404 + i }));
+    const lines = readyMessage(supervisorWith(nodes), 'started', 5, '/run');
+    expect(lines).toContain('  metrics            http://127.0.0.1:9404/metrics http://127.0.0.1:9405/metrics  (brokerlab metrics --dir /run)');
+    expect(lines).toContain('  prometheus         file_sd_configs: /run/prometheus-targets.json');
   });
 
   it('explains a cluster created before brokers had Kafka listeners', () => {

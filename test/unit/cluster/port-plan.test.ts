@@ -22,7 +22,7 @@ function machine(busy: readonly number[] = [], firstFree = 40000): PortProbe & {
 describe('choosing the ports of a new cluster', () => {
   it('gives brokers 9092, 9093, ... when `up` prefers them and all are free', async () => {
     const plan = await planPorts({ nodeCount: 3, brokerCount: 3, preferDefaultKafkaPorts: true }, machine());
-    expect(plan).toEqual({ grpc: [40000, 40001, 40002], kafka: [9092, 9093, 9094], notes: [] });
+    expect(plan).toEqual({ grpc: [40000, 40001, 40002], kafka: [9092, 9093, 9094], metrics: [40003, 40004, 40005], notes: [] });
   });
 
   it('falls back to free ports, and says so, when any of them is busy', async () => {
@@ -37,7 +37,7 @@ describe('choosing the ports of a new cluster', () => {
   it('never looks at 9092 unless asked: startCluster takes free ports only', async () => {
     const probe = machine();
     const plan = await planPorts({ nodeCount: 3, brokerCount: 3 }, probe);
-    expect(plan).toEqual({ grpc: [40000, 40001, 40002], kafka: [40003, 40004, 40005], notes: [] });
+    expect(plan).toEqual({ grpc: [40000, 40001, 40002], kafka: [40003, 40004, 40005], metrics: [40006, 40007, 40008], notes: [] });
     expect(probe.asked).toEqual([]);
     // --kafka-port-base 0 asks for free ports even from `up`.
     expect((await planPorts({ nodeCount: 2, brokerCount: 2, kafkaPortBase: 0, preferDefaultKafkaPorts: true }, machine())).kafka).toEqual([40002, 40003]);
@@ -53,9 +53,15 @@ describe('choosing the ports of a new cluster', () => {
     expect(await planPorts({ nodeCount: 3, brokerCount: 3, portBase: 19000, preferDefaultKafkaPorts: true }, machine())).toEqual({
       grpc: [19000, 19001, 19002],
       kafka: [19100, 19101, 19102],
+      metrics: [19200, 19201, 19202],
       notes: [],
     });
-    expect(await planPorts({ nodeCount: 2, brokerCount: 2, kafkaPortBase: 29092 }, machine())).toEqual({ grpc: [40000, 40001], kafka: [29092, 29093], notes: [] });
+    expect(await planPorts({ nodeCount: 2, brokerCount: 2, kafkaPortBase: 29092 }, machine())).toEqual({
+      grpc: [40000, 40001],
+      kafka: [29092, 29093],
+      metrics: [40002, 40003],
+      notes: [],
+    });
     expect((await planPorts({ nodeCount: 2, brokerCount: 2, portBase: 19000, kafkaPortBase: 0 }, machine())).kafka).toEqual([40000, 40001]);
   });
 
@@ -80,8 +86,27 @@ describe('choosing the ports of a new cluster', () => {
     expect(plan.kafka).toEqual([19002, 19003]);
   });
 
+  it('gives nodes metrics ports 9404, 9405, ... when `up` prefers them and all are free, else free ports with a note', async () => {
+    const preferred = await planPorts({ nodeCount: 3, brokerCount: 3, preferDefaultKafkaPorts: true, preferDefaultMetricsPorts: true }, machine());
+    expect(preferred.metrics).toEqual([9404, 9405, 9406]);
+    const busy = await planPorts({ nodeCount: 3, brokerCount: 3, preferDefaultMetricsPorts: true }, machine([9405]));
+    expect(busy.metrics).toEqual([40006, 40007, 40008]);
+    expect(busy.notes).toEqual(['metrics ports 9404-9406 are busy (9405 is in use); using free ports']);
+    // Controller-only nodes serve metrics too: one port per node.
+    expect((await planPorts({ nodeCount: 5, brokerCount: 2 }, machine())).metrics).toHaveLength(5);
+  });
+
+  it('puts metrics ports at M, M+1, ... with --metrics-port-base M, refusing busy or overlapping ones', async () => {
+    expect((await planPorts({ nodeCount: 2, brokerCount: 2, metricsPortBase: 29404, preferDefaultMetricsPorts: true }, machine())).metrics).toEqual([29404, 29405]);
+    expect((await planPorts({ nodeCount: 2, brokerCount: 2, metricsPortBase: 0, preferDefaultMetricsPorts: true }, machine())).metrics).toEqual([40004, 40005]);
+    await expect(planPorts({ nodeCount: 2, brokerCount: 2, metricsPortBase: 29404 }, machine([29405]))).rejects.toThrow(new PortUnavailableError(29405, 'already in use'));
+    await expect(planPorts({ nodeCount: 3, brokerCount: 3, portBase: 19000, metricsPortBase: 19101 }, machine())).rejects.toThrow(
+      'the metrics ports (--metrics-port-base) overlap the gRPC or Kafka ports at 19101',
+    );
+  });
+
   it('on the real machine: distinct free ports for everything', async () => {
     const plan = await planPorts({ nodeCount: 3, brokerCount: 3 }, systemPortProbe);
-    expect(new Set([...plan.grpc, ...plan.kafka]).size).toBe(6);
+    expect(new Set([...plan.grpc, ...plan.kafka, ...plan.metrics]).size).toBe(9);
   });
 });
