@@ -87,12 +87,13 @@ export class LeaderReplica {
     const result: ProduceResult = { baseOffset: appended.firstOffset, lastOffset: appended.lastOffset, logStartOffset: this.log.logStartOffset() };
     // Queued before anyone hears of the append, so the queue stays in offset order even if a
     // listener produces again; a leader alone in the ISR completes it just below.
-    if (acks === ACKS_ALL) {
+    const waitForIsr = acks === ACKS_ALL && this.ctx.acknowledgeBeforeReplication !== true;
+    if (waitForIsr) {
       this.produces.add(appended.lastOffset + 1, timeoutMs, (error) => done(error ? this.failedProduce(error) : result));
     }
     this.events.logEndOffsetChanged();
     this.advanceHighWatermark();
-    if (acks !== ACKS_ALL) done(result);
+    if (!waitForIsr) done(result);
   }
 
   /**

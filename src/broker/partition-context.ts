@@ -26,6 +26,8 @@ export interface PartitionContext {
   /** Read at each acks=all produce, so a topic config change applies at once. */
   readonly minInsyncReplicas: () => number;
   readonly maxWaitingProduces: number;
+  /** A deliberately broken leader (tests of the checkers only): acks=all answered before replication. */
+  readonly acknowledgeBeforeReplication?: boolean;
   /** How long a follower waits before fetching a partition again after an error. */
   readonly fetchErrorBackoffMs: number;
   readonly listener?: Partial<PartitionListener>;

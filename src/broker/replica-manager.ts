@@ -43,6 +43,11 @@ export interface ReplicaManagerLimits {
   /** `replica.fetch.max.bytes`, per partition. */
   readonly replicaFetchMaxBytes: number;
   readonly replicaFetchMinBytes: number;
+  /**
+   * A deliberately broken broker, only for testing checkers (the chaos lab's tests): acks=all is
+   * answered as soon as the leader has appended, before the ISR has the batch. Never on otherwise.
+   */
+  readonly acknowledgeBeforeReplication: boolean;
 }
 
 export interface ReplicaManagerOptions {
@@ -97,6 +102,7 @@ export class ReplicaManager {
     const { timing, clock } = options;
     this.limits = {
       maxWaitingProducesPerPartition: 10_000,
+      acknowledgeBeforeReplication: false,
       maxWaitingFetches: 10_000,
       maxProduceTimeoutMs: 120_000,
       isrCheckIntervalMs: Math.max(1, Math.floor(timing.replicaLagTimeMaxMs / 2)),
@@ -308,6 +314,7 @@ export class ReplicaManager {
       replicaLagTimeMaxMs: options.timing.replicaLagTimeMaxMs,
       minInsyncReplicas: () => options.minInsyncReplicas?.(topic) ?? 1,
       maxWaitingProduces: this.limits.maxWaitingProducesPerPartition,
+      acknowledgeBeforeReplication: this.limits.acknowledgeBeforeReplication,
       fetchErrorBackoffMs: this.limits.replicaFetchBackoffMs,
       listener: this.listener,
     });

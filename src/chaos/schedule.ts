@@ -48,6 +48,7 @@ export interface ChaosSchedule extends ScheduleOptions {
 }
 
 const NODE_FAULTS: readonly ChaosAction[] = ['kill', 'stop', 'pause', 'isolate'];
+const TARGETED_BY_DEFAULT: readonly ChaosAction[] = ['kill', 'pause', 'isolate'];
 
 /** The delay a `delay` step puts on a node: enough to matter, short of the session timeout. */
 const DELAY_CHOICES_MS = [50, 100, 200, 300];
@@ -56,9 +57,11 @@ export function generateSchedule(options: ScheduleOptions): ChaosSchedule {
   validateScheduleOptions(options);
   const random = new SeededRandom(options.seed);
   const steps: ChaosStep[] = [];
-  // The node faults a `leader` or `controller` step may use: those the user chose, else a crash.
+  // The node faults a `leader` or `controller` step may use: those the user chose, else a crash,
+  // a freeze or a cut (a leader cut off from its peers while clients still reach it is where
+  // acks=1 loses most).
   const chosenNodeFaults = NODE_FAULTS.filter((a) => options.nemesis.includes(a as NemesisKind));
-  const targetedFaults = chosenNodeFaults.length > 0 ? chosenNodeFaults : (['kill'] as const);
+  const targetedFaults = chosenNodeFaults.length > 0 ? chosenNodeFaults : TARGETED_BY_DEFAULT;
   let atMs = random.int(options.intervalMs[0], options.intervalMs[1]);
   for (;;) {
     const durationMs = random.int(options.faultMs[0], options.faultMs[1]);

@@ -1,6 +1,7 @@
 /** The `brokerlab` command line: every verb registered on one commander program. */
 import { Command } from 'commander';
 import { registerBreakVerbs } from './commands/break.js';
+import { registerChaos } from './commands/chaos.js';
 import { registerConsume } from './commands/consume.js';
 import { registerGroups } from './commands/groups.js';
 import { registerProduce } from './commands/produce.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerConsume(program);
   registerGroups(program);
   registerScenario(program);
+  registerChaos(program);
   registerNode(program);
   return program;
 }

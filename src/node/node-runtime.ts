@@ -99,7 +99,7 @@ export class NodeRuntime {
         sendAlterPartition: (request) => this.controller.alterPartition(request),
         minInsyncReplicas: (topic) => brokerHost.minInsyncReplicas(topic),
         openFetchSession: deps.openFetchSession,
-        limits: { replicaFetchMaxBytes: config.broker.replicaFetchMaxBytes },
+        limits: { replicaFetchMaxBytes: config.broker.replicaFetchMaxBytes, acknowledgeBeforeReplication: unsafeAcknowledgeBeforeReplication(logger) },
       });
       brokerHost.attach(this.replicaManager);
       this.brokerHost = brokerHost;
@@ -180,4 +180,15 @@ export class NodeRuntime {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * BROKERLAB_UNSAFE_ACK_BEFORE_REPLICATION=1 builds a deliberately broken broker whose leaders
+ * answer acks=all before the ISR has the batch: the chaos lab's tests prove with it that the
+ * history checker catches lost acknowledged writes. It is loud about it.
+ */
+function unsafeAcknowledgeBeforeReplication(logger: Logger): boolean {
+  if (process.env['BROKERLAB_UNSAFE_ACK_BEFORE_REPLICATION'] !== '1') return false;
+  logger.warn('BROKERLAB_UNSAFE_ACK_BEFORE_REPLICATION=1: acks=all is answered before replication; this broker loses acknowledged writes on purpose');
+  return true;
 }
