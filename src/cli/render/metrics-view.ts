@@ -16,7 +16,8 @@ export function renderMetrics(rows: readonly NodeMetricsRow[]): string {
   const lines = table([
     HEADER,
     ...rows.map((r) => {
-      if (!r.figures) return [String(r.id), r.address, `unreachable: ${r.error ?? '?'}`];
+      // The reason goes below the table, so one long error does not widen a column.
+      if (!r.figures) return [String(r.id), r.address, 'unreachable'];
       const f = r.figures;
       return [
         String(r.id),
@@ -37,6 +38,7 @@ export function renderMetrics(rows: readonly NodeMetricsRow[]): string {
       ];
     }),
   ]);
+  for (const r of rows) if (!r.figures) lines.push(`node ${r.id}: ${r.error ?? 'no answer'}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -22,7 +22,7 @@ describe('status rendering', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('controller 1  raft term 3  profile fast  /tmp/c');
     expect(text).toMatch(/^NODE\s+ROLES\s+PID\s+PROCESS\s+RAFT\s+TERM\s+BROKER\s+BROKER_EPOCH\s+KAFKA\s+METRICS\s+FAULTS$/m);
-    expect(text).toMatch(/^1\s+controller\+broker\s+1001\s+up\s+leader\s+3\s+unfenced\s+7\s+9092\s+-$/m);
+    expect(text).toMatch(/^1\s+controller\+broker\s+1001\s+up\s+leader\s+3\s+unfenced\s+7\s+9092\s+-\s+-$/m);
     expect(text).toMatch(/^3\s+controller\+broker\s+1003\s+paused\s/m);
     expect(text).toMatch(/^TOPIC\s+PARTITION\s+LEADER\s+LEADER_EPOCH\s+REPLICAS\s+ISR\s+HW\s+LEO\(LAG\) PER REPLICA$/m);
     expect(text).toMatch(/^orders\s+0\s+1\s+4\s+1,2,3\s+1,2\s+120\s+1=130 2=125\(5\) 3=80\(50\)$/m);
@@ -43,7 +43,14 @@ describe('status rendering', () => {
     const controllerOnly = { ...sample(4, nodeStatus(4, { roles: ['controller'], broker: null })), roles: ['controller' as const] };
     delete controllerOnly.kafka;
     const text = renderStatus(mergeClusterStatus([controllerOnly]), { tty: false });
-    expect(text).toMatch(/^4\s+controller\s+1004\s+up\s+follower\s+1\s+-\s+-\s+-\s+-$/m);
+    expect(text).toMatch(/^4\s+controller\s+1004\s+up\s+follower\s+1\s+-\s+-\s+-\s+-\s+-$/m);
+  });
+
+  it("shows each node's metrics port from cluster.json, plain and compact", () => {
+    const status = mergeClusterStatus([{ ...sample(1, nodeStatus(1, {})), metrics: { host: '127.0.0.1', port: 9404 } }]);
+    expect(status.nodes[0]).toMatchObject({ metricsAddress: '127.0.0.1:9404', metricsPort: 9404 });
+    expect(renderStatus(status, { tty: false })).toMatch(/^1\s+controller\+broker\s+.*\s9092\s+9404\s+-$/m);
+    expect(renderStatus(status, { tty: true }).replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/kafka :9092\s+metrics :9404/);
   });
 
   it('says when there is no controller or no topic yet', () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../../../src/cli/metrics/exposition.js';
 import { keyFigures } from '../../../src/cli/metrics/key-figures.js';
+import { renderMetrics } from '../../../src/cli/render/metrics-view.js';
 
 const scrape = (messagesIn: number) =>
   parseExposition(
@@ -43,5 +44,19 @@ describe('key figures of a node', () => {
   it('gives messages in per second between two scrapes, and none across a restart', () => {
     expect(keyFigures(scrape(1400), { samples: scrape(900), intervalMs: 500 }).messagesInPerSec).toBe(1000);
     expect(keyFigures(scrape(0), { samples: scrape(900), intervalMs: 500 }).messagesInPerSec).toBeUndefined();
+  });
+});
+
+describe('the metrics table', () => {
+  it('shows a row per node and says below it why a node could not be scraped', () => {
+    const text = renderMetrics([
+      { id: 1, address: '127.0.0.1:9404', figures: { underReplicated: 1, messagesInTotal: 10, messagesInPerSec: 2.5, produceP99Ms: 12.3, rssBytes: 50 * 1024 * 1024 } },
+      { id: 2, address: '127.0.0.1:9405', error: 'GET http://127.0.0.1:9405/metrics failed: ECONNREFUSED' },
+    ]);
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NODE\s+METRICS\s+UNDER_REPL\s+OFFLINE/);
+    expect(lines[1]).toMatch(/^1\s+127\.0\.0\.1:9404\s+1\s+-\s+-\s+-\s+-\s+10\s+2\.5\s+12 ms\s+-\s+-\s+-\s+50 MiB\s+-$/);
+    expect(lines[2]).toMatch(/^2\s+127\.0\.0\.1:9405\s+unreachable$/);
+    expect(lines[3]).toBe('node 2: GET http://127.0.0.1:9405/metrics failed: ECONNREFUSED');
   });
 });
