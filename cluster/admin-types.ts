@@ -55,6 +55,9 @@ export interface WireFaultSpec {
   isolate: boolean;
   delay_ms: number;
   peers: WirePeerFault[];
+  /** Absent in answers from nodes that predate client faults. */
+  clients_isolate?: boolean;
+  clients_delay_ms?: number;
 }
 
 export interface NodeStatusMessage {

@@ -10,7 +10,18 @@
 import { validateFault, type Fault } from '../src/common/faults.js';
 import type { FaultSpec } from '../src/common/faults.js';
 import { toWireFaults } from '../src/net/admin-service.js';
-import { faultSpecFor, hasFaults, healed, withDelay, withIsolated, withoutPartition, withPartition } from './faults.js';
+import {
+  faultSpecFor,
+  hasFaults,
+  healed,
+  withClientsDelay,
+  withClientsIsolated,
+  withDelay,
+  withIsolated,
+  withoutClientsIsolated,
+  withoutPartition,
+  withPartition,
+} from './faults.js';
 import type { FaultState } from './run-dir.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -42,9 +53,11 @@ export async function applyFault(supervisor: Supervisor, fault: Fault): Promise<
       await Promise.all(fault.nodes.map((id) => supervisor.pauseNode(id)));
       return NOTHING_PUSHED;
     case 'isolate':
-      return changeFaults(supervisor, (f) => fault.nodes.reduce(withIsolated, f));
-    case 'delay':
-      return changeFaults(supervisor, (f) => fault.nodes.reduce((acc, id) => withDelay(acc, id, fault.ms), f));
+      return changeFaults(supervisor, (f) => fault.nodes.reduce(fault.clients ? withClientsIsolated : withIsolated, f));
+    case 'delay': {
+      const delayed = fault.clients ? withClientsDelay : withDelay;
+      return changeFaults(supervisor, (f) => fault.nodes.reduce((acc, id) => delayed(acc, id, fault.ms), f));
+    }
     case 'partition':
       return changeFaults(supervisor, (f) => withPartition(f, fault.nodes, fault.others));
   }
@@ -62,9 +75,12 @@ export async function undoFault(supervisor: Supervisor, fault: Fault): Promise<F
       await Promise.all(fault.nodes.map((id) => supervisor.resumeNode(id)));
       return NOTHING_PUSHED;
     case 'isolate':
+      if (fault.clients) return changeFaults(supervisor, (f) => fault.nodes.reduce(withoutClientsIsolated, f));
       return changeFaults(supervisor, (f) => ({ ...f, isolated: f.isolated.filter((id) => !fault.nodes.includes(id)) }));
-    case 'delay':
-      return changeFaults(supervisor, (f) => fault.nodes.reduce((acc, id) => withDelay(acc, id, 0), f));
+    case 'delay': {
+      const delayed = fault.clients ? withClientsDelay : withDelay;
+      return changeFaults(supervisor, (f) => fault.nodes.reduce((acc, id) => delayed(acc, id, 0), f));
+    }
     case 'partition':
       return changeFaults(supervisor, (f) => withoutPartition(f, fault.nodes, fault.others));
   }
@@ -85,6 +101,16 @@ export async function isolateNode(supervisor: Supervisor, id: number): Promise<F
 /** Cuts `sideA` and `sideB` off from each other, both directions. */
 export async function partitionNodes(supervisor: Supervisor, sideA: readonly number[], sideB: readonly number[]): Promise<FaultPushResult> {
   return applyFault(supervisor, { kind: 'partition', nodes: sideA, others: sideB });
+}
+
+/** Cuts node `id` off from its clients (Kafka and gRPC); its peers still reach it. */
+export async function isolateClientsOf(supervisor: Supervisor, id: number): Promise<FaultPushResult> {
+  return applyFault(supervisor, { kind: 'isolate', nodes: [id], clients: true });
+}
+
+/** Delays every answer node `id` sends to clients by `delayMs` (0 removes the delay). */
+export async function delayClientsOf(supervisor: Supervisor, id: number, delayMs: number): Promise<FaultPushResult> {
+  return applyFault(supervisor, { kind: 'delay', nodes: [id], ms: delayMs, clients: true });
 }
 
 export async function delayNode(supervisor: Supervisor, id: number, delayMs: number): Promise<FaultPushResult> {

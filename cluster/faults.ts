@@ -3,7 +3,8 @@
  * partitions are in force) and the FaultSpec (src/common/faults.ts) each node must hold for that.
  * An isolation is only real when both directions are cut, so the isolated node drops everything
  * and every peer drops traffic from and to it; a partition likewise has every node drop the nodes
- * of the other side, and since both sides get such a spec, both directions are cut.
+ * of the other side, and since both sides get such a spec, both directions are cut. Client faults
+ * (isolated from clients, answers to clients delayed) concern only the node they name.
  */
 import { describeFaultSpec, type FaultSpec, type PeerFault } from '../src/common/faults.js';
 import { noFaults, type FaultState, type PartitionCut } from './run-dir.js';
@@ -14,10 +15,14 @@ export function faultSpecFor(nodeId: number, faults: FaultState): FaultSpec {
   const dropped = new Set(faults.isolated.filter((id) => id !== nodeId));
   for (const id of partitionedFrom(nodeId, faults.partitions)) dropped.add(id);
   const peers: PeerFault[] = [...dropped].sort((a, b) => a - b).map((id) => ({ nodeId: id, drop: true, delayMs: 0 }));
+  const clientsDelayMs = faults.clientsDelays[String(nodeId)] ?? 0;
   return {
     isolate: faults.isolated.includes(nodeId),
     delayMs: faults.delays[String(nodeId)] ?? 0,
     peers,
+    // Absent unless set, as the node reports them back (src/net/faults.ts).
+    ...(faults.clientsIsolated.includes(nodeId) ? { clientsIsolate: true } : {}),
+    ...(clientsDelayMs > 0 ? { clientsDelayMs } : {}),
   };
 }
 
@@ -37,6 +42,21 @@ export function withDelay(faults: FaultState, nodeId: number, delayMs: number): 
   return { ...faults, delays };
 }
 
+export function withClientsIsolated(faults: FaultState, nodeId: number): FaultState {
+  return { ...faults, clientsIsolated: [...new Set([...faults.clientsIsolated, nodeId])] };
+}
+
+export function withoutClientsIsolated(faults: FaultState, nodeId: number): FaultState {
+  return { ...faults, clientsIsolated: faults.clientsIsolated.filter((id) => id !== nodeId) };
+}
+
+export function withClientsDelay(faults: FaultState, nodeId: number, delayMs: number): FaultState {
+  const clientsDelays = { ...faults.clientsDelays };
+  if (delayMs > 0) clientsDelays[String(nodeId)] = delayMs;
+  else delete clientsDelays[String(nodeId)];
+  return { ...faults, clientsDelays };
+}
+
 /** Adds the partition `nodes` | `others`, unless the same one (either way round) is in force. */
 export function withPartition(faults: FaultState, nodes: readonly number[], others: readonly number[]): FaultState {
   const cut: PartitionCut = { nodes: sorted(nodes), others: sorted(others) };
@@ -52,12 +72,12 @@ export function withoutPartition(faults: FaultState, nodes: readonly number[], o
 
 /**
  * Heals one node, or everything when no node is given. Healing a node removes its isolation, its
- * delay and every partition it is on either side of, whole: a partition is one fault, and
- * shrinking it to the nodes left would keep cuts nobody asked for by name.
+ * delay, its client faults and every partition it is on either side of, whole: a partition is one
+ * fault, and shrinking it to the nodes left would keep cuts nobody asked for by name.
  */
 export function healed(faults: FaultState, nodeId?: number): FaultState {
   if (nodeId === undefined) return noFaults();
-  return withDelay(
+  const peersHealed = withDelay(
     {
       ...faults,
       isolated: faults.isolated.filter((id) => id !== nodeId),
@@ -66,10 +86,17 @@ export function healed(faults: FaultState, nodeId?: number): FaultState {
     nodeId,
     0,
   );
+  return withClientsDelay(withoutClientsIsolated(peersHealed, nodeId), nodeId, 0);
 }
 
 export function hasFaults(faults: FaultState): boolean {
-  return faults.isolated.length > 0 || Object.keys(faults.delays).length > 0 || faults.partitions.length > 0;
+  return (
+    faults.isolated.length > 0 ||
+    Object.keys(faults.delays).length > 0 ||
+    faults.partitions.length > 0 ||
+    faults.clientsIsolated.length > 0 ||
+    Object.keys(faults.clientsDelays).length > 0
+  );
 }
 
 /** "{1} | {2,3}". */

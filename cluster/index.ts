@@ -21,7 +21,7 @@ export { InvalidClusterOptionError, parseConfigAssignments, planTopology, MAX_NO
 export { findPartition, mergeClusterStatus } from './cluster-status.js';
 export type { ClusterStatus, NodeView, PartitionView, ReplicaView } from './cluster-status.js';
 export { processState, type ProcessState } from './process-state.js';
-export { applyFault, delayNode, healNodes, injectFault, isolateNode, partitionNodes, reapplyFaults, startNodeAgain, undoFault, type FaultPushResult } from './fault-injection.js';
+export { applyFault, delayClientsOf, delayNode, healNodes, injectFault, isolateClientsOf, isolateNode, partitionNodes, reapplyFaults, startNodeAgain, undoFault, type FaultPushResult } from './fault-injection.js';
 export { fault, describeFault, type Fault, type FaultKind } from '../src/common/faults.js';
 export { describeFaultSpec, describePartition } from './faults.js';
 export { observeDeparture, observeReturn, type DepartureReport, type ReturnReport, type LeaderMove, type IsrChange } from './reaction.js';

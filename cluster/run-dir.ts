@@ -51,11 +51,15 @@ export interface FaultState {
   delays: Record<string, number>;
   /** Partitions in force; each cuts both directions between its two sides. */
   partitions: PartitionCut[];
+  /** Nodes whose clients are cut off (peer traffic unaffected). */
+  clientsIsolated: number[];
+  /** Node id -> delay in ms on every answer it sends to clients. */
+  clientsDelays: Record<string, number>;
 }
 
 /** No network faults. */
 export function noFaults(): FaultState {
-  return { isolated: [], delays: {}, partitions: [] };
+  return { isolated: [], delays: {}, partitions: [], clientsIsolated: [], clientsDelays: {} };
 }
 
 export interface ClusterState {
@@ -203,7 +207,7 @@ function checkState(parsed: unknown, path: string): ClusterState {
 
 /**
  * The fault state, with the fields older state files lack filled in empty: a cluster created
- * before partitions existed still loads, with none in force.
+ * before partitions or client faults existed still loads, with none in force.
  */
 function checkFaults(faults: Partial<FaultState> | undefined, path: string): FaultState {
   if (faults === undefined || faults === null) return noFaults();
@@ -213,5 +217,11 @@ function checkFaults(faults: Partial<FaultState> | undefined, path: string): Fau
   if (!Array.isArray(partitions) || !partitions.every((p) => ids(p?.nodes) && ids(p?.others))) {
     throw new CorruptStateError(path, `bad partitions ${JSON.stringify(partitions)}`);
   }
-  return { isolated: faults.isolated ?? [], delays: faults.delays ?? {}, partitions };
+  return {
+    isolated: faults.isolated ?? [],
+    delays: faults.delays ?? {},
+    partitions,
+    clientsIsolated: faults.clientsIsolated ?? [],
+    clientsDelays: faults.clientsDelays ?? {},
+  };
 }

@@ -261,6 +261,19 @@ export class LocalCluster {
     await healNodes(this.supervisor, id);
   }
 
+  /**
+   * Cuts node `id` off from its clients: Kafka connections reset and refused, gRPC client calls
+   * failed UNAVAILABLE; replication, Raft and controller traffic go on. `heal(id)` undoes it.
+   */
+  async isolateClients(id: number): Promise<void> {
+    await applyFault(this.supervisor, fault.isolate(id, { clients: true }));
+  }
+
+  /** Delays every answer node `id` sends to clients (not peers) by `delayMs`; 0 removes the delay. */
+  async delayClients(id: number, delayMs: number): Promise<void> {
+    await applyFault(this.supervisor, fault.delay(id, delayMs, { clients: true }));
+  }
+
   /** Delays everything node `id` sends by `delayMs` (0 removes the delay). */
   async delay(id: number, delayMs: number): Promise<void> {
     await applyFault(this.supervisor, fault.delay(id, delayMs));

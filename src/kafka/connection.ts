@@ -11,8 +11,12 @@
  * that cannot be parsed, or names an API or version this broker does not serve, closes the
  * connection (ApiVersions excepted: it is answered UNSUPPORTED_VERSION in v0 format, as Kafka
  * does); nothing else on the node is affected.
+ *
+ * A client delay (the node's ClientGate) holds each answer back before it joins the queue; the
+ * queue still sends in request order, so a delay that shrinks cannot reorder answers.
  */
 import type { Socket } from 'node:net';
+import { OPEN_GATE, type ClientGate } from '../common/client-gate.js';
 import type { Logger } from '../common/logger.js';
 import type { RequestDispatcher } from './dispatcher.js';
 import { ProtocolError } from './protocol/reader.js';
@@ -51,6 +55,7 @@ export class KafkaConnection {
     private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
     readonly peer: string,
+    private readonly gate: ClientGate = OPEN_GATE,
   ) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
@@ -67,6 +72,13 @@ export class KafkaConnection {
     this.closed = true;
     if (reason) this.logger.warn({ peer: this.peer, reason }, 'closing kafka connection');
     this.socket.destroy();
+  }
+
+  /** Resets the connection (RST), dropping answers still due, as a cut network path would. */
+  reset(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.resetAndDestroy();
   }
 
   private onData(chunk: Buffer): void {
@@ -136,8 +148,10 @@ export class KafkaConnection {
     try {
       this.dispatcher.dispatch(frame, this.peer, (frames) => {
         if (frames === null) return this.close('the request failed unexpectedly');
-        pending.frames = frames;
-        this.flush();
+        this.gate.delay(() => {
+          pending.frames = frames;
+          this.flush();
+        });
       });
     } catch (e) {
       if (e instanceof ProtocolError) return this.close(`malformed request: ${e.message}`);

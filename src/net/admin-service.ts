@@ -31,6 +31,9 @@ export interface WireFaultSpec {
   isolate: boolean;
   delay_ms: number;
   peers: { node_id: number; drop: boolean; delay_ms: number }[];
+  /** Absent from nodes and callers that predate client faults: false and 0. */
+  clients_isolate?: boolean;
+  clients_delay_ms?: number;
 }
 
 export function addAdminService(server: grpc.Server, backend: AdminBackend): void {
@@ -62,11 +65,19 @@ export function fromWireFaults(wire: WireFaultSpec): FaultSpec {
     isolate: wire.isolate,
     delayMs: wire.delay_ms,
     peers: (wire.peers ?? []).map((p) => ({ nodeId: p.node_id, drop: p.drop, delayMs: p.delay_ms })),
+    ...(wire.clients_isolate ? { clientsIsolate: true } : {}),
+    ...((wire.clients_delay_ms ?? 0) > 0 ? { clientsDelayMs: wire.clients_delay_ms } : {}),
   };
 }
 
 export function toWireFaults(spec: FaultSpec): WireFaultSpec {
-  return { isolate: spec.isolate, delay_ms: spec.delayMs, peers: spec.peers.map((p) => ({ node_id: p.nodeId, drop: p.drop, delay_ms: p.delayMs })) };
+  return {
+    isolate: spec.isolate,
+    delay_ms: spec.delayMs,
+    peers: spec.peers.map((p) => ({ node_id: p.nodeId, drop: p.drop, delay_ms: p.delayMs })),
+    clients_isolate: spec.clientsIsolate === true,
+    clients_delay_ms: spec.clientsDelayMs ?? 0,
+  };
 }
 
 function toWireStatus(s: NodeStatusView, faults: FaultSpec): object {

@@ -1,42 +1,45 @@
 /**
  * The native client API (client.proto, `brokerlab.client.BrokerClient`): a gRPC adapter over the
  * broker's client front, the same implementation the Kafka listener serves. Errors travel as
- * Kafka error codes.
+ * Kafka error codes. Every call passes the node's client gate (client faults: UNAVAILABLE while
+ * clients are isolated, answers held back by the client delay).
  */
 import type * as grpc from '@grpc/grpc-js';
+import { OPEN_GATE, type ClientGate } from '../common/client-gate.js';
 import { isBrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { ClientFront, TopicMetadata } from '../broker/client-front.js';
 import { topicByName } from '../metadata/index.js';
+import { gatedDuplex, gatedUnary } from './client-gate-calls.js';
 import { serveDuplex, serviceConstructor, toSafeInteger } from './grpc.js';
 import { fromWireCreateTopics, toWireTopicResult, type WireCreateTopicsRequest, type WireDeleteTopicsRequest } from './topic-wire.js';
 import { NO_ERROR, toWireError } from './wire-errors.js';
 
-export function addClientService(server: grpc.Server, front: ClientFront, logger: Logger): void {
+export function addClientService(server: grpc.Server, front: ClientFront, logger: Logger, gate: ClientGate = OPEN_GATE): void {
   server.addService(serviceConstructor('client.proto', 'brokerlab.client.BrokerClient').service, {
-    Metadata: (call: grpc.ServerUnaryCall<{ topics: string[] }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+    Metadata: gatedUnary(gate, (call: grpc.ServerUnaryCall<{ topics: string[] }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       const names = call.request.topics.length > 0 ? call.request.topics : null;
       front.topics(names, false).then(
         (topics) => cb(null, metadataResponse(front, topics)),
         (e: unknown) => cb(e as Error),
       );
-    },
-    CreateTopics: (call: grpc.ServerUnaryCall<WireCreateTopicsRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+    }),
+    CreateTopics: gatedUnary(gate, (call: grpc.ServerUnaryCall<WireCreateTopicsRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       const request = call.request;
       front.createTopics(fromWireCreateTopics(request), request.timeout_ms).then(
         (results) => cb(null, { results: results.map(toWireTopicResult) }),
         (e: unknown) => cb(null, { results: request.topics.map((t) => ({ name: t.name, topic_id: '', ...toWireError(e) })) }),
       );
-    },
-    DeleteTopics: (call: grpc.ServerUnaryCall<WireDeleteTopicsRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+    }),
+    DeleteTopics: gatedUnary(gate, (call: grpc.ServerUnaryCall<WireDeleteTopicsRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       const request = call.request;
       front.deleteTopics(request.names, request.timeout_ms).then(
         (results) => cb(null, { results: results.map(toWireTopicResult) }),
         (e: unknown) => cb(null, { results: request.names.map((name) => ({ name, topic_id: '', ...toWireError(e) })) }),
       );
-    },
-    Produce: (call: grpc.ServerDuplexStream<WireProduceRequest, unknown>) => serveProduce(call, front, logger),
-    Fetch: (call: grpc.ServerUnaryCall<WireFetchRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+    }),
+    Produce: (call: grpc.ServerDuplexStream<WireProduceRequest, unknown>) => gatedDuplex(gate, call, (stream, delayed) => serveProduce(stream, front, logger, delayed)),
+    Fetch: gatedUnary(gate, (call: grpc.ServerUnaryCall<WireFetchRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       const req = call.request;
       front.fetch(
         {
@@ -63,21 +66,21 @@ export function addClientService(server: grpc.Server, front: ClientFront, logger
             })),
           }),
       );
-    },
-    InitProducerId: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+    }),
+    InitProducerId: gatedUnary(gate, (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       front.initProducerId().then(
         ({ producerId, producerEpoch }) => cb(null, { ...NO_ERROR, producer_id: producerId, producer_epoch: producerEpoch }),
         (e: unknown) => cb(null, { ...toWireError(e), producer_id: -1, producer_epoch: -1 }),
       );
-    },
-    ListOffsets: (call: grpc.ServerUnaryCall<{ partitions: { topic: string; partition: number; timestamp: string }[] }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+    }),
+    ListOffsets: gatedUnary(gate, (call: grpc.ServerUnaryCall<{ partitions: { topic: string; partition: number; timestamp: string }[] }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       cb(null, {
         results: call.request.partitions.map((p) => {
           const r = front.listOffset(p.topic, p.partition, toSafeInteger(p.timestamp));
           return { topic: p.topic, partition: p.partition, ...(r.error ? toWireError(r.error) : NO_ERROR), offset: r.offset, leader_epoch: r.leaderEpoch };
         }),
       });
-    },
+    }),
   });
 }
 
@@ -97,10 +100,10 @@ interface WireFetchRequest {
   max_bytes: number;
 }
 
-function serveProduce(call: grpc.ServerDuplexStream<WireProduceRequest, unknown>, front: ClientFront, logger: Logger): void {
+function serveProduce(call: grpc.ServerDuplexStream<WireProduceRequest, unknown>, front: ClientFront, logger: Logger, delayed: (send: () => void) => void): void {
   serveDuplex(call, (req, write) => {
     const reply = (response: object): void => {
-      if (req.acks !== 0) write({ correlation_id: req.correlation_id, ...response });
+      if (req.acks !== 0) delayed(() => write({ correlation_id: req.correlation_id, ...response }));
     };
     try {
       front.produce({ acks: req.acks, timeoutMs: req.timeout_ms, partitions: [{ topic: req.topic, partition: req.partition, records: req.records }] }, (response) => {

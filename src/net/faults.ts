@@ -5,8 +5,11 @@
  * delays. `NetworkFaults` decides the fate of one message, and every path a node sends on goes
  * through it (`SendFaults`): Raft messages (`faultyTransport`), fetch requests and fetch
  * responses, controller requests and controller responses, group-coordinator responses.
- * Drops cut both directions; delays apply to what this node sends.
+ * Drops cut both directions; delays apply to what this node sends. The client faults of the spec
+ * are handed to `clients`, the gate the Kafka listener and the gRPC client services consult; no
+ * peer path looks at them.
  */
+import { ClientFaultGate } from '../common/client-gate.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { errors } from '../common/errors.js';
 import { NO_FAULTS, validateFaultSpec, type FaultSpec, type PeerFault } from '../common/faults.js';
@@ -50,8 +53,12 @@ export class NetworkFaults implements SendFaults {
   private readonly byPeer = new Map<NodeId, PeerFault>();
   private droppedCount = 0;
   private delayedCount = 0;
+  /** The client faults, for the node's client-facing front doors. */
+  readonly clients: ClientFaultGate;
 
-  constructor(private readonly clock: Clock = systemClock) {}
+  constructor(private readonly clock: Clock = systemClock) {
+    this.clients = new ClientFaultGate(clock);
+  }
 
   /** Replaces all faults at once (an empty spec heals everything). */
   set(spec: FaultSpec): void {
@@ -60,9 +67,17 @@ export class NetworkFaults implements SendFaults {
     } catch (e) {
       throw errors.invalidRequest((e as Error).message);
     }
-    this.current = { isolate: spec.isolate, delayMs: spec.delayMs, peers: spec.peers.map((p) => ({ ...p })) };
+    // Client faults are kept only when set, so a spec without them reads as before they existed.
+    this.current = {
+      isolate: spec.isolate,
+      delayMs: spec.delayMs,
+      peers: spec.peers.map((p) => ({ ...p })),
+      ...(spec.clientsIsolate ? { clientsIsolate: true } : {}),
+      ...((spec.clientsDelayMs ?? 0) > 0 ? { clientsDelayMs: spec.clientsDelayMs } : {}),
+    };
     this.byPeer.clear();
     for (const peer of this.current.peers) this.byPeer.set(peer.nodeId, peer);
+    this.clients.set({ isolate: spec.clientsIsolate === true, delayMs: spec.clientsDelayMs ?? 0 });
   }
 
   spec(): FaultSpec {

@@ -9,6 +9,8 @@ import type * as grpc from '@grpc/grpc-js';
 import { errors, isBrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { memberHost, type GroupCoordinator, type GroupDescription, type OffsetCommitPartition } from '../broker/group/index.js';
+import { OPEN_GATE, type ClientGate } from '../common/client-gate.js';
+import { clientsUnavailable } from './client-gate-calls.js';
 import { NO_SEND_FAULTS, type SendFaults } from './faults.js';
 import { serviceConstructor, toSafeInteger } from './grpc.js';
 import { NO_ERROR, toWireError, type WireError } from './wire-errors.js';
@@ -21,6 +23,8 @@ export interface GroupServiceBackend {
   logger: Logger;
   /** The node's network faults: every answer goes out after its delay. None by default. */
   faults?: SendFaults;
+  /** The node's client faults: UNAVAILABLE while clients are isolated, answers after the client delay. None by default. */
+  clients?: ClientGate;
 }
 
 interface WireProtocol {
@@ -75,11 +79,13 @@ type Unary<Req> = (call: grpc.ServerUnaryCall<Req, unknown>, callback: grpc.send
 export function addGroupService(server: grpc.Server, backend: GroupServiceBackend): void {
   const coordinator = (): GroupCoordinator => backend.coordinator() ?? notABroker();
   const faults = backend.faults ?? NO_SEND_FAULTS;
+  const clients = backend.clients ?? OPEN_GATE;
   /** Answers with `ok(result)`, or with `failed(error)` when the work throws or rejects. */
   const unary =
     <Req, T>(work: (request: Req, call: grpc.ServerUnaryCall<Req, unknown>) => T | Promise<T>, ok: (result: T, request: Req) => object, failed: (error: WireError, request: Req, cause: unknown) => object): Unary<Req> =>
     (call, callback) => {
-      const answer = (response: object): void => faults.delay(() => callback(null, response));
+      if (clients.isolated()) return callback(clientsUnavailable());
+      const answer = (response: object): void => faults.delay(() => clients.delay(() => callback(null, response)));
       new Promise<T>((resolve) => resolve(work(call.request, call))).then(
         (result) => answer(ok(result, call.request)),
         (e: unknown) => {

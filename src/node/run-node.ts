@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { ClientGate } from '../common/client-gate.js';
 import { systemClock } from '../common/clock.js';
 import { errors } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
@@ -85,12 +86,14 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     logger,
     traffic: metrics.traffic,
   });
-  addClientService(server, front, logger);
+  // Client faults reach clients only through these front doors: gRPC client services and the Kafka listener.
+  addClientService(server, front, logger, faults.clients);
   addGroupService(server, {
     findCoordinator: (groupId) => runtime?.coordinatorLookup.find(groupId) ?? Promise.reject(errors.coordinatorNotAvailable('node is starting')),
     coordinator: () => runtime?.groups?.coordinator,
     logger: logger.child({ component: 'group-service' }),
     faults,
+    clients: faults.clients,
   });
   let stopRequested = false;
   let running: RunningNode | undefined;
@@ -106,7 +109,7 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
   const metricsServer: MetricsServer | undefined = config.metrics ? await startMetricsServer(metrics.registry, config.metrics.host, config.metrics.port, logger) : undefined;
   const kafka =
     hasRole(config, 'broker') && config.kafka
-      ? await startKafkaListener(config, config.kafka, front, () => runtime?.publisher.image() ?? EMPTY_IMAGE, metrics, logger)
+      ? await startKafkaListener(config, config.kafka, front, () => runtime?.publisher.image() ?? EMPTY_IMAGE, metrics, faults.clients, logger)
       : undefined;
   const partitionLogs = partitionLogFactory(config, clock, logger, () => runtime?.publisher.image());
   logs = partitionLogs;
@@ -167,6 +170,7 @@ function startKafkaListener(
   front: ClientFront,
   image: () => MetadataImage,
   metrics: NodeMetrics,
+  clients: ClientGate,
   logger: Logger,
 ): Promise<KafkaListener> {
   return KafkaListener.start({
@@ -177,6 +181,7 @@ function startKafkaListener(
     maxQueuedRequests: config.broker.queuedMaxRequests,
     maxQueuedBytes: config.broker.queuedMaxRequestBytes,
     logger,
+    clients,
     broker: {
       front,
       nodeId: config.nodeId,

@@ -28,6 +28,11 @@ interface WaitFlag {
   wait: boolean;
 }
 
+/** `--clients`: the fault strikes the node's clients (Kafka and gRPC), not its peers. */
+interface ClientsFlag {
+  clients?: boolean;
+}
+
 type NodeVerb = (supervisor: Supervisor, id: number, options: WaitFlag) => Promise<void>;
 
 export function registerBreakVerbs(program: Command): void {
@@ -37,7 +42,15 @@ export function registerBreakVerbs(program: Command): void {
   nodeVerb(program, 'restart', 'stop node N (controlled shutdown), then start it', restart);
   nodeVerb(program, 'pause', 'SIGSTOP node N: it freezes without dying', pause);
   nodeVerb(program, 'resume', 'SIGCONT a paused node N', resume);
-  nodeVerb(program, 'isolate', 'cut node N off the network, both directions (its peers drop its traffic too)', isolate);
+  program
+    .command('isolate')
+    .argument('<N>', 'node id', parseNodeId)
+    .description('cut node N off the network, both directions (its peers drop its traffic too); with --clients, cut off its clients instead')
+    .option('--clients', 'reset and refuse N\'s client connections (Kafka and gRPC) while its peer traffic goes on')
+    .option('--no-wait', 'do not wait for the cluster to react')
+    .action(async (id: number, options: WaitFlag & ClientsFlag, command: Command) =>
+      withCluster(command, (s) => (options.clients ? isolateClients(s, id) : isolate(s, id, options))),
+    );
   program
     .command('partition')
     .argument('<SIDE>', 'node ids of one side, comma-separated, e.g. 1 or 1,2', parseNodeList)
@@ -57,10 +70,11 @@ export function registerBreakVerbs(program: Command): void {
   program
     .command('delay')
     .argument('<N>', 'node id', parseNodeId)
-    .description('delay every message node N sends by --ms milliseconds (0 removes the delay)')
+    .description('delay every message node N sends by --ms milliseconds (0 removes the delay); with --clients, its answers to clients instead')
     .requiredOption('--ms <ms>', 'delay in milliseconds', parseNonNegative)
-    .action(async (id: number, options: { ms: number }, command: Command) =>
-      withCluster(command, (s) => delay(s, id, options.ms)),
+    .option('--clients', 'delay what N answers its clients (Kafka and gRPC), not what it sends its peers')
+    .action(async (id: number, options: { ms: number } & ClientsFlag, command: Command) =>
+      withCluster(command, (s) => delay(s, id, options.ms, options.clients === true)),
     );
 }
 
@@ -196,6 +210,13 @@ async function partition(supervisor: Supervisor, side: readonly number[], given:
   for (const line of renderFaultPush(result)) print(line);
 }
 
+async function isolateClients(supervisor: Supervisor, id: number): Promise<void> {
+  requireRunning(supervisor, id, 'isolate');
+  const result = await applyFault(supervisor, fault.isolate(id, { clients: true }));
+  print(`isolated node ${id} from its clients: client connections reset and refused, gRPC client calls fail UNAVAILABLE; its peers still reach it`);
+  for (const line of renderFaultPush(result)) print(line);
+}
+
 async function heal(supervisor: Supervisor, id: number | undefined, options: WaitFlag): Promise<void> {
   if (id !== undefined) supervisor.node(id);
   const startedAt = Date.now();
@@ -205,9 +226,10 @@ async function heal(supervisor: Supervisor, id: number | undefined, options: Wai
   if (options.wait && id !== undefined && supervisor.processState(id) === 'up') await reportReturn(supervisor, id, startedAt);
 }
 
-async function delay(supervisor: Supervisor, id: number, delayMs: number): Promise<void> {
+async function delay(supervisor: Supervisor, id: number, delayMs: number, clients: boolean): Promise<void> {
   requireRunning(supervisor, id, 'delay');
-  const result = await applyFault(supervisor, fault.delay(id, delayMs));
-  print(delayMs > 0 ? `node ${id} now delays everything it sends by ${delayMs} ms` : `removed the delay of node ${id}`);
+  const result = await applyFault(supervisor, fault.delay(id, delayMs, { clients }));
+  if (clients) print(delayMs > 0 ? `node ${id} now delays every answer to its clients by ${delayMs} ms` : `removed the client delay of node ${id}`);
+  else print(delayMs > 0 ? `node ${id} now delays everything it sends by ${delayMs} ms` : `removed the delay of node ${id}`);
   for (const line of renderFaultPush(result)) print(line);
 }

@@ -62,6 +62,8 @@ function faultsLabel(node: NodeView): string {
   if (f.delay_ms > 0) parts.push(`+${f.delay_ms}ms`);
   const dropped = f.peers.filter((p) => p.drop).map((p) => p.node_id);
   if (dropped.length > 0) parts.push(`drops ${dropped.join(',')}`);
+  if (f.clients_isolate) parts.push('clients isolated');
+  if ((f.clients_delay_ms ?? 0) > 0) parts.push(`clients +${f.clients_delay_ms}ms`);
   return parts.length > 0 ? parts.join(' ') : '-';
 }
 

@@ -94,6 +94,12 @@ describe.skipIf(!cliBuilt)('brokerlab cluster verbs with stand-in nodes (needs n
     expect((await cli('partition', '1', '1,2')).stderr).toMatch(/both sides/);
     expect((await cli('heal', '2', '--no-wait')).stdout).toMatch(/healed node 2\n {2}node 1: faults now none\n {2}node 2: faults now none\n {2}node 3: faults now none/);
     expect((await cli('status')).stdout).not.toMatch(/network partition/);
+    const clientsCut = await cli('isolate', '2', '--clients');
+    expect(clientsCut.stdout).toMatch(/isolated node 2 from its clients.*\n {2}node 2: faults now clients isolated\n$/);
+    const clientsLate = await cli('delay', '2', '--clients', '--ms', '200');
+    expect(clientsLate.stdout).toMatch(/node 2 now delays every answer to its clients by 200 ms\n {2}node 2: faults now clients isolated, clients delay 200 ms\n$/);
+    expect((await cli('status')).stdout).toMatch(/^2\s.*clients isolated clients \+200ms$/m);
+    expect((await cli('heal', '2', '--no-wait')).stdout).toMatch(/healed node 2\n {2}node 2: faults now none\n$/);
 
     const logs = await cli('logs', '1');
     expect(logs.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}node 1 node started port=\d+$/m);

@@ -2,7 +2,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeFaultSpec, faultSpecFor, healed, hasFaults, withDelay, withIsolated, withoutPartition, withPartition } from '../../../cluster/faults.js';
+import {
+  describeFaultSpec,
+  faultSpecFor,
+  healed,
+  hasFaults,
+  withClientsDelay,
+  withClientsIsolated,
+  withDelay,
+  withIsolated,
+  withoutClientsIsolated,
+  withoutPartition,
+  withPartition,
+} from '../../../cluster/faults.js';
 import { CorruptStateError, noFaults, RunDir, type FaultState } from '../../../cluster/run-dir.js';
 import { describeFault, fault, InvalidFaultError, validateFault } from '../../../src/common/faults.js';
 
@@ -32,7 +44,7 @@ describe('fault specs', () => {
   it('heals one node or all of them', () => {
     const faults = withDelay(withIsolated(withIsolated(none, 3), 2), 2, 10);
     const one = healed(faults, 2);
-    expect(one).toEqual({ isolated: [3], delays: {}, partitions: [] });
+    expect(one).toEqual({ ...none, isolated: [3] });
     expect(faultSpecFor(1, one).peers.map((p) => p.nodeId)).toEqual([3]);
     expect(healed(faults)).toEqual(none);
     expect(hasFaults(healed(faults))).toBe(false);
@@ -77,6 +89,27 @@ describe('partitions', () => {
   });
 });
 
+describe('client faults', () => {
+  it('reach only the node they name, and leave its peer faults alone', () => {
+    const faults = withClientsDelay(withClientsIsolated(withDelay(none, 2, 10), 2), 2, 200);
+    expect(faultSpecFor(2, faults)).toEqual({ isolate: false, delayMs: 10, peers: [], clientsIsolate: true, clientsDelayMs: 200 });
+    expect(faultSpecFor(1, faults)).toEqual({ isolate: false, delayMs: 0, peers: [] });
+    expect(faultSpecFor(1, faults)).not.toHaveProperty('clientsIsolate');
+    expect(describeFaultSpec(faultSpecFor(2, faults))).toBe('delay 10 ms, clients isolated, clients delay 200 ms');
+    expect(hasFaults(withClientsDelay(none, 3, 5))).toBe(true);
+  });
+
+  it('are undone one by one, by heal N and by heal all', () => {
+    const faults = withClientsDelay(withClientsIsolated(withClientsIsolated(none, 2), 3), 2, 200);
+    expect(withoutClientsIsolated(faults, 2).clientsIsolated).toEqual([3]);
+    expect(withClientsDelay(faults, 2, 0).clientsDelays).toEqual({});
+    const healedTwo = healed(faults, 2);
+    expect(faultSpecFor(2, healedTwo)).toEqual({ isolate: false, delayMs: 0, peers: [] });
+    expect(faultSpecFor(3, healedTwo).clientsIsolate).toBe(true);
+    expect(healed(faults)).toEqual(none);
+  });
+});
+
 describe('the saved fault state', () => {
   const stateWith = (faults: unknown): object => ({
     version: 1,
@@ -96,9 +129,9 @@ describe('the saved fault state', () => {
     }
   };
 
-  it('loads a cluster.json written before partitions existed, with none in force', () => {
+  it('loads a cluster.json written before partitions and client faults existed, with none in force', () => {
     const faults = load(stateWith({ isolated: [2], delays: { '1': 30 } }));
-    expect(faults).toEqual({ isolated: [2], delays: { '1': 30 }, partitions: [] });
+    expect(faults).toEqual({ ...none, isolated: [2], delays: { '1': 30 } });
     expect(faultSpecFor(1, faults)).toEqual({ isolate: false, delayMs: 30, peers: drops([2]) });
     expect(load(stateWith(undefined))).toEqual(none);
   });
@@ -115,6 +148,9 @@ describe('the fault model', () => {
     expect(describeFault(fault.pause([2, 3], { durationMs: 500 }))).toBe('pause 2,3 for 500 ms');
     expect(describeFault(fault.delay(1, 50))).toBe('delay 1 by 50 ms');
     expect(describeFault(fault.partition([1], [2, 3]))).toBe('partition {1} | {2,3}');
+    expect(describeFault(fault.isolate(2, { clients: true }))).toBe('isolate 2 from clients');
+    expect(describeFault(fault.delay(1, 200, { clients: true, durationMs: 1000 }))).toBe('delay 1 to clients by 200 ms for 1000 ms');
+    expect(fault.delay(1, 5, { clients: false })).toEqual({ kind: 'delay', nodes: [1], ms: 5 });
     expect(fault.isolate(3)).toEqual({ kind: 'isolate', nodes: [3] });
   });
 
@@ -126,5 +162,6 @@ describe('the fault model', () => {
     expect(() => fault.partition([1, 2], [2, 3])).toThrow(/both sides/);
     expect(() => fault.isolate(1, { durationMs: 0 })).toThrow(/duration/);
     expect(() => validateFault({ kind: 'explode', nodes: [1] } as never)).toThrow(/unknown fault kind/);
+    expect(() => validateFault({ kind: 'kill', nodes: [1], clients: true } as never)).toThrow(/only isolate and delay/);
   });
 });

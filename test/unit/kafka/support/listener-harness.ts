@@ -8,6 +8,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
+import type { ClientGate } from '../../../../src/common/client-gate.js';
 import type { Logger } from '../../../../src/common/logger.js';
 import { KafkaListener, type KafkaListenerOptions } from '../../../../src/kafka/listener.js';
 import { Reader } from '../../../../src/kafka/protocol/reader.js';
@@ -255,6 +256,8 @@ export interface ListenerHarness {
 
 export interface ListenerHarnessOptions extends Partial<ListenerLimits> {
   readonly fake?: FakeBrokerOptions;
+  /** Client faults for the listener to obey. */
+  readonly clients?: ClientGate;
 }
 
 export async function startListener(options: ListenerHarnessOptions = {}): Promise<ListenerHarness> {
@@ -268,7 +271,14 @@ export async function startListener(options: ListenerHarnessOptions = {}): Promi
   };
   let listener: KafkaListener;
   try {
-    listener = await KafkaListener.start({ host: '127.0.0.1', port: 0, ...limits, broker: fake.broker, logger: logs.logger });
+    listener = await KafkaListener.start({
+      host: '127.0.0.1',
+      port: 0,
+      ...limits,
+      broker: fake.broker,
+      logger: logs.logger,
+      ...(options.clients ? { clients: options.clients } : {}),
+    });
   } catch (e) {
     fake.close();
     throw e;
