@@ -52,7 +52,7 @@ describe.skipIf(!cliBuilt)('brokerlab cluster verbs with stand-in nodes (needs n
     expect(status.code).toBe(0);
     expect(status.stdout).not.toMatch(/\u001b\[/);
     expect(status.stdout).toMatch(/^controller 1 {2}raft term 1/);
-    expect(status.stdout).toMatch(new RegExp(`^2\\s+controller\\+broker\\s+\\d+\\s+up\\s+follower\\s+1\\s+unfenced\\s+12\\s+${kafkaPorts[1]}\\s+-$`, 'm'));
+    expect(status.stdout).toMatch(new RegExp(`^2\\s+controller\\+broker\\s+\\d+\\s+up\\s+follower\\s+1\\s+unfenced\\s+12\\s+${kafkaPorts[1]}\\s+\\d+\\s+-$`, 'm'));
 
     const json = JSON.parse((await cli('status', '--json')).stdout) as {
       nodes: { id: number; process: string; kafkaPort: number; kafkaAddress: string }[];
