@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type LocalCluster } from '../../src/index.js';
 import { readSchedule, type ChaosRunSettings } from '../../src/chaos/artifacts.js';
@@ -96,6 +97,23 @@ describe.skipIf(!nodeBuilt)(`brokerlab chaos (${SKIP_REASON})`, () => {
     // The 60 s schedule was cut short when the command ended.
     expect(performance.now() - started).toBeLessThan(30_000);
     expect(readFileSync(join(result.runDir, 'timeline.txt'), 'utf8')).toMatch(/exited with code 3/);
+  }, 120_000);
+  it("runs the README's kafkajs smoke app through leader faults: every order read back once", async () => {
+    const app = fileURLToPath(new URL('../../examples/chaos-smoke.mjs', import.meta.url));
+    const result = await runChaos({
+      seed: 404,
+      durationMs: 60_000,
+      nemesis: ['leader'],
+      intervalMs: [1_500, 2_500],
+      faultMs: [1_000, 1_500],
+      settings: { ...ACKS_ALL, workload: 'none' },
+      outDir,
+      cluster,
+      command: [process.execPath, app],
+    });
+    expect(result.nemesis.injected).toBeGreaterThanOrEqual(2);
+    expect(result.command?.code).toBe(0);
+    expect(result.exitCode).toBe(0);
   }, 120_000);
 });
 
