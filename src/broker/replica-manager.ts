@@ -55,7 +55,7 @@ export interface ReplicaManagerOptions {
   readonly brokerEpoch: () => number;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly timing: Pick<TimingConfig, 'replicaLagTimeMaxMs' | 'replicaFetchWaitMaxMs' | 'requestTimeoutMs'>;
+  readonly timing: Pick<TimingConfig, 'replicaLagTimeMaxMs' | 'replicaFetchWaitMaxMs' | 'replicaSocketTimeoutMs' | 'requestTimeoutMs'>;
   /** Opens (creating if needed) the log of a replica this broker is assigned. */
   readonly openLog: (topic: string, partition: number, topicId: string) => PartitionLog;
   /** Disposes of the log of a replica no longer hosted (closed and deleted); defaults to closing it. */
@@ -372,7 +372,7 @@ export class ReplicaManager {
       maxWaitMs: options.timing.replicaFetchWaitMaxMs,
       minBytes: limits.replicaFetchMinBytes,
       maxBytes: limits.replicaFetchMaxBytes,
-      requestTimeoutMs: options.timing.requestTimeoutMs,
+      requestTimeoutMs: options.timing.replicaSocketTimeoutMs,
       backoffMs: limits.replicaFetchBackoffMs,
     });
   }

@@ -21,6 +21,13 @@ export interface TimingConfig {
   brokerSessionTimeoutMs: number;
   replicaLagTimeMaxMs: number;
   replicaFetchWaitMaxMs: number;
+  /**
+   * replica.socket.timeout.ms: how long a follower waits for a fetch answer beyond its long poll
+   * before it gives the fetch up and sends another. A fetch lost to the network (a cut link, an
+   * isolated node) costs this long before the follower tries again, so after a heal a follower
+   * rejoins its ISR within about this time.
+   */
+  replicaSocketTimeoutMs: number;
   /** Delay before the controller moves leadership back to a returned preferred replica. */
   leaderImbalanceCheckIntervalMs: number;
   groupSessionTimeoutMs: number;
@@ -38,6 +45,7 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<TimingConfig>>> = {
     brokerSessionTimeoutMs: 600,
     replicaLagTimeMaxMs: 2000,
     replicaFetchWaitMaxMs: 250,
+    replicaSocketTimeoutMs: 1500,
     leaderImbalanceCheckIntervalMs: 5000,
     groupSessionTimeoutMs: 3000,
     groupHeartbeatIntervalMs: 300,
@@ -52,6 +60,7 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<TimingConfig>>> = {
     brokerSessionTimeoutMs: 9000,
     replicaLagTimeMaxMs: 30000,
     replicaFetchWaitMaxMs: 500,
+    replicaSocketTimeoutMs: 30000,
     leaderImbalanceCheckIntervalMs: 300000,
     groupSessionTimeoutMs: 45000,
     groupHeartbeatIntervalMs: 3000,

@@ -224,6 +224,8 @@ export function resolveNodeConfig(file: NodeConfigFile): NodeConfig {
   }
   const kafka = resolveKafkaListener(file.listeners ?? listenerOverrides.listeners, file.advertisedListeners ?? listenerOverrides.advertisedListeners);
   if (broker.groupMaxSessionTimeoutMs < broker.groupMinSessionTimeoutMs) fail('groupMaxSessionTimeoutMs must not be below groupMinSessionTimeoutMs');
+  // Kafka's own rule: a follower must wait at least its long poll for an answer.
+  if (timing.replicaSocketTimeoutMs < timing.replicaFetchWaitMaxMs) fail('replica.socket.timeout.ms must not be below replica.fetch.wait.max.ms');
   const host = file.host ?? '127.0.0.1';
   return {
     nodeId: file.nodeId,
