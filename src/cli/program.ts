@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerBreakVerbs } from './commands/break.js';
 import { registerChaos } from './commands/chaos.js';
 import { registerConsume } from './commands/consume.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerGroups } from './commands/groups.js';
 import { registerProduce } from './commands/produce.js';
 import { registerScenario } from './commands/scenario.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerLogs(program);
   registerMetrics(program);
+  registerDashboard(program);
   registerBreakVerbs(program);
   registerTopics(program);
   registerProduce(program);
