@@ -23,6 +23,7 @@ import {
   type ReplicaFetchRequest,
   type ReplicaFetchResponse,
 } from './fetch-messages.js';
+import { checkRetention, type LogSettingsFor, type RetentionOutcome } from './log-retention.js';
 import { Partition, type PartitionListener } from './partition.js';
 import type { ProducePartitionResponse, ProduceRequest, ProduceResponse } from './produce-messages.js';
 import { ReplicaFetcher, ReplicaFetcherPool, type ReplicaFetchSession } from './replica-fetcher.js';
@@ -36,6 +37,8 @@ export interface ReplicaManagerLimits {
   readonly maxProduceTimeoutMs: number;
   /** How often leaders look for ISR members to drop. */
   readonly isrCheckIntervalMs: number;
+  /** log.retention.check.interval.ms: how often retention runs over the hosted logs. */
+  readonly retentionCheckIntervalMs: number;
   /** Pause before resending an AlterPartition whose outcome is unknown. */
   readonly alterPartitionRetryMs: number;
   /** `replica.fetch.backoff.ms`. */
@@ -66,6 +69,8 @@ export interface ReplicaManagerOptions {
   readonly minInsyncReplicas?: (topic: string) => number;
   /** Opens this broker's fetch channel to a leader; without it no fetchers run (the caller drives them). */
   readonly openFetchSession?: (leaderId: BrokerId) => ReplicaFetchSession;
+  /** A topic's log settings from its configs, applied to its open logs at each retention check. */
+  readonly logSettings?: LogSettingsFor;
   readonly limits?: Partial<ReplicaManagerLimits>;
 }
 
@@ -96,6 +101,7 @@ export class ReplicaManager {
   private readonly limits: ReplicaManagerLimits;
   private readonly listener: PartitionListener;
   private isrCheckTimer: Timer | undefined;
+  private retentionTimer: Timer | undefined;
   private stopped = false;
 
   constructor(private readonly options: ReplicaManagerOptions) {
@@ -106,6 +112,7 @@ export class ReplicaManager {
       maxWaitingFetches: 10_000,
       maxProduceTimeoutMs: 120_000,
       isrCheckIntervalMs: Math.max(1, Math.floor(timing.replicaLagTimeMaxMs / 2)),
+      retentionCheckIntervalMs: 300_000,
       alterPartitionRetryMs: Math.max(1, Math.min(1000, Math.floor(timing.replicaLagTimeMaxMs / 4))),
       replicaFetchBackoffMs: timing.replicaFetchWaitMaxMs,
       replicaFetchMaxBytes: 1024 * 1024,
@@ -127,7 +134,7 @@ export class ReplicaManager {
     this.fetchers = openSession && new ReplicaFetcherPool((leaderId) => this.createFetcher(leaderId, openSession(leaderId)));
   }
 
-  /** Starts the periodic ISR check. */
+  /** Starts the periodic ISR and retention checks. */
   start(): void {
     if (this.isrCheckTimer || this.stopped) return;
     const tick = (): void => {
@@ -135,6 +142,11 @@ export class ReplicaManager {
       this.isrCheckTimer = this.options.clock.schedule(this.limits.isrCheckIntervalMs, tick);
     };
     this.isrCheckTimer = this.options.clock.schedule(this.limits.isrCheckIntervalMs, tick);
+    const retentionTick = (): void => {
+      this.checkRetention();
+      this.retentionTimer = this.options.clock.schedule(this.limits.retentionCheckIntervalMs, retentionTick);
+    };
+    this.retentionTimer = this.options.clock.schedule(this.limits.retentionCheckIntervalMs, retentionTick);
   }
 
   /** Stops fetchers and timers, answers waiting requests, and closes every log. */
@@ -142,6 +154,7 @@ export class ReplicaManager {
     if (this.stopped) return;
     this.stopped = true;
     this.isrCheckTimer?.cancel();
+    this.retentionTimer?.cancel();
     this.fetchers?.stopAll();
     for (const partition of this.partitions.values()) {
       partition.stop();
@@ -262,6 +275,12 @@ export class ReplicaManager {
       if (request) proposed.push(request);
     }
     return proposed;
+  }
+
+  /** Applies topic configs, segment.ms rolls and retention to every hosted log (run periodically by `start`, callable directly). */
+  checkRetention(): RetentionOutcome[] {
+    if (this.stopped) return [];
+    return checkRetention(this.partitions.values(), this.options.clock.now(), this.options.logSettings, this.options.logger);
   }
 
   getPartition(topic: string, partition: number): Partition | undefined {

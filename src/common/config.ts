@@ -28,6 +28,11 @@ export interface TimingConfig {
    * rejoins its ISR within about this time.
    */
   replicaSocketTimeoutMs: number;
+  /**
+   * log.retention.check.interval.ms: how often each broker applies its topics' retention and
+   * segment.ms to its logs (so data outlives its retention by up to this long).
+   */
+  logRetentionCheckIntervalMs: number;
   /** Delay before the controller moves leadership back to a returned preferred replica. */
   leaderImbalanceCheckIntervalMs: number;
   groupSessionTimeoutMs: number;
@@ -46,6 +51,7 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<TimingConfig>>> = {
     replicaLagTimeMaxMs: 2000,
     replicaFetchWaitMaxMs: 250,
     replicaSocketTimeoutMs: 1500,
+    logRetentionCheckIntervalMs: 5000,
     leaderImbalanceCheckIntervalMs: 5000,
     groupSessionTimeoutMs: 3000,
     groupHeartbeatIntervalMs: 300,
@@ -61,6 +67,7 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<TimingConfig>>> = {
     replicaLagTimeMaxMs: 30000,
     replicaFetchWaitMaxMs: 500,
     replicaSocketTimeoutMs: 30000,
+    logRetentionCheckIntervalMs: 300000,
     leaderImbalanceCheckIntervalMs: 300000,
     groupSessionTimeoutMs: 45000,
     groupHeartbeatIntervalMs: 3000,

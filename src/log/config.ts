@@ -48,6 +48,10 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   maxMessageBytes: 1024 * 1024 + 12,
 });
 
+/** The settings a topic's configs may change while its log is open (`alter-configs`). */
+export const RUNTIME_LOG_SETTINGS = ['segmentBytes', 'segmentMs', 'retentionBytes', 'retentionMs', 'maxMessageBytes'] as const;
+export type RuntimeLogSettings = Pick<LogConfig, (typeof RUNTIME_LOG_SETTINGS)[number]>;
+
 /** Positions in a segment and in its index are int32. */
 const MAX_SEGMENT_BYTES = 0x7fff_ffff;
 

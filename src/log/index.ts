@@ -9,7 +9,7 @@
  * prefix of what reached the storage. The log is synchronous and reads time only from its Clock.
  */
 export type { AppendInfo, EpochEndOffset, LogReadResult, PartitionLog } from './types.js';
-export { DEFAULT_LOG_CONFIG, NEVER, resolveLogConfig, type LogConfig } from './config.js';
+export { DEFAULT_LOG_CONFIG, NEVER, resolveLogConfig, RUNTIME_LOG_SETTINGS, type LogConfig, type RuntimeLogSettings } from './config.js';
 export { openPartitionLog, deletePartitionLog, partitionLogDir, type OpenPartitionLogOptions } from './open-log.js';
 export { SegmentedLog } from './segmented-log.js';
 export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEntry } from './epoch/leader-epoch-cache.js';

@@ -2,7 +2,10 @@
  * Which old segments retention removes, as Kafka decides it: in order, segments whose newest
  * record is older than `retentionMs`; then, oldest first, segments whose removal still leaves the
  * log at or above `retentionBytes`; then segments entirely below the log start offset. Only whole
- * segments go, oldest first, and never the active segment.
+ * segments go, oldest first, and never the active segment. A segment goes only when all of it lies
+ * below `upperBoundOffset` (the high watermark on a running replica, as Kafka bounds deletion by
+ * it): records not yet committed must stay, or a consumer could never read what a producer was
+ * told was written.
  */
 import type { LogConfig } from './config.js';
 import type { LogSegment } from './segment/log-segment.js';
@@ -13,8 +16,10 @@ export function segmentsToRetain(
   config: Pick<LogConfig, 'retentionMs' | 'retentionBytes'>,
   nowMs: number,
   logStartOffset: number,
+  upperBoundOffset: number = Number.POSITIVE_INFINITY,
 ): number {
-  const deletable = segments.length - 1;
+  let deletable = 0;
+  while (deletable < segments.length - 1 && segments[deletable + 1]!.baseOffset <= upperBoundOffset) deletable++;
   let removed = 0;
 
   if (config.retentionMs >= 0) {

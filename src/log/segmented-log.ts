@@ -18,7 +18,7 @@ import { assert, errors, isBrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { lastOffsetOf, stampBatch, type BatchHeader } from './batch/layout.js';
 import type { AppendInfo, EpochEndOffset, LogReadResult, PartitionLog } from './types.js';
-import type { LogConfig } from './config.js';
+import { resolveLogConfig, RUNTIME_LOG_SETTINGS, type LogConfig, type RuntimeLogSettings } from './config.js';
 import type { Storage } from './storage/storage.js';
 import type { LeaderEpochCache, EpochEntry } from './epoch/leader-epoch-cache.js';
 import type { OffsetCheckpoint } from './checkpoint/offset-checkpoint.js';
@@ -56,6 +56,7 @@ export class SegmentedLog implements PartitionLog {
   readonly partition: number;
   readonly dir: string;
   private readonly storage: Storage;
+  /** Mutable in place: `reconfigure` changes the topic-level settings of an open log. */
   private readonly config: LogConfig;
   private readonly clock: Clock;
   private readonly logger: Logger | undefined;
@@ -227,9 +228,9 @@ export class SegmentedLog implements PartitionLog {
     });
   }
 
-  applyRetention(nowMs: number): number {
+  applyRetention(nowMs: number, upperBoundOffset?: number): number {
     return this.guard(() => {
-      const count = segmentsToRetain(this.segments.all(), this.config, nowMs, this.logStart);
+      const count = segmentsToRetain(this.segments.all(), this.config, nowMs, this.logStart, upperBoundOffset ?? this.logEndOffset());
       if (count === 0) return 0;
       const removed = this.segments.removeOldest(count);
       this.deleteSegments(removed);
@@ -243,6 +244,31 @@ export class SegmentedLog implements PartitionLog {
       this.checkInvariants();
       return count;
     });
+  }
+
+  rollIfDue(): boolean {
+    return this.guard(() => {
+      const active = this.segments.active();
+      // Appends only roll when they arrive; an idle partition's last segment would otherwise stay
+      // active (and so never deletable) however old its records get.
+      if (active.isEmpty() || active.rollStartMs === undefined) return false;
+      if (this.clock.monotonic() - active.rollStartMs < this.config.segmentMs) return false;
+      this.roll(active.nextOffset());
+      return true;
+    });
+  }
+
+  reconfigure(settings: Partial<RuntimeLogSettings>): void {
+    this.checkUsable();
+    const changed: Partial<RuntimeLogSettings> = {};
+    for (const key of RUNTIME_LOG_SETTINGS) {
+      const value = settings[key];
+      if (value !== undefined && value !== this.config[key]) changed[key] = value;
+    }
+    if (Object.keys(changed).length === 0) return;
+    // Validated as a whole before anything changes; the flush policy reads the same object.
+    Object.assign(this.config, resolveLogConfig({ ...this.config, ...changed }));
+    this.logger?.info({ changed }, 'log settings changed');
   }
 
   flush(): void {

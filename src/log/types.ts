@@ -5,6 +5,7 @@
  * deterministic and the simulation can drive it step by step. Offsets are plain numbers.
  */
 import type { BatchHeader } from './batch/layout.js';
+import type { RuntimeLogSettings } from './config.js';
 
 export interface AppendInfo {
   /** Offset of the first record appended. */
@@ -73,8 +74,15 @@ export interface PartitionLog {
 
   /** Raises the log start offset (DeleteRecords, or following the leader); whole segments below it go. */
   advanceLogStartOffset(offset: number): void;
-  /** Deletes whole old segments by size and age; returns how many were removed. */
-  applyRetention(nowMs: number): number;
+  /**
+   * Deletes whole old segments by size and age, none of them reaching `upperBoundOffset` (the high
+   * watermark; the log end when absent); returns how many were removed.
+   */
+  applyRetention(nowMs: number, upperBoundOffset?: number): number;
+  /** Starts a new active segment if the current one is non-empty and older than `segment.ms`. */
+  rollIfDue(): boolean;
+  /** Applies changed topic configs (segment size and age, retention, message size) to the open log. */
+  reconfigure(settings: Partial<RuntimeLogSettings>): void;
 
   /** Forces everything written so far to durable storage. */
   flush(): void;

@@ -21,6 +21,7 @@ import { hasRole, type NodeConfig } from './config.js';
 import { CoordinatorLookup } from './group-coordinator-lookup.js';
 import { GroupHost } from './group-host.js';
 import { MetadataPublisher } from './metadata-publisher.js';
+import { topicLogSettings } from './partition-log-factory.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { waitForImage } from './wait-for-image.js';
 
@@ -99,7 +100,12 @@ export class NodeRuntime {
         sendAlterPartition: (request) => this.controller.alterPartition(request),
         minInsyncReplicas: (topic) => brokerHost.minInsyncReplicas(topic),
         openFetchSession: deps.openFetchSession,
-        limits: { replicaFetchMaxBytes: config.broker.replicaFetchMaxBytes, acknowledgeBeforeReplication: unsafeAcknowledgeBeforeReplication(logger) },
+        logSettings: (topic) => topicLogSettings(publisher.image(), topic),
+        limits: {
+          replicaFetchMaxBytes: config.broker.replicaFetchMaxBytes,
+          retentionCheckIntervalMs: config.timing.logRetentionCheckIntervalMs,
+          acknowledgeBeforeReplication: unsafeAcknowledgeBeforeReplication(logger),
+        },
       });
       brokerHost.attach(this.replicaManager);
       this.brokerHost = brokerHost;

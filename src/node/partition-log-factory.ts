@@ -2,13 +2,15 @@
  * How a node opens and deletes its partition logs on disk: segment files under
  * `<dataDir>/logs`, each wrapped in the producer state of the idempotent log, whose snapshots live
  * beside the segments as in Kafka. A topic's own settings (segment size, retention, message size)
- * come from the metadata image when the topic is known there.
+ * come from the metadata image when the topic is known there, when a log opens and again at each
+ * retention check (so `alter-configs` reaches open logs).
  */
 import { join } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { IdempotentLog } from '../broker/producer-state/index.js';
 import { deletePartitionLog, FileStorage, openPartitionLog, partitionLogDir, type SegmentedLog } from '../log/index.js';
+import type { RuntimeLogSettings } from '../log/config.js';
 import type { PartitionLog } from '../log/types.js';
 import { topicByName, topicConfig, type MetadataImage } from '../metadata/index.js';
 import type { NodeConfig } from './config.js';
@@ -25,6 +27,14 @@ export interface LogSize {
   readonly segments: number;
 }
 
+/** The log settings a topic's configs give (`segment.bytes`, `retention.ms`, ...); undefined for a topic the image does not know. */
+export function topicLogSettings(image: MetadataImage | undefined, topic: string): RuntimeLogSettings | undefined {
+  const t = image && topicByName(image, topic);
+  if (!t) return undefined;
+  const tc = topicConfig(t);
+  return { segmentBytes: tc.segmentBytes, segmentMs: tc.segmentMs, retentionMs: tc.retentionMs, retentionBytes: tc.retentionBytes, maxMessageBytes: tc.maxMessageBytes };
+}
+
 export function partitionLogFactory(config: NodeConfig, clock: Clock, logger: Logger, image: () => MetadataImage | undefined): PartitionLogFactory {
   const storage = new FileStorage();
   const logsDir = join(config.dataDir, 'logs');
@@ -32,9 +42,7 @@ export function partitionLogFactory(config: NodeConfig, clock: Clock, logger: Lo
   const segmentedLogs = new WeakMap<PartitionLog, SegmentedLog>();
   return {
     openLog: (topic, partition) => {
-      const current = image();
-      const t = current && topicByName(current, topic);
-      const tc = t ? topicConfig(t) : undefined;
+      const settings = topicLogSettings(image(), topic);
       const log = openPartitionLog({
         storage,
         dataDir: logsDir,
@@ -43,7 +51,7 @@ export function partitionLogFactory(config: NodeConfig, clock: Clock, logger: Lo
         clock,
         logger: logger.child({ component: 'log' }),
         config: {
-          ...(tc ? { segmentBytes: tc.segmentBytes, retentionMs: tc.retentionMs, retentionBytes: tc.retentionBytes, maxMessageBytes: tc.maxMessageBytes } : {}),
+          ...settings,
           ...(config.broker.flushIntervalMessages > 0 ? { flushIntervalMessages: config.broker.flushIntervalMessages } : {}),
         },
       });

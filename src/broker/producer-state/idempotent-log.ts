@@ -9,6 +9,7 @@ import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/logger.js';
 import { validateBatchHeader } from '../../log/batch/layout.js';
 import type { Storage } from '../../log/storage/storage.js';
+import type { RuntimeLogSettings } from '../../log/config.js';
 import type { AppendInfo, EpochEndOffset, LogReadResult, PartitionLog } from '../../log/types.js';
 import type { ProducerStateConfig } from './config.js';
 import { ProducerStateGuard } from './producer-state-guard.js';
@@ -94,10 +95,18 @@ export class IdempotentLog implements PartitionLog {
     this.guard.afterLogStartAdvanced();
   }
 
-  applyRetention(nowMs: number): number {
-    const removed = this.inner.applyRetention(nowMs);
+  applyRetention(nowMs: number, upperBoundOffset?: number): number {
+    const removed = this.inner.applyRetention(nowMs, upperBoundOffset);
     if (removed > 0) this.guard.afterLogStartAdvanced();
     return removed;
+  }
+
+  rollIfDue(): boolean {
+    return this.inner.rollIfDue();
+  }
+
+  reconfigure(settings: Partial<RuntimeLogSettings>): void {
+    this.inner.reconfigure(settings);
   }
 
   flush(): void {
