@@ -118,9 +118,14 @@ function showResult(text, kind) {
 
 // ---- partitions ----------------------------------------------------------------------------
 
+// Kafka's internal topics (__consumer_offsets) are many rows of little interest until asked for.
+const isInternal = (topic) => topic.startsWith('__');
+let lastSnapshot;
+
 function renderPartitions(snapshot) {
   const body = $('#partitions tbody');
-  const rows = snapshot.partitions.map((p) =>
+  const showInternal = $('#show-internal').checked;
+  const rows = snapshot.partitions.filter((p) => showInternal || !isInternal(p.topic)).map((p) =>
     el(
       'tr',
       { 'data-partition': p.key, 'data-leader': p.leader, 'data-isr': p.isr.join(','), class: p.leader < 0 ? 'offline' : p.underReplicated ? 'under-replicated' : '' },
@@ -147,6 +152,10 @@ function renderPartitions(snapshot) {
   body.replaceChildren(...rows);
   $('#no-partitions').hidden = rows.length > 0;
 }
+
+$('#show-internal').addEventListener('change', () => {
+  if (lastSnapshot) renderPartitions(lastSnapshot);
+});
 
 // ---- charts --------------------------------------------------------------------------------
 
@@ -233,6 +242,7 @@ function addEvents(events) {
 // ---- the stream ----------------------------------------------------------------------------
 
 function render(snapshot) {
+  lastSnapshot = snapshot;
   $('#controller').textContent = snapshot.activeController ?? 'none';
   $('#term').textContent = snapshot.raftTerm ?? '–';
   $('#profile').textContent = snapshot.profile;

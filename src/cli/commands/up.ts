@@ -143,6 +143,7 @@ export function readyMessage(
     `  logs               ${supervisor.runDir.logsDir}/node-N.log  (brokerlab logs N${flag})`,
     '  next:',
     `    brokerlab status${flag} --watch`,
+    `    brokerlab dashboard${flag}     # a live web page with fault buttons, on http://127.0.0.1:8080/`,
     `    brokerlab metrics${flag}`,
     `    brokerlab topics create orders --partitions 6 --replication-factor 3 --min-insync 2${flag}`,
     `    brokerlab produce orders --acks all --count 10000${flag}`,

@@ -67,6 +67,11 @@ describe('brokerlab up', () => {
     expect(lines).toContain('  prometheus         file_sd_configs: /run/prometheus-targets.json');
   });
 
+  it('says how to open the web dashboard', () => {
+    const lines = readyMessage(supervisorWith([node(1, both, 9092)]), 'started', 5, '/run');
+    expect(lines).toContain('    brokerlab dashboard --dir /run     # a live web page with fault buttons, on http://127.0.0.1:8080/');
+  });
+
   it('explains a cluster created before brokers had Kafka listeners', () => {
     const lines = readyMessage(supervisorWith([node(1, both)]), 'restarted', 5, '/run');
     expect(lines.some((l) => l.startsWith('bootstrap:'))).toBe(false);
