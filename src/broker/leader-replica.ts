@@ -8,6 +8,7 @@ import type { PartitionLog } from '../log/types.js';
 import type { AlterPartitionRequest, BrokerId, PartitionRegistration } from '../metadata/types.js';
 import type { DelayedProduceQueue } from './delayed-produce.js';
 import { NO_RECORDS, type DivergingEpoch } from './fetch-messages.js';
+import { describeIsrChange, type IsrChangeEvent } from './isr-change-event.js';
 import type { AlterPartitionOutcome } from './isr-tracker.js';
 import { LeaderState } from './leader-state.js';
 import type { PartitionContext } from './partition-context.js';
@@ -40,6 +41,8 @@ export interface LeaderRead {
 
 export class LeaderReplica {
   readonly state: LeaderState;
+  /** The ISR change in flight and its event, logged only if the controller commits it. */
+  private proposed: { request: AlterPartitionRequest; event: IsrChangeEvent } | undefined;
 
   constructor(
     private readonly log: PartitionLog,
@@ -139,8 +142,11 @@ export class LeaderReplica {
   onAlterPartitionResponse(request: AlterPartitionRequest, result: PartitionRegistration | Error): AlterPartitionOutcome {
     const outcome = this.state.isr.onResponse(request, result);
     const log = this.ctx.logger;
+    const proposed = this.proposed?.request === request ? this.proposed.event : undefined;
+    if (proposed && outcome !== 'retry') this.proposed = undefined;
     if (outcome === 'committed') {
-      log.info({ isr: this.state.isr.isr(), partitionEpoch: this.state.isr.partitionEpoch() }, 'ISR change committed');
+      const leader = { leader: this.ctx.brokerId, leaderEpoch: request.leaderEpoch };
+      log.info({ ...proposed, ...leader, isr: this.state.isr.isr(), partitionEpoch: this.state.isr.partitionEpoch() }, 'ISR change committed');
       // A shrink can let the high watermark move, and a smaller ISR changes waiting produces' answers.
       this.advanceHighWatermark();
     } else if (outcome === 'rejected') {
@@ -161,7 +167,12 @@ export class LeaderReplica {
   onMetadata(registration: PartitionRegistration): boolean {
     if (!this.state.isr.onMetadata(registration.isr, registration.partitionEpoch)) return false;
     this.state.updateAssignment(registration.replicas, this.ctx.clock.monotonic(), this.log.logEndOffset());
-    this.ctx.logger.info({ isr: registration.isr, partitionEpoch: registration.partitionEpoch }, 'ISR updated from metadata');
+    // The metadata can bring this leader's own ISR change before the controller's answer does (the
+    // answer is then ignored): its event is logged here instead.
+    const proposed = this.proposed && sameMembers(this.proposed.request.newIsr, registration.isr) ? this.proposed : undefined;
+    if (proposed) this.proposed = undefined;
+    const event = proposed ? { ...proposed.event, leader: this.ctx.brokerId, leaderEpoch: registration.leaderEpoch } : {};
+    this.ctx.logger.info({ ...event, isr: registration.isr, partitionEpoch: registration.partitionEpoch }, 'ISR updated from metadata');
     this.advanceHighWatermark();
     return true;
   }
@@ -197,6 +208,7 @@ export class LeaderReplica {
       { isr: this.state.isr.isr(), proposedIsr: request.newIsr, replicas, partitionEpoch: request.partitionEpoch },
       `proposing ISR ${kind}`,
     );
+    this.proposed = { request, event: describeIsrChange(this.state, kind, replicas, this.ctx.clock.monotonic(), this.ctx.replicaLagTimeMaxMs) };
     this.events.isrChangeProposed(request);
   }
 
@@ -224,4 +236,8 @@ export class LeaderReplica {
   private failedProduce(error: BrokerError): ProduceResult {
     return { error, baseOffset: -1, lastOffset: -1, logStartOffset: this.log.logStartOffset() };
   }
+}
+
+function sameMembers(a: readonly BrokerId[], b: readonly BrokerId[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
 }

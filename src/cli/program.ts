@@ -10,6 +10,7 @@ import { registerScenario } from './commands/scenario.js';
 import { registerTopics } from './commands/topics.js';
 import { registerDown } from './commands/down.js';
 import { registerLogs } from './commands/logs.js';
+import { registerEvents } from './commands/events.js';
 import { registerMetrics } from './commands/metrics.js';
 import { registerNode } from './commands/node.js';
 import { registerStatus } from './commands/status.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDown(program);
   registerStatus(program);
   registerLogs(program);
+  registerEvents(program);
   registerMetrics(program);
   registerDashboard(program);
   registerBreakVerbs(program);

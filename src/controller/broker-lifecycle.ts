@@ -8,9 +8,9 @@
  * Each transition is records: the broker's own record (Register/Unfence/Fence/ControlledShutdown)
  * and the leader and ISR updates it implies for every partition.
  */
-import type { Logger } from '../common/logger.js';
 import { highestBrokerEpoch, leadsAnyPartition, type MetadataImage } from '../metadata/image.js';
 import type { BrokerId, BrokerRegistration } from '../metadata/types.js';
+import { brokerEvent } from './controller-events.js';
 import { staleBrokerEpoch } from './controller-errors.js';
 import { electLeaderlessPartitions, removeBrokerFromIsrs } from './partition-updates.js';
 import type { RecordBatch } from './record-batch.js';
@@ -43,7 +43,7 @@ export function checkBrokerEpoch(image: MetadataImage, brokerId: BrokerId, broke
  * whose log may have lost its unflushed tail, so it leaves every ISR (except as a last member) and
  * its leaderships move, as after an unclean shutdown in Kafka; it rejoins ISRs by catching up.
  */
-export function registerBroker(batch: RecordBatch, req: RegisterBrokerRequest, logger?: Logger): number {
+export function registerBroker(batch: RecordBatch, req: RegisterBrokerRequest): number {
   const previous = batch.image.brokers.get(req.brokerId);
   const brokerEpoch = nextBrokerEpoch(batch.image);
   batch.add({
@@ -54,28 +54,40 @@ export function registerBroker(batch: RecordBatch, req: RegisterBrokerRequest, l
     endpoint: req.endpoint,
     ...(req.kafkaEndpoint ? { kafkaEndpoint: req.kafkaEndpoint } : {}),
   });
-  if (previous && previous.incarnationId !== req.incarnationId) removeBrokerFromIsrs(batch, req.brokerId);
-  logger?.info({ brokerId: req.brokerId, brokerEpoch, restarted: previous !== undefined }, 'broker registered');
+  batch.note(brokerEvent('broker-registered', 'broker registered', { broker: req.brokerId, brokerEpoch, restarted: previous !== undefined }));
+  if (previous && previous.incarnationId !== req.incarnationId) {
+    batch.because({ reason: `broker ${req.brokerId} restarted` }, () => removeBrokerFromIsrs(batch, req.brokerId));
+  }
   return brokerEpoch;
 }
 
-export function fenceBroker(batch: RecordBatch, broker: BrokerRegistration, reason: string, logger?: Logger): void {
+/**
+ * The events carry the broker id as `broker`; the controller adds `sinceLastHeardMs` (it alone
+ * knows heartbeat times), and the partition events say which broker state change caused them.
+ */
+export function fenceBroker(batch: RecordBatch, broker: BrokerRegistration, reason: string): void {
   batch.add({ type: 'FenceBroker', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch });
-  const moved = removeBrokerFromIsrs(batch, broker.brokerId);
-  logger?.info({ brokerId: broker.brokerId, reason, partitionsChanged: moved.length }, 'broker fenced');
+  const event = brokerEvent('broker-fenced', 'broker fenced', { broker: broker.brokerId, brokerEpoch: broker.brokerEpoch, reason });
+  batch.note(event);
+  const moved = batch.because({ reason: `broker ${broker.brokerId} fenced: ${reason}` }, () => removeBrokerFromIsrs(batch, broker.brokerId));
+  event.fields['partitionsChanged'] = moved.length;
 }
 
-export function unfenceBroker(batch: RecordBatch, broker: BrokerRegistration, logger?: Logger): void {
+export function unfenceBroker(batch: RecordBatch, broker: BrokerRegistration): void {
   batch.add({ type: 'UnfenceBroker', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch });
+  const event = brokerEvent('broker-unfenced', 'broker unfenced', { broker: broker.brokerId, brokerEpoch: broker.brokerEpoch, reason: 'caught up with the metadata log' });
+  batch.note(event);
   // Partitions that went offline waiting for this broker (their last ISR member) get it back as leader.
-  const elected = electLeaderlessPartitions(batch);
-  logger?.info({ brokerId: broker.brokerId, leadersElected: elected.length }, 'broker unfenced');
+  const elected = batch.because({ reason: `broker ${broker.brokerId} unfenced` }, () => electLeaderlessPartitions(batch));
+  event.fields['leadersElected'] = elected.length;
 }
 
-export function enterControlledShutdown(batch: RecordBatch, broker: BrokerRegistration, logger?: Logger): void {
+export function enterControlledShutdown(batch: RecordBatch, broker: BrokerRegistration): void {
   batch.add({ type: 'BrokerControlledShutdown', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch });
-  const moved = removeBrokerFromIsrs(batch, broker.brokerId);
-  logger?.info({ brokerId: broker.brokerId, partitionsChanged: moved.length }, 'broker in controlled shutdown');
+  const event = brokerEvent('broker-controlled-shutdown', 'broker in controlled shutdown', { broker: broker.brokerId, brokerEpoch: broker.brokerEpoch });
+  batch.note(event);
+  const moved = batch.because({ reason: `broker ${broker.brokerId} in controlled shutdown` }, () => removeBrokerFromIsrs(batch, broker.brokerId));
+  event.fields['partitionsChanged'] = moved.length;
 }
 
 /** The broker has applied the metadata log up to its own registration, as committed. */
@@ -99,33 +111,32 @@ export function applyHeartbeat(
   committed: MetadataImage,
   broker: BrokerRegistration,
   req: BrokerHeartbeatRequest,
-  logger?: Logger,
 ): HeartbeatOutcome {
   const caughtUp = isCaughtUp(committed, broker.brokerId, broker.brokerEpoch, req.currentMetadataOffset);
   if (broker.fenced) {
     if (req.wantShutdown) return { shouldShutdown: true };
-    if (!req.wantFence && caughtUp) unfenceBroker(batch, broker, logger);
+    if (!req.wantFence && caughtUp) unfenceBroker(batch, broker);
     return { shouldShutdown: false };
   }
   if (broker.inControlledShutdown) {
     // Retry moving what could not move before (a follower may have come back).
-    removeBrokerFromIsrs(batch, broker.brokerId);
+    batch.because({ reason: `broker ${broker.brokerId} in controlled shutdown` }, () => removeBrokerFromIsrs(batch, broker.brokerId));
     if (leadsAnyPartition(batch.image, broker.brokerId) || leadsAnyPartition(committed, broker.brokerId)) {
       return { shouldShutdown: false };
     }
-    fenceBroker(batch, broker, 'controlled shutdown complete', logger);
+    fenceBroker(batch, broker, 'controlled shutdown complete');
     return { shouldShutdown: true };
   }
   if (req.wantFence) {
-    fenceBroker(batch, broker, 'requested by the broker', logger);
+    fenceBroker(batch, broker, 'requested by the broker');
     return { shouldShutdown: req.wantShutdown === true };
   }
   if (req.wantShutdown) {
     if (leadsAnyPartition(batch.image, broker.brokerId)) {
-      enterControlledShutdown(batch, broker, logger);
+      enterControlledShutdown(batch, broker);
       return { shouldShutdown: false };
     }
-    fenceBroker(batch, broker, 'shutdown with no leaderships', logger);
+    fenceBroker(batch, broker, 'shutdown with no leaderships');
     return { shouldShutdown: true };
   }
   return { shouldShutdown: false };

@@ -17,8 +17,9 @@ import { assert } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Random } from '../common/random.js';
 import type { MetadataImage } from '../metadata/image.js';
-import type { AlterPartitionRequest, PartitionRegistration } from '../metadata/types.js';
+import { NO_LEADER, type AlterPartitionRequest, type PartitionRegistration } from '../metadata/types.js';
 import { alterPartition } from './alter-partition.js';
+import type { ControllerEvent } from './controller-events.js';
 import { BrokerHeartbeats } from './broker-heartbeats.js';
 import { applyHeartbeat, checkBrokerEpoch, fenceBroker, isCaughtUp, registerBroker } from './broker-lifecycle.js';
 import { createPartitions } from './create-partitions.js';
@@ -102,7 +103,7 @@ export class QuorumController {
 
   registerBroker(req: RegisterBrokerRequest): ControllerResult<RegisterBrokerResponse> {
     return this.decide((batch) => {
-      const brokerEpoch = registerBroker(batch, req, this.options.logger);
+      const brokerEpoch = registerBroker(batch, req);
       this.heartbeats.touch(req.brokerId, this.now());
       return { brokerEpoch };
     });
@@ -112,7 +113,7 @@ export class QuorumController {
     return this.decide((batch) => {
       const broker = checkBrokerEpoch(batch.image, req.brokerId, req.brokerEpoch);
       this.heartbeats.touch(req.brokerId, this.now(), req.currentMetadataOffset);
-      const { shouldShutdown } = applyHeartbeat(batch, this.committed, broker, req, this.options.logger);
+      const { shouldShutdown } = applyHeartbeat(batch, this.committed, broker, req);
       const after = batch.image.brokers.get(req.brokerId)!;
       return {
         isFenced: after.fenced,
@@ -136,12 +137,12 @@ export class QuorumController {
       for (const id of [...before.brokers.keys()].sort((a, b) => a - b)) {
         const broker = batch.image.brokers.get(id)!;
         if (broker.fenced || this.heartbeats.hasValidSession(id, now)) continue;
-        fenceBroker(batch, broker, 'session expired', this.options.logger);
+        fenceBroker(batch, broker, 'session expired');
         fencedBrokers.push(id);
       }
-      electLeaderlessPartitions(batch);
+      batch.because({ reason: 'leaderless partition' }, () => electLeaderlessPartitions(batch));
       if (this.options.autoLeaderRebalance ?? true) {
-        electPreferredLeaders(batch, this.preferredLeaders.due(batch.image, now));
+        batch.because({ reason: 'preferred leader rebalance' }, () => electPreferredLeaders(batch, this.preferredLeaders.due(batch.image, now)));
       }
       return { fencedBrokers, leaderChanges: leaderChanges(before, batch.image) };
     });
@@ -149,7 +150,7 @@ export class QuorumController {
 
   /** Accepts or refuses a leader's ISR change; the response is the partition after the change. */
   alterPartition(req: AlterPartitionRequest): ControllerResult<PartitionRegistration> {
-    return this.decide((batch) => alterPartition(batch, req));
+    return this.decide((batch) => batch.because(undefined, () => alterPartition(batch, req)));
   }
 
   createTopics(requests: readonly CreateTopicRequest[]): ControllerResult<CreateTopicResult[]> {
@@ -174,7 +175,21 @@ export class QuorumController {
     const batch = new RecordBatch(this.latest);
     const response = decision(batch);
     this.latest = batch.image;
-    return { records: batch.records, response };
+    return { records: batch.records, response, events: batch.events.map((e) => this.withSilence(e)) };
+  }
+
+  /**
+   * Adds how long the broker concerned had been silent: for a fenced broker, or the previous
+   * leader of a partition whose leader changed. This reads the heartbeat times only this
+   * controller keeps, so a long silence shows a crash and a short one a decision by request.
+   */
+  private withSilence(e: ControllerEvent): ControllerEvent {
+    const broker = e.event === 'broker-fenced' ? e.fields['broker'] : e.fields['previousLeader'];
+    if (typeof broker !== 'number' || broker === NO_LEADER) return e;
+    if (e.event !== 'broker-fenced' && e.event !== 'leader-elected' && e.event !== 'unclean-leader-elected' && e.event !== 'partition-offline') return e;
+    const last = this.heartbeats.lastContactMs(broker);
+    if (last === undefined) return e;
+    return { ...e, fields: { ...e.fields, sinceLastHeardMs: Math.max(0, this.now() - last) } };
   }
 
   private now(): number {

@@ -2,6 +2,7 @@
  * Requests and responses of the active controller. Every operation yields the records to propose
  * as one atomic batch and the response to send once that batch commits.
  */
+import type { ControllerEvent } from './controller-events.js';
 import type { BrokerError } from '../common/errors.js';
 import type { BrokerId, Endpoint, PartitionRegistration } from '../metadata/types.js';
 import type { MetadataRecord } from '../metadata/records.js';
@@ -10,6 +11,8 @@ export interface ControllerResult<T> {
   /** Propose these as one Raft entry; empty means nothing to write (answer at once). */
   readonly records: readonly MetadataRecord[];
   readonly response: T;
+  /** What the records stand for, to log once they commit (controller-events.ts). */
+  readonly events?: readonly ControllerEvent[];
 }
 
 export interface RegisterBrokerRequest {

@@ -80,7 +80,7 @@ export class ControllerHost implements ControllerApi {
       await this.awaitLatestProposal();
       throw refusal;
     }
-    const { records, response } = decision;
+    const { records, response, events } = decision;
     if (records.length === 0) {
       await this.awaitLatestProposal();
       return response;
@@ -96,6 +96,8 @@ export class ControllerHost implements ControllerApi {
     } finally {
       if (this.latestProposal === proposal) this.latestProposal = undefined;
     }
+    // Only now did the decision happen: events of a lost proposal are never logged.
+    for (const e of events ?? []) this.options.logger.info({ event: e.event, ...e.fields }, e.message);
     return response;
   }
 
@@ -127,7 +129,11 @@ export class ControllerHost implements ControllerApi {
     const controller = new QuorumController({ clock, random, timing, logger }, publisher.image());
     controller.activate(publisher.image());
     this.controller = controller;
-    logger.info({ term: this.options.driver.status().term, metadataOffset: publisher.appliedIndex() }, 'became the active controller');
+    // The cluster's `controller-elected` event: logged once per activation, by the node activated.
+    logger.info(
+      { event: 'controller-elected', controller: this.options.nodeId, term: this.options.driver.status().term, metadataOffset: publisher.appliedIndex() },
+      'became the active controller',
+    );
     this.scheduleTick();
   }
 

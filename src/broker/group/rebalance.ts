@@ -157,7 +157,11 @@ export class Rebalancer {
     }
     group.newMemberAdded = false;
     group.initNextGeneration(this.ctx.clock.now());
-    this.ctx.logger.info({ group: group.groupId, generation: group.generationId, state: group.state, members: group.members.size }, 'group generation started');
+    // The cluster's `group-rebalanced` event, logged by the coordinator that completed the rebalance.
+    this.ctx.logger.info(
+      { event: 'group-rebalanced', group: group.groupId, generation: group.generationId, state: group.state, members: [...group.members.keys()], leader: group.leaderId ?? undefined, protocol: group.protocolName ?? undefined },
+      'group generation started',
+    );
     if (group.is('Empty')) {
       // Nobody to answer; the empty generation is still recorded so a new coordinator resumes from it.
       this.ctx.storeGroup(group, new Map(), (error) => {

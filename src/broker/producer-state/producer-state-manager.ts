@@ -14,6 +14,7 @@
  * `snapshotsRetained` are kept. A rebuild therefore replays at most about `snapshotIntervalBytes`.
  */
 import { assert } from '../../common/errors.js';
+import { isBrokerError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { nextOffsetOf } from '../../log/batch/index.js';
 import type { PartitionLog } from '../../log/index.js';
@@ -49,6 +50,7 @@ export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerEntry>();
   private readonly snapshots: ProducerSnapshotStore | undefined;
   private readonly logger: Logger | undefined;
+  private readonly fencedLogged = new Set<string>();
   private endOffset = 0;
   /** Offset of the newest snapshot on storage, if any. */
   private latestSnapshotOffset: number | undefined;
@@ -80,7 +82,24 @@ export class ProducerStateManager {
 
   /** The leader's decision on a producer's batch before appending it; changes nothing (see produce-check.ts). */
   checkProduce(header: ProducerBatchHeader): ProduceCheck {
-    return checkProduce(isIdempotent(header) ? this.producers.get(header.producerId) : undefined, header);
+    const entry = isIdempotent(header) ? this.producers.get(header.producerId) : undefined;
+    try {
+      return checkProduce(entry, header);
+    } catch (e) {
+      if (entry && isBrokerError(e, 'INVALID_PRODUCER_EPOCH')) this.noteFenced(header.producerId, header.producerEpoch, entry.producerEpoch);
+      throw e;
+    }
+  }
+
+  /**
+   * The cluster's `producer-fenced` event: a producer writing with an epoch older than the one a
+   * newer incarnation of it started. A zombie retries, so each fenced epoch is logged once.
+   */
+  private noteFenced(producerId: number, epoch: number, currentEpoch: number): void {
+    const key = `${producerId}/${epoch}`;
+    if (this.fencedLogged.has(key)) return;
+    this.fencedLogged.add(key);
+    this.logger?.info({ event: 'producer-fenced', producerId, epoch, currentEpoch, reason: 'a newer epoch of this producer id is writing' }, 'producer fenced');
   }
 
   /**
