@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startCluster, type LocalCluster } from '../../cluster/index.js';
+import { followEvents, type ClusterEvent } from '../../cluster/events.js';
 import { checkHistory, unavailability, type CheckReport, type PartitionAvailability } from '../check/index.js';
 import { copyNodeLogs, makeRunDir, writeHistory, writeJson, writeSchedule, writeText, type ChaosRunSettings } from './artifacts.js';
 import { runNemesis, type NemesisSummary } from './nemesis.js';
@@ -132,6 +133,13 @@ async function runOn(cluster: LocalCluster, options: ChaosOptions, print: (line:
     });
   }
 
+  // The cluster's own account (fencing, elections, ISR changes with their reasons) joins the
+  // timeline as the nodes log it.
+  const stopEvents = new AbortController();
+  const following = followEvents(cluster.dir, (e) => {
+    if (concernsRun(e, workload ? topic : undefined)) timeline.record('event', `node ${e.node} ${e.kind}: ${e.text}`, { atMs: e.atMs - timeline.startedAtEpochMs });
+  }, { signal: stopEvents.signal, backlog: false, intervalMs: 200 });
+
   const onInterrupt = (): void => {
     timeline.record('run', 'interrupted: healing everything');
     abort.abort();
@@ -170,6 +178,8 @@ async function runOn(cluster: LocalCluster, options: ChaosOptions, print: (line:
     const windows = availability.flatMap((p) => p.windows.map((w) => ({ ...w, fromMs: timeline.runTimeOf(w.fromMs), toMs: timeline.runTimeOf(w.toMs) })));
     writeJson(runDir, 'report.json', { verdict, check: report, availability, windows, finalProblems: problems, consumerErrors: workload.consumerErrors() });
   }
+  stopEvents.abort();
+  await following.catch(() => undefined);
   timeline.record('run', 'done');
   writeText(runDir, 'timeline.txt', formatTimeline(timeline.entries));
   const missingLogs = copyNodeLogs(runDir, cluster.nodes);
@@ -189,6 +199,17 @@ async function runOn(cluster: LocalCluster, options: ChaosOptions, print: (line:
     ...(finalProblems ? { finalProblems } : {}),
     ...(commandResult ? { command: commandResult } : {}),
   };
+}
+
+/**
+ * Broker and controller events, and partition events of the workload's topic (without a workload:
+ * of every topic the user made), not of the offsets topic's many partitions.
+ */
+function concernsRun(e: ClusterEvent, topic: string | undefined): boolean {
+  const eventTopic = e.fields['topic'];
+  if (typeof eventTopic === 'string') return topic === undefined ? !eventTopic.startsWith('__') : eventTopic === topic;
+  if (e.kind === 'group-rebalanced' && topic !== undefined) return e.fields['group'] === `${topic}-group`;
+  return true;
 }
 
 function printSummary(

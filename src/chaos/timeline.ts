@@ -5,7 +5,7 @@
  */
 import type { Fault } from '../common/faults.js';
 
-export type TimelineKind = 'run' | 'fault' | 'heal' | 'reaction' | 'skip' | 'workload' | 'command';
+export type TimelineKind = 'run' | 'fault' | 'heal' | 'reaction' | 'event' | 'skip' | 'workload' | 'command';
 
 export interface TimelineEntry {
   /** ms since the run started. */
@@ -20,6 +20,7 @@ const LABELS: Record<TimelineKind, string> = {
   fault: 'FAULT',
   heal: 'HEAL',
   reaction: '',
+  event: 'EVENT',
   skip: 'SKIP',
   workload: 'LOAD',
   command: 'CMD',
@@ -46,8 +47,11 @@ export class Timeline {
     return Math.round(performanceNowMs - this.startedAt);
   }
 
-  record(kind: TimelineKind, text: string, extra: { fault?: Fault } = {}): TimelineEntry {
-    const entry: TimelineEntry = { atMs: this.now(), kind, text, ...extra };
+  /** The wall-clock time (epoch ms) of the run's start, to place events other processes timed. */
+  readonly startedAtEpochMs = Date.now();
+
+  record(kind: TimelineKind, text: string, extra: { fault?: Fault; atMs?: number } = {}): TimelineEntry {
+    const entry: TimelineEntry = { kind, text, ...extra, atMs: extra.atMs ?? this.now() };
     this.entries.push(entry);
     this.print(formatEntry(entry));
     return entry;
@@ -63,6 +67,7 @@ export function formatEntry(entry: TimelineEntry): string {
     .join('\n');
 }
 
+/** The timeline in time order (events reported by the nodes arrive a little after they happened). */
 export function formatTimeline(entries: readonly TimelineEntry[]): string {
-  return entries.map(formatEntry).join('\n') + '\n';
+  return [...entries].sort((a, b) => a.atMs - b.atMs).map(formatEntry).join('\n') + '\n';
 }
