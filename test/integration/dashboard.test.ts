@@ -160,10 +160,16 @@ describeWithChromium('brokerlab dashboard in a browser', () => {
     });
     expect(await row(0).locator(`.replica[data-replica="${victim}"]`).getAttribute('class')).toContain('out-of-isr');
 
-    // Whatever the nodes logged as events since the kill, the timeline shows (the leader election at least, when they log one).
+    // Whatever the nodes logged as events since the kill, the timeline shows; the election of
+    // orders-0's new leader visibly (internal topics' events are hidden by default).
     const logged = readEvents(cluster.dir, { sinceMs: killedAt });
     for (const kind of new Set(logged.map((e) => e.kind))) {
       await pageWait(`a ${kind} event in the timeline`, async () => ((await page.locator(`#timeline li[data-kind="${kind}"]`).count()) > 0 ? true : undefined));
+    }
+    if (logged.some((e) => e.kind === 'leader-elected' && e.fields['topic'] === TOPIC && e.fields['partition'] === 0)) {
+      const election = page.locator('#timeline li[data-kind="leader-elected"]', { hasText: `${TOPIC}-0:` });
+      await pageWait(`the election of ${TOPIC}-0's new leader shown in the timeline`, async () => ((await election.first().isVisible()) ? true : undefined));
+      expect(await election.first().textContent()).toContain(`-> ${newLeader}`);
     }
     if (logged.length === 0) console.warn('[dashboard] the nodes logged no events after the kill; the timeline check had nothing to compare');
     await screenshot('dashboard-failover.png');

@@ -20,6 +20,7 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+const clockOf = (seconds) => new Date(seconds * 1000).toLocaleTimeString('en-GB', { hour12: false });
 const fmt = (n) => (n === undefined || n === null ? '–' : Number.isInteger(n) ? n.toLocaleString('en') : n.toLocaleString('en', { maximumFractionDigits: 1 }));
 
 // ---- nodes ---------------------------------------------------------------------------------
@@ -153,7 +154,9 @@ function renderPartitions(snapshot) {
   $('#no-partitions').hidden = rows.length > 0;
 }
 
+// The same toggle hides the timeline's events about internal topics (a stylesheet rule).
 $('#show-internal').addEventListener('change', () => {
+  document.body.classList.toggle('show-internal', $('#show-internal').checked);
   if (lastSnapshot) renderPartitions(lastSnapshot);
 });
 
@@ -168,7 +171,7 @@ function makeChart(id, seriesLabels) {
       height: 180,
       legend: { live: false },
       scales: { x: { time: true } },
-      axes: [{}, { size: 60 }],
+      axes: [{ values: (_, ticks) => ticks.map(clockOf) }, { size: 60 }],
       series: [{}, ...seriesLabels.map((label, i) => ({ label, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: false }))],
     },
     data,
@@ -230,13 +233,14 @@ function addEvents(events) {
     const key = `${e.atMs}|${e.node}|${e.kind}|${e.text}`;
     if (seenEvents.has(key)) continue;
     seenEvents.add(key);
-    const time = new Date(e.atMs).toLocaleTimeString('en-GB', { hour12: false }) + `.${String(e.atMs % 1000).padStart(3, '0')}`;
+    const time = `${clockOf(e.atMs / 1000)}.${String(e.atMs % 1000).padStart(3, '0')}`;
     list.prepend(
-      el('li', { 'data-kind': e.kind, 'data-node': e.node, title: e.line }, el('time', {}, time), el('span', { class: 'event-node' }, `node ${e.node}`), el('span', { class: 'kind' }, e.kind), el('span', {}, e.text)),
+      el('li', { 'data-kind': e.kind, 'data-node': e.node, 'data-internal': isInternal(String(e.fields.topic ?? e.text)), title: e.line }, el('time', {}, time), el('span', { class: 'event-node' }, `node ${e.node}`), el('span', { class: 'kind' }, e.kind), el('span', {}, e.text)),
     );
   }
   while (list.children.length > MAX_TIMELINE) list.lastChild.remove();
   $('#no-events').hidden = list.children.length > 0;
+  $('#internal-events').textContent = String(list.querySelectorAll('li[data-internal]').length);
 }
 
 // ---- the stream ----------------------------------------------------------------------------
