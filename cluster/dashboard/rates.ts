@@ -4,9 +4,9 @@
  * second, and each consumer group's lag. Rates come from two scrapes of the same node; a node that
  * restarted in between starts its counters again from zero, so a fall counts from zero.
  */
-import type { Sample } from '../../src/cli/metrics/exposition.js';
-import { sumOf } from '../../src/cli/metrics/queries.js';
-import { scrapeMetrics } from '../../src/cli/metrics/scrape.js';
+import type { Sample } from '../metrics/exposition.js';
+import { sumOf } from '../metrics/queries.js';
+import { scrapeMetrics } from '../metrics/scrape.js';
 import { metricsAddressOf } from '../prometheus-targets.js';
 import type { ClusterNodeRecord } from '../run-dir.js';
 

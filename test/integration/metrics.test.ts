@@ -7,9 +7,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../cluster/wait.js';
 import { PROMETHEUS_TARGETS_FILE } from '../../cluster/prometheus-targets.js';
-import type { Sample } from '../../src/cli/metrics/exposition.js';
-import { histogramQuantile, sumOf } from '../../src/cli/metrics/queries.js';
-import { scrapeMetrics } from '../../src/cli/metrics/scrape.js';
+import type { Sample } from '../../cluster/metrics/exposition.js';
+import { histogramQuantile, sumOf } from '../../cluster/metrics/queries.js';
+import { scrapeMetrics } from '../../cluster/metrics/scrape.js';
 import { startCluster, type LocalCluster } from '../../src/index.js';
 import { nodeBuilt, SKIP_REASON } from '../support/cluster-helpers.js';
 

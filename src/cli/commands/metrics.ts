@@ -10,8 +10,8 @@ import { CliError } from '../errors.js';
 import { openCluster, print } from '../context.js';
 import { integerParser, parseNodeId } from '../options.js';
 import { keyFigures } from '../metrics/key-figures.js';
-import { scrapeMetrics } from '../metrics/scrape.js';
-import type { Exposition } from '../metrics/exposition.js';
+import { scrapeMetrics } from '../../../cluster/metrics/scrape.js';
+import type { Exposition } from '../../../cluster/metrics/exposition.js';
 import { renderMetrics, type NodeMetricsRow } from '../render/metrics-view.js';
 
 interface MetricsOptions {

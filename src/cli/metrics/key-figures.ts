@@ -3,8 +3,8 @@
  * health counts an operator checks first, throughput, request tail latency, the Raft position
  * and the process's memory and event-loop lag. Pure, for unit tests.
  */
-import type { Sample } from './exposition.js';
-import { histogramQuantile, sumOf } from './queries.js';
+import type { Sample } from '../../../cluster/metrics/exposition.js';
+import { histogramQuantile, sumOf } from '../../../cluster/metrics/queries.js';
 
 export interface KeyFigures {
   underReplicated?: number;

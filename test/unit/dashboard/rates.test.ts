@@ -1,7 +1,7 @@
 // The charts' figures from two scrapes of each node's /metrics.
 import { describe, expect, it } from 'vitest';
 import { combineRates, counterRate, totalsOf } from '../../../cluster/dashboard/rates.js';
-import { parseExposition } from '../../../src/cli/metrics/exposition.js';
+import { parseExposition } from '../../../cluster/metrics/exposition.js';
 
 const scrape = (messagesIn: number, bytesOut: number, lags: [string, string, string, number][] = []) =>
   parseExposition(

@@ -1,8 +1,8 @@
 // The reader of Prometheus's text format that `brokerlab metrics` and the metrics tests use.
 import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { ExpositionParseError, parseExposition } from '../../../src/cli/metrics/exposition.js';
-import { histogramQuantile, sumOf } from '../../../src/cli/metrics/queries.js';
+import { ExpositionParseError, parseExposition } from '../../../cluster/metrics/exposition.js';
+import { histogramQuantile, sumOf } from '../../../cluster/metrics/queries.js';
 
 describe('parsing the text exposition format', () => {
   it('reads HELP, TYPE, labels with escapes, special values and timestamps', () => {

@@ -1,6 +1,6 @@
 // What `brokerlab metrics` picks out of a node's scrape.
 import { describe, expect, it } from 'vitest';
-import { parseExposition } from '../../../src/cli/metrics/exposition.js';
+import { parseExposition } from '../../../cluster/metrics/exposition.js';
 import { keyFigures } from '../../../src/cli/metrics/key-figures.js';
 import { renderMetrics } from '../../../src/cli/render/metrics-view.js';
 

@@ -2,7 +2,7 @@
 import { Gauge, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/common/logger.js';
-import { parseExposition } from '../../../src/cli/metrics/exposition.js';
+import { parseExposition } from '../../../cluster/metrics/exposition.js';
 import { startMetricsServer, type MetricsServer } from '../../../src/node/metrics/metrics-server.js';
 import { createNodeRegistry } from '../../../src/node/metrics/registry.js';
 
