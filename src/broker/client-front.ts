@@ -8,6 +8,7 @@
 import { errors, isBrokerError, type BrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { validateNewPartitions } from '../controller/create-partitions.js';
+import type { AlterConfigsRequest, AlterConfigsResult } from '../controller/alter-configs.js';
 import type { CreateTopicRequest, CreateTopicResult, DeleteTopicResult, DeleteTopicTarget, NewPartitionsRequest, NewPartitionsResult } from '../controller/types.js';
 import { activeBrokerIds, topicByName, type MetadataImage } from '../metadata/index.js';
 import { NO_LEADER, type BrokerId, type BrokerRegistration } from '../metadata/types.js';
@@ -39,6 +40,8 @@ export interface ClientFrontBackend {
    * included) learns it; without it CreatePartitions is refused with INVALID_REQUEST.
    */
   createPartitions(requests: readonly NewPartitionsRequest[]): Promise<NewPartitionsResult[]>;
+  /** Changes topic configs through the active controller; without it AlterConfigs is refused with INVALID_REQUEST. */
+  alterConfigs?(requests: readonly AlterConfigsRequest[]): Promise<AlterConfigsResult[]>;
   /** Undefined on controller-only nodes and while the node starts. */
   replicaManager(): ReplicaManager | undefined;
   /** Resolves once the local image reaches `predicate`, or after `timeoutMs` either way. */
@@ -209,6 +212,20 @@ export class ClientFront {
     const results = await this.backend.deleteTopics(names.map((name) => ({ name })));
     const deleted = results.filter((r) => !r.error).flatMap((r) => (r.name === undefined ? [] : [r.name]));
     await this.backend.waitForImage((img) => deleted.every((n) => !topicByName(img, n)), adminTimeout(timeoutMs));
+    return results;
+  }
+
+  /** Changes topic configs through the active controller; answers once this node's image shows them. */
+  async alterConfigs(requests: readonly AlterConfigsRequest[], timeoutMs: number): Promise<AlterConfigsResult[]> {
+    if (!this.backend.alterConfigs) return requests.map((r) => ({ name: r.name, error: errors.invalidRequest('this node cannot alter configs') }));
+    const results = await this.backend.alterConfigs(requests);
+    const refused = new Set(results.filter((r) => r.error).map((r) => r.name));
+    const applied = requests.filter((r) => !refused.has(r.name));
+    const shows = (img: MetadataImage, r: AlterConfigsRequest): boolean => {
+      const configs = topicByName(img, r.name)?.configs ?? {};
+      return Object.entries(r.changes).every(([key, value]) => (configs[key] ?? null) === value);
+    };
+    await this.backend.waitForImage((img) => applied.every((r) => shows(img, r)), adminTimeout(timeoutMs));
     return results;
   }
 

@@ -97,6 +97,30 @@ export class Admin {
     );
   }
 
+  /**
+   * Sets (a string) or removes (null, back to the default) config overrides of topics, as Kafka's
+   * IncrementalAlterConfigs; resolves once the answering broker's metadata shows them. Brokers
+   * apply log settings (retention, segment size and age) at their next retention check.
+   */
+  async alterConfigs(changes: Readonly<Record<string, Readonly<Record<string, string | null>>>>, options: TopicChangeOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const wireChanges = (name: string) => {
+      const set: Record<string, string> = {};
+      const remove: string[] = [];
+      for (const [key, value] of Object.entries(changes[name] ?? {})) {
+        if (value === null) remove.push(key);
+        else set[key] = value;
+      }
+      return { name, set, remove };
+    };
+    await this.changeTopics(
+      Object.keys(changes),
+      timeoutMs,
+      (pending, remainingMs) => this.callAnyBroker('AlterConfigs', { topics: pending.map(wireChanges), timeout_ms: remainingMs }, remainingMs),
+      new Set(['UNKNOWN_TOPIC_OR_PARTITION']),
+    );
+  }
+
   async listTopics(): Promise<string[]> {
     const response = await this.metadata.fetch([]);
     return response.topics.filter((t) => t.error_code === 0).map((t) => t.name);

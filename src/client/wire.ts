@@ -84,6 +84,15 @@ export interface DeleteTopicsResponse {
   results: TopicResult[];
 }
 
+export interface AlterConfigsRequest {
+  topics: { name: string; set: Record<string, string>; remove: string[] }[];
+  timeout_ms: number;
+}
+
+export interface AlterConfigsResponse {
+  results: TopicResult[];
+}
+
 export interface ProduceRequest {
   correlation_id: number;
   topic: string;
@@ -174,6 +183,7 @@ export interface UnaryMethods {
   Metadata: [MetadataRequest, MetadataResponse];
   CreateTopics: [CreateTopicsRequest, CreateTopicsResponse];
   DeleteTopics: [DeleteTopicsRequest, DeleteTopicsResponse];
+  AlterConfigs: [AlterConfigsRequest, AlterConfigsResponse];
   Fetch: [FetchRequest, FetchResponse];
   ListOffsets: [ListOffsetsRequest, ListOffsetsResponse];
   InitProducerId: [InitProducerIdRequest, InitProducerIdResponse];

@@ -25,3 +25,4 @@ export {
   validateTopicName,
 } from './create-topics.js';
 export { isKafkaError } from './controller-errors.js';
+export type { AlterConfigsRequest, AlterConfigsResult } from './alter-configs.js';

@@ -18,6 +18,7 @@ import type { Logger } from '../common/logger.js';
 import type { Random } from '../common/random.js';
 import type { MetadataImage } from '../metadata/image.js';
 import { NO_LEADER, type AlterPartitionRequest, type PartitionRegistration } from '../metadata/types.js';
+import { alterConfigs, type AlterConfigsRequest, type AlterConfigsResult } from './alter-configs.js';
 import { alterPartition } from './alter-partition.js';
 import type { ControllerEvent } from './controller-events.js';
 import { BrokerHeartbeats } from './broker-heartbeats.js';
@@ -164,6 +165,11 @@ export class QuorumController {
 
   deleteTopics(targets: readonly DeleteTopicTarget[]): ControllerResult<DeleteTopicResult[]> {
     return this.decide((batch) => deleteTopics(batch, targets, this.options.logger));
+  }
+
+  /** Sets or removes topic config overrides (IncrementalAlterConfigs). */
+  alterConfigs(requests: readonly AlterConfigsRequest[]): ControllerResult<AlterConfigsResult[]> {
+    return this.decide((batch) => alterConfigs(batch, requests, this.options.logger));
   }
 
   allocateProducerIds(req: AllocateProducerIdsRequest): ControllerResult<ProducerIdBlock> {

@@ -12,7 +12,14 @@ import type { ClientFront, TopicMetadata } from '../broker/client-front.js';
 import { topicByName } from '../metadata/index.js';
 import { gatedDuplex, gatedUnary } from './client-gate-calls.js';
 import { serveDuplex, serviceConstructor, toSafeInteger } from './grpc.js';
-import { fromWireCreateTopics, toWireTopicResult, type WireCreateTopicsRequest, type WireDeleteTopicsRequest } from './topic-wire.js';
+import {
+  fromWireAlterConfigs,
+  fromWireCreateTopics,
+  toWireTopicResult,
+  type WireAlterConfigsRequest,
+  type WireCreateTopicsRequest,
+  type WireDeleteTopicsRequest,
+} from './topic-wire.js';
 import { NO_ERROR, toWireError } from './wire-errors.js';
 
 export function addClientService(server: grpc.Server, front: ClientFront, logger: Logger, gate: ClientGate = OPEN_GATE): void {
@@ -36,6 +43,13 @@ export function addClientService(server: grpc.Server, front: ClientFront, logger
       front.deleteTopics(request.names, request.timeout_ms).then(
         (results) => cb(null, { results: results.map(toWireTopicResult) }),
         (e: unknown) => cb(null, { results: request.names.map((name) => ({ name, topic_id: '', ...toWireError(e) })) }),
+      );
+    }),
+    AlterConfigs: gatedUnary(gate, (call: grpc.ServerUnaryCall<WireAlterConfigsRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      const request = call.request;
+      front.alterConfigs(fromWireAlterConfigs(request), request.timeout_ms).then(
+        (results) => cb(null, { results: results.map(toWireTopicResult) }),
+        (e: unknown) => cb(null, { results: request.topics.map((t) => ({ name: t.name, topic_id: '', ...toWireError(e) })) }),
       );
     }),
     Produce: (call: grpc.ServerDuplexStream<WireProduceRequest, unknown>) => gatedDuplex(gate, call, (stream, delayed) => serveProduce(stream, front, logger, delayed)),

@@ -7,13 +7,22 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { ControllerApi } from '../node/controller-api.js';
-import type { CreateTopicResult, DeleteTopicResult, NewPartitionsRequest, NewPartitionsResult } from '../controller/index.js';
+import type { AlterConfigsResult, CreateTopicResult, DeleteTopicResult, NewPartitionsRequest, NewPartitionsResult } from '../controller/index.js';
 import { isBrokerError } from '../common/errors.js';
 import type { PartitionRegistration } from '../metadata/types.js';
 import { NO_SEND_FAULTS, OPEN_LINK, type PeerLink, type SendFaults } from './faults.js';
 import { createClient, serviceConstructor, toSafeInteger } from './grpc.js';
 import { deadlineIn, fromGrpcError, NO_ERROR, toWireError, wireError, type WireError } from './wire-errors.js';
-import { fromWireCreateTopics, toWireTopicResult, type WireTopicResult, type WireCreateTopicsRequest, type WireDeleteTopicsRequest } from './topic-wire.js';
+import {
+  fromWireAlterConfigs,
+  fromWireCreateTopics,
+  toWireAlterConfigs,
+  toWireTopicResult,
+  type WireAlterConfigsRequest,
+  type WireTopicResult,
+  type WireCreateTopicsRequest,
+  type WireDeleteTopicsRequest,
+} from './topic-wire.js';
 
 const SERVICE = 'brokerlab.controller.Controller';
 
@@ -101,6 +110,10 @@ export function addControllerService(server: grpc.Server, api: ControllerApi, fa
     }, fail),
     DeleteTopics: handle('anyone', faults, async (req: WireDeleteTopicsRequest) => {
       const results = await api.deleteTopics(req.names.map((name) => ({ name })));
+      return { results: results.map(toWireTopicResult) };
+    }, (e) => ({ results: [{ name: '', topic_id: '', ...toWireError(e) }] })),
+    AlterConfigs: handle('anyone', faults, async (req: WireAlterConfigsRequest) => {
+      const results = await api.alterConfigs(fromWireAlterConfigs(req));
       return { results: results.map(toWireTopicResult) };
     }, (e) => ({ results: [{ name: '', topic_id: '', ...toWireError(e) }] })),
     AllocateProducerIds: handle(fromBroker, faults, async (req: { broker_id: number; broker_epoch: string }) => {
@@ -231,6 +244,11 @@ export class GrpcControllerClient implements ControllerApi {
   async deleteTopics(targets: Parameters<ControllerApi['deleteTopics']>[0]): Promise<DeleteTopicResult[]> {
     const names = targets.map((t) => ('name' in t ? t.name : t.topicId));
     const res = await this.call<{ results: WireTopicResult[] }>('DeleteTopics', { names, timeout_ms: this.timeoutMs }, false);
+    return res.results.map((r) => topicResult(r));
+  }
+
+  async alterConfigs(requests: Parameters<ControllerApi['alterConfigs']>[0]): Promise<AlterConfigsResult[]> {
+    const res = await this.call<{ results: WireTopicResult[] }>('AlterConfigs', { topics: toWireAlterConfigs(requests), timeout_ms: this.timeoutMs }, false);
     return res.results.map((r) => topicResult(r));
   }
 

@@ -1,5 +1,5 @@
 /** Topic requests and results as client.proto spells them (shared by the client and controller services). */
-import type { CreateTopicRequest, CreateTopicResult, DeleteTopicResult } from '../controller/index.js';
+import type { AlterConfigsRequest, AlterConfigsResult, CreateTopicRequest, CreateTopicResult, DeleteTopicResult } from '../controller/index.js';
 import { NO_ERROR, toWireError } from './wire-errors.js';
 
 export interface WireTopicSpec {
@@ -19,6 +19,37 @@ export interface WireDeleteTopicsRequest {
   timeout_ms: number;
 }
 
+export interface WireTopicConfigChanges {
+  name: string;
+  set: Record<string, string>;
+  remove: string[];
+}
+
+export interface WireAlterConfigsRequest {
+  topics: WireTopicConfigChanges[];
+  timeout_ms: number;
+}
+
+export function toWireAlterConfigs(requests: readonly AlterConfigsRequest[]): WireTopicConfigChanges[] {
+  return requests.map(({ name, changes }) => {
+    const set: Record<string, string> = {};
+    const remove: string[] = [];
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null) remove.push(key);
+      else set[key] = value;
+    }
+    return { name, set, remove };
+  });
+}
+
+export function fromWireAlterConfigs(req: WireAlterConfigsRequest): AlterConfigsRequest[] {
+  return req.topics.map((t) => {
+    const changes: Record<string, string | null> = { ...(t.set ?? {}) };
+    for (const key of t.remove ?? []) changes[key] = null;
+    return { name: t.name, changes };
+  });
+}
+
 export interface WireTopicResult {
   name: string;
   error_code: number;
@@ -36,7 +67,7 @@ export function fromWireCreateTopics(req: WireCreateTopicsRequest): CreateTopicR
   }));
 }
 
-export function toWireTopicResult(r: CreateTopicResult | DeleteTopicResult): WireTopicResult {
+export function toWireTopicResult(r: CreateTopicResult | DeleteTopicResult | AlterConfigsResult): WireTopicResult {
   const wire = r.error ? toWireError(r.error) : NO_ERROR;
-  return { name: r.name ?? '', topic_id: r.topicId ?? '', ...wire };
+  return { name: r.name ?? '', topic_id: ('topicId' in r ? r.topicId : undefined) ?? '', ...wire };
 }

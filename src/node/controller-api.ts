@@ -5,6 +5,8 @@
  */
 import type {
   AllocateProducerIdsRequest,
+  AlterConfigsRequest,
+  AlterConfigsResult,
   BrokerHeartbeatRequest,
   BrokerHeartbeatResponse,
   CreateTopicRequest,
@@ -26,5 +28,6 @@ export interface ControllerApi {
   createTopics(requests: readonly CreateTopicRequest[]): Promise<CreateTopicResult[]>;
   createPartitions(requests: readonly NewPartitionsRequest[]): Promise<NewPartitionsResult[]>;
   deleteTopics(targets: readonly DeleteTopicTarget[]): Promise<DeleteTopicResult[]>;
+  alterConfigs(requests: readonly AlterConfigsRequest[]): Promise<AlterConfigsResult[]>;
   allocateProducerIds(request: AllocateProducerIdsRequest): Promise<ProducerIdBlock>;
 }

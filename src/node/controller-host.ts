@@ -61,6 +61,7 @@ export class ControllerHost implements ControllerApi {
   createTopics: ControllerApi['createTopics'] = (requests) => this.run((c) => c.createTopics(requests));
   createPartitions: ControllerApi['createPartitions'] = (requests) => this.run((c) => c.createPartitions(requests));
   deleteTopics: ControllerApi['deleteTopics'] = (targets) => this.run((c) => c.deleteTopics(targets));
+  alterConfigs: ControllerApi['alterConfigs'] = (requests) => this.run((c) => c.alterConfigs(requests));
   allocateProducerIds: ControllerApi['allocateProducerIds'] = (request) => this.run((c) => c.allocateProducerIds(request));
 
   /**

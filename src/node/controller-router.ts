@@ -29,6 +29,7 @@ export class ControllerRouter implements ControllerApi {
   createTopics: ControllerApi['createTopics'] = (requests) => this.call('createTopics', requests);
   createPartitions: ControllerApi['createPartitions'] = (requests) => this.call('createPartitions', requests);
   deleteTopics: ControllerApi['deleteTopics'] = (targets) => this.call('deleteTopics', targets);
+  alterConfigs: ControllerApi['alterConfigs'] = (requests) => this.call('alterConfigs', requests);
   allocateProducerIds: ControllerApi['allocateProducerIds'] = (request) => this.call('allocateProducerIds', request);
 
   /** The node requests go to now, or NONE. */

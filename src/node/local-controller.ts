@@ -19,6 +19,7 @@ export function localController(host: () => ControllerApi | undefined): Controll
     createTopics: (requests) => on((c) => c.createTopics(requests)),
     createPartitions: (requests) => on((c) => c.createPartitions(requests)),
     deleteTopics: (targets) => on((c) => c.deleteTopics(targets)),
+    alterConfigs: (requests) => on((c) => c.alterConfigs(requests)),
     allocateProducerIds: (request) => on((c) => c.allocateProducerIds(request)),
   };
 }

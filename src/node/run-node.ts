@@ -76,6 +76,7 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     controllerId: () => runtime?.driver.leader() || -1,
     createTopics: (requests) => (runtime?.controller ?? notReady()).createTopics(requests),
     deleteTopics: (targets) => (runtime?.controller ?? notReady()).deleteTopics(targets),
+    alterConfigs: (requests) => (runtime?.controller ?? notReady()).alterConfigs(requests),
     createPartitions: (requests) => (runtime?.controller ?? notReady()).createPartitions(requests),
     replicaManager: () => runtime?.replicaManager,
     waitForImage: (predicate, timeoutMs) => (runtime ? waitForImage(runtime.publisher, clock, predicate, timeoutMs) : Promise.resolve()),

@@ -2,8 +2,10 @@
 // steady load keeps its disk use bounded on every replica, its log start offset (ListOffsets
 // earliest) moves forward, a consumer that keeps up still sees every record, and consumers whose
 // position fell below the new log start are reset per their auto.offset.reset.
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEADY_LEADERS } from '../../cluster/presets.js';
 import { createClient, type BrokerlabClient } from '../../src/client/index.js';
@@ -18,9 +20,12 @@ const PER_ROUND = 10;
 /** The consumer that keeps up is never allowed further behind than this (well inside retention). */
 const MAX_LAG_RECORDS = 40;
 
+const cli = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+const run = promisify(execFile);
+
 /** Bytes of the partition's segment files on one node's disk. */
-function segmentBytesOnDisk(dataDir: string): number {
-  const dir = join(dataDir, 'logs', `${TOPIC}-0`);
+function segmentBytesOnDisk(dataDir: string, topic = TOPIC): number {
+  const dir = join(dataDir, 'logs', `${topic}-0`);
   return readdirSync(dir)
     .filter((name) => name.endsWith('.log'))
     .reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
@@ -153,4 +158,33 @@ describe('retention on a running cluster', () => {
     expect((failure as { kafkaName?: string } | undefined)?.kafkaName).toBe('OFFSET_OUT_OF_RANGE');
     await strict.close();
   }, 60_000);
+
+  it('brokerlab topics alter-configs changes retention.bytes of a running topic and brokers apply it', async () => {
+    const topic = 'reconfigured';
+    const brokerlab = (...args: string[]) => run(process.execPath, [cli, ...args], { env: { ...process.env, BROKERLAB_DIR: cluster.dir }, timeout: 60_000 });
+    await cluster.createTopic(topic, { partitions: 1, replicationFactor: 3, configs: { 'segment.bytes': String(SEGMENT_BYTES) }, timeoutMs: 30_000 });
+    await cluster.waitForIsr(topic, 0, 3, 30_000);
+    const producer = client.producer({ acks: 'all' });
+    for (let round = 0; round < 40; round++) {
+      await producer.send({ topic, messages: Array.from({ length: PER_ROUND }, (_, i) => ({ value: `${round}-${i}-${'y'.repeat(90)}`, partition: 0 })) });
+    }
+    // No retention.bytes yet: a few checks later nothing has gone.
+    await sleep(3 * CHECK_INTERVAL_MS);
+    expect((await client.admin().fetchTopicOffsets(topic))[0]!.earliest).toBe(0);
+
+    const altered = await brokerlab('topics', 'alter-configs', topic, '--config', `retention.bytes=${2 * SEGMENT_BYTES}`);
+    expect(altered.stdout).toContain(`retention.bytes=${2 * SEGMENT_BYTES}`);
+    const deadline = Date.now() + 15_000;
+    let bytes = cluster.nodes.map((n) => segmentBytesOnDisk(n.dataDir, topic));
+    while (bytes.some((b) => b > 3 * SEGMENT_BYTES) && Date.now() < deadline) {
+      await sleep(200);
+      bytes = cluster.nodes.map((n) => segmentBytesOnDisk(n.dataDir, topic));
+    }
+    for (const b of bytes) expect(b).toBeLessThanOrEqual(3 * SEGMENT_BYTES);
+    expect((await client.admin().fetchTopicOffsets(topic))[0]!.earliest).toBeGreaterThan(0);
+
+    const described = await brokerlab('topics', 'describe', topic);
+    expect(described.stdout).toContain(`retention.bytes=${2 * SEGMENT_BYTES}`);
+    await expect(brokerlab('topics', 'alter-configs', topic, '--config', 'segment.bytes=3')).rejects.toThrow(/INVALID_CONFIG/);
+  }, 90_000);
 });

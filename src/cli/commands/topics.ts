@@ -1,10 +1,16 @@
-/** `brokerlab topics create|list|describe|delete`: topic administration through the native client. */
+/** `brokerlab topics create|list|describe|alter-configs|delete`: topic administration through the native client. */
 import type { Command } from 'commander';
 import type { TopicDescription } from '../../client/index.js';
 import { addClientFlags, withClient, type ClientFlags } from '../client-context.js';
 import { print } from '../context.js';
+import { usageError } from '../errors.js';
 import { collectAssignment, parsePositive } from '../options.js';
 import { table } from '../render/style.js';
+
+interface AlterConfigsFlags extends ClientFlags {
+  config?: string[];
+  deleteConfig?: string[];
+}
 
 interface CreateFlags extends ClientFlags {
   partitions: number;
@@ -14,7 +20,7 @@ interface CreateFlags extends ClientFlags {
 }
 
 export function registerTopics(program: Command): void {
-  const topics = program.command('topics').description('create, list, describe and delete topics');
+  const topics = program.command('topics').description('create, list, describe, reconfigure and delete topics');
 
   addClientFlags(
     topics
@@ -56,6 +62,24 @@ export function registerTopics(program: Command): void {
     }),
   );
 
+  addClientFlags(
+    topics
+      .command('alter-configs')
+      .argument('<name>', 'topic name')
+      .description("set or remove topic configs, e.g. retention.bytes=1000000; brokers apply log settings at their next retention check")
+      .option('--config <key=value>', 'set a topic config (repeatable)', collectAssignment)
+      .option('--delete-config <key>', 'remove a config override, back to its default (repeatable)', (v: string, prev: string[] = []) => [...prev, v]),
+  ).action(async (name: string, flags: AlterConfigsFlags, command: Command) =>
+    withClient(command, flags, async (client) => {
+      const changes: Record<string, string | null> = { ...topicConfigs({ config: flags.config }) };
+      for (const key of flags.deleteConfig ?? []) changes[key] = null;
+      if (Object.keys(changes).length === 0) throw usageError('give at least one --config key=value or --delete-config key');
+      await client.admin().alterConfigs({ [name]: changes }, { timeoutMs: Math.max(flags.timeout, 10_000) });
+      const shown = Object.entries(changes).map(([k, v]) => (v === null ? `${k} (default)` : `${k}=${v}`));
+      print(`altered configs of ${name}: ${shown.join(', ')}`);
+    }),
+  );
+
   addClientFlags(topics.command('delete').argument('<names...>', 'topics to delete').description('delete topics')).action(
     async (names: string[], flags: ClientFlags, command: Command) =>
       withClient(command, flags, async (client) => {
@@ -65,7 +89,7 @@ export function registerTopics(program: Command): void {
   );
 }
 
-function topicConfigs(flags: CreateFlags): Record<string, string> {
+function topicConfigs(flags: Pick<CreateFlags, 'config' | 'minInsync'>): Record<string, string> {
   const configs: Record<string, string> = {};
   for (const assignment of flags.config ?? []) {
     const eq = assignment.indexOf('=');

@@ -68,6 +68,7 @@ export function remoteController(owner: ChannelOwner, target: number): Controlle
     createTopics: call('createTopics'),
     createPartitions: call('createPartitions'),
     deleteTopics: call('deleteTopics'),
+    alterConfigs: call('alterConfigs'),
     allocateProducerIds: call('allocateProducerIds'),
   };
 }

@@ -71,6 +71,7 @@ function heartbeatingController(calls: number[]): ControllerApi {
     createTopics: no,
     createPartitions: no,
     deleteTopics: no,
+    alterConfigs: no,
     allocateProducerIds: no,
   };
 }

@@ -70,7 +70,7 @@ describe('wireError', () => {
 describe('controller service errors over gRPC', () => {
   function api(overrides: Partial<ControllerApi>): ControllerApi {
     const refuse = (): Promise<never> => Promise.reject(errors.invalidRequest('not in this test'));
-    return { registerBroker: refuse, heartbeat: refuse, alterPartition: refuse, createTopics: refuse, createPartitions: refuse, deleteTopics: refuse, allocateProducerIds: refuse, ...overrides };
+    return { registerBroker: refuse, heartbeat: refuse, alterPartition: refuse, createTopics: refuse, createPartitions: refuse, deleteTopics: refuse, alterConfigs: refuse, allocateProducerIds: refuse, ...overrides };
   }
 
   it('rejects with NOT_CONTROLLER carrying the leader hint, and with the exact error otherwise', async () => {

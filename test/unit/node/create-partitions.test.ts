@@ -40,6 +40,7 @@ function controllerWith(grow: ControllerApi['createPartitions']): ControllerApi 
     createTopics: notCalled('createTopics'),
     createPartitions: grow,
     deleteTopics: notCalled('deleteTopics'),
+    alterConfigs: notCalled('alterConfigs'),
     allocateProducerIds: notCalled('allocateProducerIds'),
   };
 }

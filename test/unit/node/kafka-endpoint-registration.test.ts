@@ -36,6 +36,7 @@ function recordingController(registrations: RegisterBrokerRequest[]): Controller
     createTopics: notCalled('createTopics'),
     createPartitions: notCalled('createPartitions'),
     deleteTopics: notCalled('deleteTopics'),
+    alterConfigs: notCalled('alterConfigs'),
     allocateProducerIds: notCalled('allocateProducerIds'),
   };
 }
