@@ -16,6 +16,7 @@
 import { checkHistory } from '../check/index.js';
 import { createClient, type BrokerlabClient, type Producer } from '../client/index.js';
 import { findPartition, type LocalCluster, type PartitionView } from '../../cluster/index.js';
+import { readEvents } from '../../cluster/events.js';
 import { verdict, type Scenario, type ScenarioContext, type ScenarioResult } from './scenario.js';
 import { FAULT_CLUSTER } from './support/clusters.js';
 import { Faults } from './support/faults.js';
@@ -98,6 +99,7 @@ async function crashBeforeReplication(context: ScenarioContext, acks: 1 | 'all',
     print(`sent ${count} records with acks=${acks}: ${acknowledgedByLeader} acknowledged while only the leader had them`);
 
     const isrAtKill = watch.lastUnderOldLeader()?.isr;
+    const killedAtMs = Date.now();
     await faults.kill(leader);
     await faults.resume(followers);
     print(`killed node ${leader} (SIGKILL) while the ISR was [${isrAtKill?.join(', ') ?? 'unknown'}], and resumed ${followers.join(', ')}`);
@@ -112,6 +114,7 @@ async function crashBeforeReplication(context: ScenarioContext, acks: 1 | 'all',
       newLeader,
       epochAfter: after?.leader === newLeader ? after.leaderEpoch : -1,
       uncleanAllowed,
+      ...(await electionEvent(cluster.dir, topic, newLeader, killedAtMs)),
     };
     const electionKind = classifyElection(election);
     print(`node ${newLeader} leads now (epoch ${election.epochAfter}): a follower that was paused while the last records were written`);
@@ -229,8 +232,30 @@ function watchPartition(cluster: LocalCluster, topic: string, oldLeader: number)
   };
 }
 
+/**
+ * The controller's event for the election that made `newLeader` the leader, waited for a moment
+ * (nodes write their logs asynchronously); nothing when none appears.
+ */
+async function electionEvent(runDir: string, topic: string, newLeader: number, sinceMs: number): Promise<{ reportedByController?: 'clean' | 'unclean' }> {
+  const deadline = Date.now() + 3_000;
+  for (;;) {
+    const found = readEvents(runDir, { sinceMs }).find(
+      (e) => (e.kind === 'leader-elected' || e.kind === 'unclean-leader-elected') && e.fields['topic'] === topic && e.fields['partition'] === 0 && e.fields['leader'] === newLeader,
+    );
+    if (found) return { reportedByController: found.kind === 'leader-elected' ? 'clean' : 'unclean' };
+    if (Date.now() >= deadline) return {};
+    await sleep(200);
+  }
+}
+
 function describeElection(e: ElectionObservation, kind: ElectionKind): string {
   const setting = e.uncleanAllowed === undefined ? 'the topic\'s unclean.leader.election.enable is not reported' : `the topic has unclean.leader.election.enable=${e.uncleanAllowed}`;
+  if (e.reportedByController !== undefined) {
+    const seen = e.isrBefore === undefined ? '' : `; the ISR last seen under node ${e.leaderBefore} was [${e.isrBefore.join(', ')}]`;
+    return kind === 'clean'
+      ? `the controller reports a clean election of node ${e.newLeader} (leader-elected event${seen}; ${setting})`
+      : `the controller reports an unclean election: node ${e.newLeader} was outside the ISR (unclean-leader-elected event${seen}; ${setting})`;
+  }
   if (kind === 'unknown') return `the status showed no ISR under node ${e.leaderBefore} before the election, so whether it was clean is unknown (${setting})`;
   if (kind === 'clean') return `node ${e.newLeader} was in the ISR [${e.isrBefore!.join(', ')}] when node ${e.leaderBefore} died: a clean election (${setting})`;
   return `node ${e.newLeader} was not in the ISR [${e.isrBefore!.join(', ')}] when node ${e.leaderBefore} died: an unclean election (${setting})`;

@@ -320,12 +320,22 @@ export interface ElectionObservation {
   readonly epochAfter: number;
   /** The topic's unclean.leader.election.enable as the cluster describes it; undefined if unknown. */
   readonly uncleanAllowed: boolean | undefined;
+  /**
+   * What the controller's own event says of the election that made `newLeader` leader
+   * (`leader-elected` is clean, `unclean-leader-elected` is not); undefined when no event was found.
+   */
+  readonly reportedByController?: 'clean' | 'unclean';
 }
 
 export type ElectionKind = 'clean' | 'unclean' | 'unknown';
 
 /** Clean when the new leader was in the ISR the cluster last showed under the old leader. */
+/**
+ * Clean or unclean: the controller's event decides, since it chose the leader from the ISR it had;
+ * without one, the ISR last seen under the old leader.
+ */
 export function classifyElection(e: ElectionObservation): ElectionKind {
+  if (e.reportedByController !== undefined) return e.reportedByController;
   if (e.isrBefore === undefined || e.newLeader < 0 || e.newLeader === e.leaderBefore) return 'unknown';
   return e.isrBefore.includes(e.newLeader) ? 'clean' : 'unclean';
 }

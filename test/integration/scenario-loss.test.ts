@@ -1,6 +1,7 @@
 // The loss scenario on real processes: the same crash (followers paused, leader killed, unclean
 // election allowed) loses acknowledged acks=1 writes; acks=all acknowledges every send made during
-// the fault and loses none. Whether each election was clean is measured from the status.
+// the fault and loses none. Whether each election was clean is what the controller's election
+// event says.
 // (The verdict's failures: test/unit/scenarios.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type LocalCluster } from '../../cluster/index.js';
@@ -26,6 +27,7 @@ describe.skipIf(!nodeBuilt)(`scenario loss (${SKIP_REASON})`, () => {
     expect(result.acksAll.sentDuringFault, report).toBeGreaterThan(0);
     for (const run of [result.acksOne, result.acksAll]) {
       expect(run.electionKind, report).not.toBe('unknown');
+      expect(run.election.reportedByController, report).toBe(run.electionKind);
       // "unclean election" is printed only when measured so.
       if (run.electionKind === 'clean') expect(report).not.toMatch(new RegExp(`^acks=${run.acks}: .*unclean election`, 'm'));
     }

@@ -216,6 +216,13 @@ describe('loss verdict', () => {
     expect(classifyElection(election(undefined, 3))).toBe('unknown');
     expect(classifyElection(election([2, 3], -1))).toBe('unknown');
   });
+
+  it("takes the controller's election event over the ISR the status happened to show", () => {
+    // The status polled a moment too early or too late: the controller's own account decides.
+    expect(classifyElection({ ...election([2], 3), reportedByController: 'clean' })).toBe('clean');
+    expect(classifyElection({ ...election([2, 3], 3), reportedByController: 'unclean' })).toBe('unclean');
+    expect(classifyElection({ ...election(undefined, 3), reportedByController: 'unclean' })).toBe('unclean');
+  });
 });
 
 describe('ordering verdict', () => {
