@@ -29,6 +29,17 @@ export interface ClientFrontSettings {
   readonly defaultReplicationFactor: number;
 }
 
+export interface ReplicaLogDescription {
+  readonly topic: string;
+  readonly partition: number;
+  readonly role: string;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  readonly highWatermark: number;
+  readonly sizeBytes: number;
+  readonly segments: number;
+}
+
 export interface ClientFrontBackend {
   image(): MetadataImage;
   /** The active controller's node id as this node knows it, or -1. */
@@ -213,6 +224,24 @@ export class ClientFront {
     const deleted = results.filter((r) => !r.error).flatMap((r) => (r.name === undefined ? [] : [r.name]));
     await this.backend.waitForImage((img) => deleted.every((n) => !topicByName(img, n)), adminTimeout(timeoutMs));
     return results;
+  }
+
+  /** The logs of the replicas this broker hosts (of `topics`, or all): Kafka's DescribeLogDirs. */
+  describeLogDirs(topics: readonly string[]): ReplicaLogDescription[] {
+    const wanted = new Set(topics);
+    return (this.backend.replicaManager()?.hostedPartitions() ?? [])
+      .filter((p) => wanted.size === 0 || wanted.has(p.topic))
+      .map((p) => ({
+        topic: p.topic,
+        partition: p.partition,
+        role: p.role(),
+        logStartOffset: p.logStartOffset(),
+        logEndOffset: p.logEndOffset(),
+        highWatermark: p.highWatermark(),
+        sizeBytes: p.log.sizeInBytes(),
+        segments: p.log.segmentCount(),
+      }))
+      .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   }
 
   /** Changes topic configs through the active controller; answers once this node's image shows them. */

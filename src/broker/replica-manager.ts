@@ -283,6 +283,11 @@ export class ReplicaManager {
     return checkRetention(this.partitions.values(), this.options.clock.now(), this.options.logSettings, this.options.logger);
   }
 
+  /** Every replica this broker hosts. */
+  hostedPartitions(): Partition[] {
+    return [...this.partitions.values()];
+  }
+
   getPartition(topic: string, partition: number): Partition | undefined {
     const key = this.knownByName.get(nameKey(topic, partition));
     return key === undefined ? undefined : this.partitions.get(key);

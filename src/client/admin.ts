@@ -49,6 +49,19 @@ export interface PartitionOffsets {
   latest: number;
 }
 
+/** One replica's log as the broker hosting it reports it (Kafka's DescribeLogDirs). */
+export interface ReplicaLogInfo {
+  brokerId: number;
+  topic: string;
+  partition: number;
+  role: string;
+  logStartOffset: number;
+  logEndOffset: number;
+  highWatermark: number;
+  sizeBytes: number;
+  segments: number;
+}
+
 export class Admin {
   private readonly metadata: MetadataCache;
 
@@ -155,6 +168,31 @@ export class Admin {
       if (end.error) throw end.error;
       return { partition, earliest: start.offset, latest: end.offset };
     });
+  }
+
+  /** The logs of every replica of `topics` (all topics when empty), asked of every live broker. */
+  async describeLogDirs(topics: readonly string[] = []): Promise<ReplicaLogInfo[]> {
+    const cluster = await this.metadata.fetch([]);
+    const brokers = cluster.brokers.filter((b) => !b.fenced);
+    const answers = await Promise.all(
+      brokers.map(async (b) => {
+        const response = await this.pool.connection(formatAddress(b.host, b.port)).call('DescribeLogDirs', { topics: [...topics] }, this.options.requestTimeoutMs);
+        return response.replicas.map(
+          (r): ReplicaLogInfo => ({
+            brokerId: b.id,
+            topic: r.topic,
+            partition: r.partition,
+            role: r.role,
+            logStartOffset: Number(r.log_start_offset),
+            logEndOffset: Number(r.log_end_offset),
+            highWatermark: Number(r.high_watermark),
+            sizeBytes: Number(r.size_bytes),
+            segments: r.segments,
+          }),
+        );
+      }),
+    );
+    return answers.flat();
   }
 
   /** Every consumer group of the cluster: each broker lists the groups it coordinates, merged here. */

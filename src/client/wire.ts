@@ -93,6 +93,25 @@ export interface AlterConfigsResponse {
   results: TopicResult[];
 }
 
+export interface DescribeLogDirsRequest {
+  topics: string[];
+}
+
+export interface WireReplicaLog {
+  topic: string;
+  partition: number;
+  role: string;
+  log_start_offset: number;
+  log_end_offset: number;
+  high_watermark: number;
+  size_bytes: number;
+  segments: number;
+}
+
+export interface DescribeLogDirsResponse {
+  replicas: WireReplicaLog[];
+}
+
 export interface ProduceRequest {
   correlation_id: number;
   topic: string;
@@ -184,6 +203,7 @@ export interface UnaryMethods {
   CreateTopics: [CreateTopicsRequest, CreateTopicsResponse];
   DeleteTopics: [DeleteTopicsRequest, DeleteTopicsResponse];
   AlterConfigs: [AlterConfigsRequest, AlterConfigsResponse];
+  DescribeLogDirs: [DescribeLogDirsRequest, DescribeLogDirsResponse];
   Fetch: [FetchRequest, FetchResponse];
   ListOffsets: [ListOffsetsRequest, ListOffsetsResponse];
   InitProducerId: [InitProducerIdRequest, InitProducerIdResponse];

@@ -111,6 +111,10 @@ export class SegmentedLog implements PartitionLog {
     return this.segments.sizeBytes();
   }
 
+  segmentCount(): number {
+    return this.segments.length;
+  }
+
   segmentBaseOffsets(): number[] {
     return this.segments.all().map((s) => s.baseOffset);
   }

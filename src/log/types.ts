@@ -84,6 +84,11 @@ export interface PartitionLog {
   /** Applies changed topic configs (segment size and age, retention, message size) to the open log. */
   reconfigure(settings: Partial<RuntimeLogSettings>): void;
 
+  /** Bytes of all segments. */
+  sizeInBytes(): number;
+  /** Segments the log has, the active one included. */
+  segmentCount(): number;
+
   /** Forces everything written so far to durable storage. */
   flush(): void;
   close(): void;

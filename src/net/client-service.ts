@@ -52,6 +52,19 @@ export function addClientService(server: grpc.Server, front: ClientFront, logger
         (e: unknown) => cb(null, { results: request.topics.map((t) => ({ name: t.name, topic_id: '', ...toWireError(e) })) }),
       );
     }),
+    DescribeLogDirs: gatedUnary(gate, (call: grpc.ServerUnaryCall<{ topics: string[] }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      const replicas = front.describeLogDirs(call.request.topics ?? []).map((r) => ({
+        topic: r.topic,
+        partition: r.partition,
+        role: r.role,
+        log_start_offset: r.logStartOffset,
+        log_end_offset: r.logEndOffset,
+        high_watermark: r.highWatermark,
+        size_bytes: r.sizeBytes,
+        segments: r.segments,
+      }));
+      cb(null, { replicas });
+    }),
     Produce: (call: grpc.ServerDuplexStream<WireProduceRequest, unknown>) => gatedDuplex(gate, call, (stream, delayed) => serveProduce(stream, front, logger, delayed)),
     Fetch: gatedUnary(gate, (call: grpc.ServerUnaryCall<WireFetchRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       const req = call.request;

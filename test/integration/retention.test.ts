@@ -185,6 +185,15 @@ describe('retention on a running cluster', () => {
 
     const described = await brokerlab('topics', 'describe', topic);
     expect(described.stdout).toContain(`retention.bytes=${2 * SEGMENT_BYTES}`);
+    // The leader's log: start offset moved by retention, end at every record, size and segments.
+    const row = /^ {2}0\s+\d+\s+\d+\s+[\d,]+\s+[\d,]+\s+(\d+)\s+(\d+)\s+([\d.]+) (B|KiB)\s+(\d+)$/m.exec(described.stdout);
+    expect(row, described.stdout).not.toBeNull();
+    const [, logStart, logEnd, size, unit, segments] = row!;
+    expect(Number(logStart)).toBeGreaterThan(0);
+    expect(Number(logEnd)).toBe(40 * PER_ROUND);
+    expect(Number(size) * (unit === 'KiB' ? 1024 : 1)).toBeLessThanOrEqual(3 * SEGMENT_BYTES + 1024);
+    expect(Number(segments)).toBeGreaterThanOrEqual(2);
+    expect(Number(segments)).toBeLessThanOrEqual(4);
     await expect(brokerlab('topics', 'alter-configs', topic, '--config', 'segment.bytes=3')).rejects.toThrow(/INVALID_CONFIG/);
   }, 90_000);
 });

@@ -101,6 +101,14 @@ export class IdempotentLog implements PartitionLog {
     return removed;
   }
 
+  sizeInBytes(): number {
+    return this.inner.sizeInBytes();
+  }
+
+  segmentCount(): number {
+    return this.inner.segmentCount();
+  }
+
   rollIfDue(): boolean {
     return this.inner.rollIfDue();
   }

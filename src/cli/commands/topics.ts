@@ -1,6 +1,6 @@
 /** `brokerlab topics create|list|describe|alter-configs|delete`: topic administration through the native client. */
 import type { Command } from 'commander';
-import type { TopicDescription } from '../../client/index.js';
+import type { ReplicaLogInfo, TopicDescription } from '../../client/index.js';
 import { addClientFlags, withClient, type ClientFlags } from '../client-context.js';
 import { print } from '../context.js';
 import { usageError } from '../errors.js';
@@ -58,7 +58,9 @@ export function registerTopics(program: Command): void {
     withClient(command, flags, async (client) => {
       const descriptions = await client.admin().describeTopics(names);
       if (descriptions.length === 0) process.stderr.write('no topics yet\n');
-      for (const d of descriptions.sort((a, b) => (a.name < b.name ? -1 : 1))) print(describe(d));
+      // Brokers that cannot say (an older node) leave the log columns as '?'.
+      const logs = descriptions.length > 0 ? await client.admin().describeLogDirs(descriptions.map((d) => d.name)).catch(() => []) : [];
+      for (const d of descriptions.sort((a, b) => (a.name < b.name ? -1 : 1))) print(describe(d, logs));
     }),
   );
 
@@ -99,13 +101,22 @@ function topicConfigs(flags: Pick<CreateFlags, 'config' | 'minInsync'>): Record<
   return configs;
 }
 
-function describe(d: TopicDescription): string {
+/** Partitions with leader and ISR, and the leader replica's log: start offset, size and segments (as retention leaves them). */
+function describe(d: TopicDescription, logs: readonly ReplicaLogInfo[]): string {
   const configs = Object.entries(d.configs)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  const rows = [['  PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR']];
+  const rows = [['  PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'LOG-START', 'LOG-END', 'SIZE', 'SEGMENTS']];
   for (const p of d.partitions) {
-    rows.push([`  ${p.partition}`, p.leader >= 0 ? String(p.leader) : 'none', String(p.leaderEpoch), p.replicas.join(','), p.isr.join(',')]);
+    const log = logs.find((l) => l.topic === d.name && l.partition === p.partition && l.brokerId === p.leader);
+    const logColumns = log ? [String(log.logStartOffset), String(log.logEndOffset), formatBytes(log.sizeBytes), String(log.segments)] : ['?', '?', '?', '?'];
+    rows.push([`  ${p.partition}`, p.leader >= 0 ? String(p.leader) : 'none', String(p.leaderEpoch), p.replicas.join(','), p.isr.join(','), ...logColumns]);
   }
   return [`${d.name}  (id ${d.topicId}, ${d.partitions.length} partitions${configs ? `, ${configs}` : ''})`, ...table(rows)].join('\n');
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -25,7 +25,7 @@ describe.skipIf(!cliBuilt)('brokerlab topics, produce and consume (needs npm run
     expect((await cli(['topics', 'list'])).stdout).toBe('orders\n');
     const describe = await cli(['topics', 'describe', 'orders']);
     expect(describe.stdout).toMatch(/^orders {2}\(id .*, 3 partitions/);
-    expect(describe.stdout).toMatch(/^ {2}PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR$/m);
+    expect(describe.stdout).toMatch(/^ {2}PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+LOG-START\s+LOG-END\s+SIZE\s+SEGMENTS$/m);
 
     const unknown = await cli(['topics', 'describe', 'nope']);
     expect(unknown.code).not.toBe(0);
