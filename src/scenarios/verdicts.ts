@@ -88,7 +88,6 @@ export interface BurstBatch {
 export interface PeakShavingMeasurements {
   readonly capacityPerSecond: number;
   /** A producer waiting longer than this for an acknowledgement was slowed by the burst. */
-  readonly maxAckLatencyMs: number;
   readonly batches: readonly BurstBatch[];
   /** Consumer lag read from the log: high watermarks minus records stored, sampled over the run, the last after the drain. */
   readonly lagSamples: readonly { readonly atMs: number; readonly lag: number }[];
@@ -116,6 +115,12 @@ export function judgePeakShaving(m: PeakShavingMeasurements): PeakShavingJudgeme
   const peakProduceRate = peakPerSecond(acked);
   const failed = m.batches.filter((b) => b.ackedAtMs === undefined);
   const slowestAckMs = Math.max(0, ...m.batches.filter((b) => b.ackedAtMs !== undefined).map((b) => b.ackedAtMs! - b.sentAtMs));
+  // Held to the consumer's pace, the producers could not have had the burst acknowledged sooner
+  // than the consumer can store it; ahead of it, they finish well before. A comparison of two
+  // rates measured in the same run, so a slow machine slows both sides alike.
+  const firstSentMs = Math.min(...m.batches.map((b) => b.sentAtMs));
+  const burstAckedInMs = acked.length > 0 ? acked[acked.length - 1]!.atMs - firstSentMs : Number.POSITIVE_INFINITY;
+  const consumerNeedsMs = (m.sentValues.length / m.capacityPerSecond) * 1000;
   const lags = m.lagSamples.map((s) => s.lag);
   const maxLag = Math.max(0, ...lags);
   const finalLag = lags.length > 0 ? lags[lags.length - 1]! : Number.NaN;
@@ -144,8 +149,9 @@ export function judgePeakShaving(m: PeakShavingMeasurements): PeakShavingJudgeme
     checks: [
       claim(`the burst exceeded the consumer's capacity (${peakProduceRate}/s acknowledged at the peak > ${m.capacityPerSecond}/s)`, peakProduceRate > m.capacityPerSecond),
       claim(
-        `the producers were never refused or slowed (${m.batches.length - failed.length} of ${m.batches.length} batches acknowledged${firstError ? `, first failure: ${firstError}` : ''}; slowest acknowledgement ${slowestAckMs.toFixed(0)} ms, limit ${m.maxAckLatencyMs} ms)`,
-        m.batches.length > 0 && failed.length === 0 && slowestAckMs <= m.maxAckLatencyMs,
+        `the producers were never refused or held to the consumer's pace (${m.batches.length - failed.length} of ${m.batches.length} batches acknowledged${firstError ? `, first failure: ${firstError}` : ''}; ` +
+          `the burst acknowledged within ${burstAckedInMs.toFixed(0)} ms, while the consumer needs ${consumerNeedsMs.toFixed(0)} ms to store it; slowest acknowledgement ${slowestAckMs.toFixed(0)} ms)`,
+        m.batches.length > 0 && failed.length === 0 && burstAckedInMs < consumerNeedsMs,
       ),
       claim(
         `the lag read from the log rose during the burst (to ${maxLag}) and drained to 0 afterwards (${finalLag})`,

@@ -8,6 +8,10 @@ import { processState } from '../../cluster/process-state.js';
 import { runCli } from '../unit/cli/run-cli.js';
 import { nodeBuilt, SKIP_REASON } from '../support/cluster-helpers.js';
 
+// A journey of a dozen CLI processes, each bounded by its own timeout: the budget is their share on
+// a loaded machine, not a race against the clock.
+const JOURNEY_TIMEOUT_MS = 240_000;
+
 let dir: string;
 const cli = (...args: string[]) => runCli([...args, '--dir', dir], { timeoutMs: 60_000 });
 
@@ -73,7 +77,7 @@ describe.skipIf(!nodeBuilt)(`brokerlab CLI on a real cluster (${SKIP_REASON})`, 
     expect(again.stdout.trim().split('\n')).toHaveLength(1000);
     await cli('down', '--purge');
     expect(existsSync(dir)).toBe(false);
-  });
+  }, JOURNEY_TIMEOUT_MS);
 
   it('reports a dead cluster with a non-zero exit and no stack trace', async () => {
     expect((await cli('up', '--detach', '--nodes', '1', '--kafka-port-base', '0')).code).toBe(0);

@@ -9,6 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processState } from '../../../cluster/process-state.js';
 import { cliBuilt, cliMain, repoRoot, runCli } from './run-cli.js';
 
+// A journey of a dozen CLI processes, each bounded by its own timeout: the budget is their share on
+// a loaded machine, not a race against the clock.
+const JOURNEY_TIMEOUT_MS = 240_000;
+
 const fakeNode = join(repoRoot, 'test', 'unit', 'cluster', 'fixtures', 'fake-node.mjs');
 let dir: string;
 
@@ -112,7 +116,7 @@ describe.skipIf(!cliBuilt)('brokerlab cluster verbs with stand-in nodes (needs n
     expect(down.stdout).toMatch(/node 1: stopped \(controlled shutdown\) in \d+ ms/);
     for (const pid of recordedPids()) expect(processState(pid)).toBe('dead');
     expect(existsSync(join(dir, 'cluster.json'))).toBe(true);
-  });
+  }, JOURNEY_TIMEOUT_MS);
 
   it('restarts an existing cluster on the same ports, and down --purge removes it', async () => {
     expect((await cli('up', '--detach', '--controllers', '1', '--brokers', '2', ...FREE_KAFKA_PORTS)).code).toBe(0);
