@@ -43,6 +43,9 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
+/** Where the dashboard listens unless told otherwise (`brokerlab dashboard`, the foreground `up`). */
+export const DEFAULT_DASHBOARD_PORT = 8080;
+
 const MAX_BODY_BYTES = 16 * 1024;
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {

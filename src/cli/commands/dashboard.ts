@@ -4,7 +4,7 @@
  * Ctrl-C. Nodes it starts again are detached like the CLI's, so they outlive the dashboard.
  */
 import type { Command } from 'commander';
-import { startDashboard } from '../../../cluster/dashboard/server.js';
+import { DEFAULT_DASHBOARD_PORT, startDashboard } from '../../../cluster/dashboard/server.js';
 import { createLogger } from '../../common/logger.js';
 import { CliError } from '../errors.js';
 import { cliSupervisorOptions, openCluster, print, runDirOf } from '../context.js';
@@ -22,7 +22,7 @@ export function registerDashboard(program: Command): void {
   program
     .command('dashboard')
     .description('serve a live web page of the cluster: nodes, partitions (leader, ISR, HW, LEO, lag), rates, events, fault buttons')
-    .option('--port <port>', 'port to listen on (0: a free port)', integerParser(0, 65535), 8080)
+    .option('--port <port>', 'port to listen on (0: a free port)', integerParser(0, 65535), DEFAULT_DASHBOARD_PORT)
     .option('--host <host>', 'address to listen on; anyone who reaches it can kill nodes', '127.0.0.1')
     .option('--interval <ms>', 'how often the page is updated', integerParser(200, 60_000), 1000)
     .action(async (options: DashboardOptions, command: Command) => {

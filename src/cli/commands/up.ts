@@ -18,6 +18,8 @@ import {
   type ClusterNodeRecord,
   type NewClusterOptions,
 } from '../../../cluster/index.js';
+import { DEFAULT_DASHBOARD_PORT, startDashboard, type Dashboard } from '../../../cluster/dashboard/server.js';
+import { createLogger } from '../../common/logger.js';
 import { cliSupervisorOptions, dirFlagFor, print, runDirOf } from '../context.js';
 import { startLiveView } from '../live-view.js';
 import { collectAssignment, integerParser, parseInterval, parsePositive, parseProfile } from '../options.js';
@@ -169,10 +171,13 @@ function metricsLines(nodes: readonly ClusterNodeRecord[], dir: string, flag: st
 async function runForeground(supervisor: Supervisor, refreshMs: number): Promise<void> {
   const tty = wantsColour();
   const dir = supervisor.runDir.root;
+  const dashboard = await foregroundDashboard(dir);
+  const dashboardLine = dashboard ? `dashboard: ${dashboard.url}  (live page with fault buttons)\n` : '';
   const view = startLiveView(
-    async () => renderStatus(await supervisor.status(), { tty, dir, profile: supervisor.state.profile }) + '\nCtrl-C stops the cluster\n',
+    async () => dashboardLine + renderStatus(await supervisor.status(), { tty, dir, profile: supervisor.state.profile }) + '\nCtrl-C stops the cluster\n',
     { intervalMs: refreshMs, tty, appendWhenPiped: false },
   );
+  if (!tty && dashboard) print(dashboardLine.trimEnd());
   if (!tty) print('running in the foreground; Ctrl-C (or SIGTERM) stops every node');
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -184,6 +189,7 @@ async function runForeground(supervisor: Supervisor, refreshMs: number): Promise
       }
       stopping = true;
       view.stop();
+      void dashboard?.close();
       print('\nstopping the cluster (controlled shutdown; Ctrl-C again to kill at once)...');
       void stopEverything(supervisor).then(resolve);
     };
@@ -192,6 +198,24 @@ async function runForeground(supervisor: Supervisor, refreshMs: number): Promise
     // A closed terminal must not leave the nodes running behind a dead supervisor.
     process.on('SIGHUP', onSignal);
   });
+}
+
+/**
+ * While the cluster runs in the foreground (`npm start`), its dashboard is served too: on 8080
+ * when free, else on a free port. A dashboard that cannot start costs a note, not the cluster.
+ */
+async function foregroundDashboard(dir: string): Promise<Dashboard | undefined> {
+  const logger = createLogger({ level: process.env['BROKERLAB_LOG_LEVEL'] ?? 'warn', destination: process.stderr });
+  for (const port of [DEFAULT_DASHBOARD_PORT, 0]) {
+    try {
+      return await startDashboard({ runDir: dir, port, supervisorOptions: cliSupervisorOptions(false), logger });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && port !== 0) continue;
+      print(`note: no dashboard (${e instanceof Error ? e.message : String(e)}); brokerlab dashboard${dirFlagFor(dir)} starts one`);
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 async function stopEverything(supervisor: Supervisor): Promise<void> {

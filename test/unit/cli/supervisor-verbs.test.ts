@@ -148,6 +148,12 @@ describe.skipIf(!cliBuilt)('brokerlab cluster verbs with stand-in nodes (needs n
       const deadline = Date.now() + 30_000;
       while (!stdout.includes('Ctrl-C (or SIGTERM) stops every node') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(stdout).toMatch(/cluster started and ready in \d+ ms/);
+      // npm start serves the dashboard beside the live status.
+      const dashboardUrl = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1];
+      expect(dashboardUrl, stdout).toBeDefined();
+      const page = await fetch(dashboardUrl!);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/brokerlab/);
       const pids = recordedPids();
       expect(pids).toHaveLength(3);
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
