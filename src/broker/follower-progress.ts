@@ -4,7 +4,7 @@
  * the leader's log end offset as it was at that moment, or reached the end the leader had at the
  * follower's previous fetch (then the follower was caught up as of that previous fetch).
  */
-import type { BrokerId } from '../metadata/types.js';
+import { UNKNOWN_BROKER_EPOCH, type BrokerId } from '../metadata/types.js';
 import { UNKNOWN_OFFSET } from './types.js';
 
 const NEVER = Number.NEGATIVE_INFINITY;
@@ -13,8 +13,8 @@ export class FollowerProgress {
   /** The follower's log end offset as of its last fetch; UNKNOWN_OFFSET until it fetches. */
   logEndOffset = UNKNOWN_OFFSET;
   logStartOffset = UNKNOWN_OFFSET;
-  /** The broker epoch the follower last fetched with. */
-  brokerEpoch = -1;
+  /** The broker epoch the follower last fetched with; -1 until it fetches. */
+  brokerEpoch = UNKNOWN_BROKER_EPOCH;
   private lastFetchTimeMs: number;
   /** The leader's log end offset when this follower last fetched. */
   private lastFetchLeaderLogEndOffset: number;
@@ -36,6 +36,7 @@ export class FollowerProgress {
   }
 
   recordFetch(fetchOffset: number, followerLogStartOffset: number, brokerEpoch: number, nowMs: number, leaderLogEndOffset: number): void {
+    if (this.brokerEpoch !== UNKNOWN_BROKER_EPOCH && brokerEpoch !== this.brokerEpoch) this.forgetPreviousIncarnation(leaderLogEndOffset);
     if (fetchOffset >= leaderLogEndOffset) {
       this.lastCaughtUpTimeMs = Math.max(this.lastCaughtUpTimeMs, nowMs);
     } else if (fetchOffset >= this.lastFetchLeaderLogEndOffset) {
@@ -46,6 +47,17 @@ export class FollowerProgress {
     this.brokerEpoch = brokerEpoch;
     this.lastFetchLeaderLogEndOffset = leaderLogEndOffset;
     this.lastFetchTimeMs = nowMs;
+  }
+
+  /**
+   * The follower restarted (a new broker epoch): what its previous process fetched says nothing
+   * about the log it has now (a power loss may have cut its unflushed tail). It proves itself
+   * again from this fetch on, as a replica never heard from.
+   */
+  private forgetPreviousIncarnation(leaderLogEndOffset: number): void {
+    this.lastFetchTimeMs = NEVER;
+    this.lastCaughtUpTimeMs = NEVER;
+    this.lastFetchLeaderLogEndOffset = leaderLogEndOffset;
   }
 
   /** In sync for ISR purposes: has everything the leader has, or had it within `replicaLagTimeMaxMs`. */

@@ -9,6 +9,12 @@
 import { assert, isBrokerError, type KafkaErrorName } from '../common/errors.js';
 import type { AlterPartitionRequest, BrokerId, PartitionRegistration } from '../metadata/types.js';
 
+/**
+ * Each proposed member's broker epoch as the leader last saw it fetch (the leader's own for
+ * itself, -1 when unknown): sent so the controller can refuse members that restarted since.
+ */
+export type MemberEpochs = (brokerId: BrokerId) => number;
+
 /** Fields of every AlterPartition request this leader sends for one leader epoch. */
 export interface IsrRequestIdentity {
   readonly brokerId: BrokerId;
@@ -93,16 +99,16 @@ export class IsrTracker {
     return this.pending === undefined && !this.awaitingMetadata;
   }
 
-  proposeExpansion(brokerId: BrokerId, brokerEpoch: number): AlterPartitionRequest {
+  proposeExpansion(brokerId: BrokerId, brokerEpoch: number, memberEpochs: MemberEpochs): AlterPartitionRequest {
     assert(!this.committed.includes(brokerId), `replica ${brokerId} is already in the ISR`);
-    return this.propose([...this.committed, brokerId], [brokerId], brokerEpoch);
+    return this.propose([...this.committed, brokerId], [brokerId], brokerEpoch, memberEpochs);
   }
 
-  proposeShrink(removed: readonly BrokerId[], brokerEpoch: number): AlterPartitionRequest {
+  proposeShrink(removed: readonly BrokerId[], brokerEpoch: number, memberEpochs: MemberEpochs): AlterPartitionRequest {
     assert(!removed.includes(this.identity.brokerId), 'a leader never removes itself from the ISR');
     const newIsr = this.committed.filter((id) => !removed.includes(id));
     assert(newIsr.length < this.committed.length, 'a shrink must remove a current ISR member');
-    return this.propose(newIsr, [], brokerEpoch);
+    return this.propose(newIsr, [], brokerEpoch, memberEpochs);
   }
 
   onResponse(request: AlterPartitionRequest, result: PartitionRegistration | Error): AlterPartitionOutcome {
@@ -145,7 +151,7 @@ export class IsrTracker {
     this.awaitingMetadata = false;
   }
 
-  private propose(newIsr: readonly BrokerId[], adding: readonly BrokerId[], brokerEpoch: number): AlterPartitionRequest {
+  private propose(newIsr: readonly BrokerId[], adding: readonly BrokerId[], brokerEpoch: number, memberEpochs: MemberEpochs): AlterPartitionRequest {
     assert(this.canPropose(), 'at most one ISR change may be in flight');
     const request: AlterPartitionRequest = {
       brokerId: this.identity.brokerId,
@@ -155,6 +161,9 @@ export class IsrTracker {
       leaderEpoch: this.identity.leaderEpoch,
       partitionEpoch: this.committedPartitionEpoch,
       newIsr,
+      // Fixed when proposed: a resend carries the epochs of the fetches that justified it, so a
+      // member that restarted meanwhile is refused rather than admitted on its old fetches.
+      newIsrWithEpochs: newIsr.map((id) => ({ brokerId: id, brokerEpoch: memberEpochs(id) })),
     };
     this.pending = { adding, request };
     return request;

@@ -9,9 +9,9 @@
  * - an ISR follower leaves when it has not been caught up for `replicaLagTimeMaxMs`.
  */
 import { assert } from '../common/errors.js';
-import type { AlterPartitionRequest, BrokerId } from '../metadata/types.js';
+import { UNKNOWN_BROKER_EPOCH, type AlterPartitionRequest, type BrokerId } from '../metadata/types.js';
 import { FollowerProgress } from './follower-progress.js';
-import { IsrTracker, type IsrRequestIdentity } from './isr-tracker.js';
+import { IsrTracker, type IsrRequestIdentity, type MemberEpochs } from './isr-tracker.js';
 import type { FollowerStatus } from './types.js';
 
 export interface LeaderStateInit {
@@ -91,7 +91,7 @@ export class LeaderState {
     assert(fetchOffset <= leaderLogEndOffset, `follower fetch offset ${fetchOffset} <= leader leo ${leaderLogEndOffset}`);
     progress.recordFetch(fetchOffset, followerLogStartOffset, followerBrokerEpoch, nowMs, leaderLogEndOffset);
     // Expand before recomputing the high watermark, so the joining replica already holds it back.
-    const isrExpansion = this.canJoinIsr(progress) ? this.isr.proposeExpansion(replicaId, leaderBrokerEpoch) : undefined;
+    const isrExpansion = this.canJoinIsr(progress) ? this.isr.proposeExpansion(replicaId, leaderBrokerEpoch, this.memberEpochs(leaderBrokerEpoch)) : undefined;
     const highWatermarkAdvanced = this.maybeAdvanceHighWatermark(leaderLogEndOffset);
     return isrExpansion ? { highWatermarkAdvanced, isrExpansion } : { highWatermarkAdvanced };
   }
@@ -125,7 +125,12 @@ export class LeaderState {
   proposeShrinkIfLagging(nowMs: number, leaderLogEndOffset: number, brokerEpoch: number): AlterPartitionRequest | undefined {
     if (!this.isr.canPropose()) return undefined;
     const lagging = this.laggingIsrMembers(nowMs, leaderLogEndOffset);
-    return lagging.length > 0 ? this.isr.proposeShrink(lagging, brokerEpoch) : undefined;
+    return lagging.length > 0 ? this.isr.proposeShrink(lagging, brokerEpoch, this.memberEpochs(brokerEpoch)) : undefined;
+  }
+
+  /** Broker epochs for AlterPartition: this leader's own, and each follower's from its last fetch. */
+  private memberEpochs(leaderBrokerEpoch: number): MemberEpochs {
+    return (id) => (id === this.brokerId ? leaderBrokerEpoch : (this.followers.get(id)?.brokerEpoch ?? UNKNOWN_BROKER_EPOCH));
   }
 
   followerStatuses(nowMs: number, leaderLogEndOffset: number): FollowerStatus[] {

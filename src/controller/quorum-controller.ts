@@ -54,6 +54,11 @@ export interface QuorumControllerOptions {
   readonly logger?: Logger;
   /** auto.leader.rebalance.enable (default true). */
   readonly autoLeaderRebalance?: boolean;
+  /**
+   * Refuse AlterPartition members with a stale broker epoch (KIP-903; default true). The
+   * simulation alone turns it off, to show the acknowledged writes lost without it.
+   */
+  readonly checkIsrBrokerEpochs?: boolean;
 }
 
 export class QuorumController {
@@ -151,7 +156,7 @@ export class QuorumController {
 
   /** Accepts or refuses a leader's ISR change; the response is the partition after the change. */
   alterPartition(req: AlterPartitionRequest): ControllerResult<PartitionRegistration> {
-    return this.decide((batch) => batch.because(undefined, () => alterPartition(batch, req)));
+    return this.decide((batch) => batch.because(undefined, () => alterPartition(batch, req, { checkMemberBrokerEpochs: this.options.checkIsrBrokerEpochs !== false })));
   }
 
   createTopics(requests: readonly CreateTopicRequest[]): ControllerResult<CreateTopicResult[]> {

@@ -30,7 +30,24 @@ export interface AlterPartitionRequest {
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
   readonly newIsr: readonly BrokerId[];
+  /**
+   * The same ISR with each member's broker epoch as the leader last saw it fetch (Kafka's
+   * NewIsrWithEpochs, KIP-903): the leader's own epoch for itself, -1 when unknown (a member not
+   * heard from under this leader epoch). The controller refuses a member whose epoch is not its
+   * current registration's, so fetch state from before a restart never adds the new incarnation.
+   * Absent from older senders: every epoch unknown.
+   */
+  readonly newIsrWithEpochs?: readonly IsrMemberEpoch[];
 }
+
+export interface IsrMemberEpoch {
+  readonly brokerId: BrokerId;
+  /** -1: unknown, not checked. */
+  readonly brokerEpoch: number;
+}
+
+/** A broker epoch the sender does not know (Kafka's -1). */
+export const UNKNOWN_BROKER_EPOCH = -1;
 
 export interface Endpoint {
   readonly host: string;

@@ -97,6 +97,9 @@ export function addControllerService(server: grpc.Server, api: ControllerApi, fa
         leaderEpoch: req.leader_epoch,
         partitionEpoch: req.partition_epoch,
         newIsr: req.new_isr,
+        ...(req.new_isr_with_epochs.length > 0
+          ? { newIsrWithEpochs: req.new_isr_with_epochs.map((m) => ({ brokerId: m.broker_id, brokerEpoch: toSafeInteger(m.broker_epoch) })) }
+          : {}),
       });
       return { ...NO_ERROR, leader_id: 0, leader: p.leader, leader_epoch: p.leaderEpoch, partition_epoch: p.partitionEpoch, isr: [...p.isr] };
     }, fail),
@@ -131,6 +134,8 @@ interface WireAlterPartitionRequest {
   leader_epoch: number;
   partition_epoch: number;
   new_isr: number[];
+  /** Empty when the sender sent none. */
+  new_isr_with_epochs: { broker_id: number; broker_epoch: string | number }[];
 }
 
 interface WireNewPartitions {
@@ -222,6 +227,7 @@ export class GrpcControllerClient implements ControllerApi {
       leader_epoch: request.leaderEpoch,
       partition_epoch: request.partitionEpoch,
       new_isr: request.newIsr,
+      new_isr_with_epochs: (request.newIsrWithEpochs ?? []).map((m) => ({ broker_id: m.brokerId, broker_epoch: m.brokerEpoch })),
     });
     // The broker only needs the fields the controller decided; topic and replicas it already knows.
     return { topicId: request.topicId, topic: '', partition: request.partition, replicas: [], isr: res.isr, leader: res.leader, leaderEpoch: res.leader_epoch, partitionEpoch: res.partition_epoch };

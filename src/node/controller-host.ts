@@ -25,6 +25,8 @@ export interface ControllerHostOptions {
   random: Random;
   timing: TimingConfig;
   logger: Logger;
+  /** See QuorumControllerOptions.checkIsrBrokerEpochs: only the simulation turns it off. */
+  checkIsrBrokerEpochs?: boolean;
 }
 
 export class ControllerHost implements ControllerApi {
@@ -126,8 +128,8 @@ export class ControllerHost implements ControllerApi {
   }
 
   private activate(): void {
-    const { clock, random, timing, logger, publisher } = this.options;
-    const controller = new QuorumController({ clock, random, timing, logger }, publisher.image());
+    const { clock, random, timing, logger, publisher, checkIsrBrokerEpochs } = this.options;
+    const controller = new QuorumController({ clock, random, timing, logger, ...(checkIsrBrokerEpochs === false ? { checkIsrBrokerEpochs } : {}) }, publisher.image());
     controller.activate(publisher.image());
     this.controller = controller;
     // The cluster's `controller-elected` event: logged once per activation, by the node activated.

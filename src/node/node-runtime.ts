@@ -44,6 +44,11 @@ export interface NodeRuntimeDeps {
    * process passes it rather than the config. Absent: the broker serves no Kafka clients.
    */
   readonly kafkaEndpoint?: Endpoint;
+  /**
+   * False turns off the controller's refusal of stale broker epochs in AlterPartition (KIP-903).
+   * The simulation alone sets it, to show the data loss the check prevents.
+   */
+  readonly checkIsrBrokerEpochs?: boolean;
 }
 
 export class NodeRuntime {
@@ -69,7 +74,16 @@ export class NodeRuntime {
     this.publisher = publisher;
     this.startedAtMs = clock.monotonic();
     this.controllerHost = hasRole(config, 'controller')
-      ? new ControllerHost({ nodeId: config.nodeId, driver, publisher, clock, random, timing: config.timing, logger: logger.child({ component: 'controller' }) })
+      ? new ControllerHost({
+          nodeId: config.nodeId,
+          driver,
+          publisher,
+          clock,
+          random,
+          timing: config.timing,
+          logger: logger.child({ component: 'controller' }),
+          ...(deps.checkIsrBrokerEpochs === false ? { checkIsrBrokerEpochs: false } : {}),
+        })
       : undefined;
     this.controller = new ControllerRouter({
       nodeId: config.nodeId,

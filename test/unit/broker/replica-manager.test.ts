@@ -189,7 +189,7 @@ describe('ISR changes sent to the controller', () => {
     expect(sent).toEqual([]);
     clock.advance(500); // the check runs every replica.lag.time.max.ms / 2
     expect(sent.map((s) => s.request)).toEqual([
-      { brokerId: 2, brokerEpoch: 7, topicId: 'id-orders', partition: 0, leaderEpoch: 0, partitionEpoch: 0, newIsr: [2] },
+      { brokerId: 2, brokerEpoch: 7, topicId: 'id-orders', partition: 0, leaderEpoch: 0, partitionEpoch: 0, newIsr: [2], newIsrWithEpochs: [{ brokerId: 2, brokerEpoch: 7 }] },
     ]);
     sent[0]!.resolve(led(0, { isr: [2], partitionEpoch: 1 }));
     await flush();

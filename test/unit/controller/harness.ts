@@ -26,7 +26,7 @@ export class Harness {
   committed: MetadataImage = EMPTY_IMAGE;
   readonly epochs = new Map<number, number>();
 
-  constructor(options: { autoLeaderRebalance?: boolean } = {}) {
+  constructor(options: { autoLeaderRebalance?: boolean; checkIsrBrokerEpochs?: boolean } = {}) {
     this.controller = new QuorumController({ clock: this.clock, random: this.random, timing, ...options }, EMPTY_IMAGE);
   }
 
