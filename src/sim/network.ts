@@ -116,6 +116,8 @@ export class SimNetwork {
   /** Per host, how to reset each call it is serving. */
   private readonly serving = new Map<number, Set<() => void>>();
   private readonly hosts = new Map<number, Host>();
+  /** Calls lost on their way to the callee, by what they are (see `loseCalls`). */
+  private readonly lostCalls = new Set<(call: { from: number; to: number; what: string }) => boolean>();
 
   constructor(
     private readonly random: SeededRandom,
@@ -184,8 +186,23 @@ export class SimNetwork {
         this.stats.refused++;
         answer({ ok: false, error: errors.networkException(`${what} to node ${to}: connection refused`) });
       };
+      if (this.lostCalls.size > 0 && [...this.lostCalls].some((lost) => lost({ from: from.id, to, what }))) {
+        this.stats.sent++;
+        this.stats.dropped++;
+        return;
+      }
       this.send(from.id, to, () => this.serveCall(to, serve, answer), { duplicable: false, refused });
     });
+  }
+
+  /**
+   * From now on, calls that `match` (by caller, callee and what they are, e.g. 'controller
+   * alterPartition') are lost on the way, until the returned function is called. A scripted run
+   * uses it to hold one kind of request back while everything else flows.
+   */
+  loseCalls(match: (call: { from: number; to: number; what: string }) => boolean): () => void {
+    this.lostCalls.add(match);
+    return () => this.lostCalls.delete(match);
   }
 
   /** The node's process died: the calls it was serving are reset. */
@@ -207,6 +224,11 @@ export class SimNetwork {
 
   cutLink(from: number, to: number): void {
     this.cut.add(linkKey(from, to));
+  }
+
+  /** Reconnects one link (one direction); the others stay as they are. */
+  restoreLink(from: number, to: number): void {
+    this.cut.delete(linkKey(from, to));
   }
 
   /** Cuts every link between the groups, both ways; links inside a group stay. */

@@ -40,6 +40,8 @@ export interface ClusterNodeOptions {
   readonly random: SeededRandom;
   /** Flush partition logs after this many messages (0: leave it to the OS, Kafka's default). */
   readonly flushIntervalMessages: number;
+  /** False: the controller admits stale broker epochs in AlterPartition (see ClusterSimOptions). */
+  readonly checkIsrBrokerEpochs?: boolean;
   /** A logger for verbose replays; silent otherwise. */
   readonly logger?: Logger;
 }
@@ -110,6 +112,7 @@ export class ClusterNode implements Host, NodeServices, FaultableNode {
       },
       remoteController: (target) => remoteController(owner, target),
       openFetchSession: (leaderId) => new SimFetchSession(owner, leaderId),
+      ...(this.options.checkIsrBrokerEpochs === false ? { checkIsrBrokerEpochs: false } : {}),
     });
     // The node may have crashed while it started.
     if (generation !== this.generation) return;

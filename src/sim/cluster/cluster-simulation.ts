@@ -17,7 +17,7 @@ import { Digest } from '../trace.js';
 import { FaultInjector, type FaultCounts } from '../fault-injector.js';
 import { MIXED_FAULTS, planFaults, type Fault, type NemesisProfile } from '../nemesis.js';
 import { SimNetwork, type NetworkStats } from '../network.js';
-import { topicByName } from '../../metadata/index.js';
+import { topicByName, type MetadataImage } from '../../metadata/index.js';
 import { NO_LEADER } from '../../metadata/types.js';
 import { ClusterNode } from './cluster-node.js';
 import { authoritativeImage, describePartitions, hasConverged, readFinalState } from './final-state.js';
@@ -60,10 +60,35 @@ export interface ClusterSimOptions {
    * lose acknowledged data: see kafka-replication-facts §1, KIP-966).
    */
   readonly flushIntervalMessages?: number;
+  /**
+   * The controller refuses AlterPartition members with a stale broker epoch (KIP-903; default
+   * true). False exists only to show, in a scripted run, the acknowledged writes lost without it.
+   */
+  readonly checkIsrBrokerEpochs?: boolean;
+  /**
+   * A scripted fault story in place of the drawn fault plan: it runs while the workload does, and
+   * the quiet period begins when it returns.
+   */
+  readonly script?: (cluster: ClusterScriptContext) => Promise<void>;
   /** Concurrent producers (default 4). */
   readonly producers?: number;
   /** Node logs and fault lines for a verbose replay; silent when absent. */
   readonly verbose?: { readonly level: string; readonly write: (line: string) => void };
+}
+
+/** What a scripted run may see and do. */
+export interface ClusterScriptContext {
+  readonly nodes: ReadonlyMap<number, ClusterNode>;
+  readonly network: SimNetwork;
+  /** Applies a fault as the nemesis would, so the quiet period restarts what it crashed. */
+  apply(fault: Fault): void;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** Polls every `stepMs` (default 1) until `condition` holds; false if `deadlineMs` passed first. */
+  waitUntil(condition: () => boolean, deadlineMs: number, stepMs?: number): Promise<boolean>;
+  /** The metadata image of the active controller's node, the most up to date. */
+  image(): MetadataImage | undefined;
+  trace(line: string): void;
 }
 
 export interface ClusterSimResult {
@@ -137,6 +162,7 @@ class ClusterSimulation {
           directory,
           random: random.fork(),
           flushIntervalMessages: options.flushIntervalMessages ?? 1,
+          ...(options.checkIsrBrokerEpochs === false ? { checkIsrBrokerEpochs: false } : {}),
         ...(logger ? { logger } : {}),
       });
       this.nodes.set(spec.id, node);
@@ -188,9 +214,15 @@ class ClusterSimulation {
     if (!(await this.waitUntil(() => hasConverged(this.nodes, TOPIC, this.partitions), setupDeadline))) return this.stuck('the new topic did not get leaders');
     this.trace?.('setup done; workload and faults start');
 
-    this.scheduleFaults();
-    this.workload.start();
-    await this.sleep(this.faultPhaseMs);
+    if (this.options.script) {
+      this.workload.start();
+      await this.options.script(this.scriptContext());
+      this.applyFault({ kind: 'quiet' });
+    } else {
+      this.scheduleFaults();
+      this.workload.start();
+      await this.sleep(this.faultPhaseMs);
+    }
     await this.workload.stopProducers();
     await this.sleep(PROBE_DELAY_MS);
     const unacknowledged = await this.workload.probe(PROBE_BOUND_MS);
@@ -199,6 +231,22 @@ class ClusterSimulation {
       this.liveness.push(`replicas did not converge within ${CONVERGE_BOUND_MS}ms after the probe: ${describePartitions(this.nodes, TOPIC)}`);
     }
     await this.workload.stopConsumers();
+  }
+
+  private scriptContext(): ClusterScriptContext {
+    return {
+      nodes: this.nodes,
+      network: this.network,
+      apply: (fault) => this.applyFault(fault),
+      now: () => this.loop.now(),
+      sleep: (ms) => this.sleep(ms),
+      waitUntil: (condition, deadlineMs, stepMs = 1) => this.waitUntil(condition, deadlineMs, stepMs),
+      image: () => {
+        const controller = this.activeController();
+        return controller === undefined ? undefined : this.nodes.get(controller)!.runtime()?.publisher.image();
+      },
+      trace: (line) => this.trace?.(line),
+    };
   }
 
   private scheduleFaults(): void {
@@ -249,10 +297,10 @@ class ClusterSimulation {
     return new Promise((resolve) => this.loop.after(ms, resolve));
   }
 
-  private async waitUntil(condition: () => boolean, deadlineMs: number): Promise<boolean> {
+  private async waitUntil(condition: () => boolean, deadlineMs: number, stepMs = 10): Promise<boolean> {
     while (!condition()) {
       if (this.loop.now() >= deadlineMs) return false;
-      await this.sleep(10);
+      await this.sleep(stepMs);
     }
     return true;
   }

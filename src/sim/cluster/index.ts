@@ -6,4 +6,5 @@
 export { runClusterSimulation, type ClusterSimOptions, type ClusterSimResult } from './cluster-simulation.js';
 export { LEADER_KILLS, MIXED_FAULTS, type NemesisProfile } from '../nemesis.js';
 export { TOPOLOGIES, type TopologyName } from './topology.js';
-export { replayClusterSeed, replayCommand, runScenario, runSeeds, safetyFailure, scenarioOptions, summarizeRun, SCENARIOS, type ScenarioName, type SeedRangeOutcome } from './scenarios.js';
+export { staleIsrEpochOptions } from './stale-isr-epoch.js';
+export { mustBeSafe, replayClusterSeed, replayCommand, runScenario, runSeeds, safetyFailure, scenarioOptions, summarizeRun, SCENARIOS, type ScenarioName, type SeedRangeOutcome } from './scenarios.js';

@@ -6,14 +6,25 @@
  *   may be lost, reordered or read dirty, replicas agree, and the cluster is live once quiet.
  * - `acks-1`: acks=1 and min.insync.replicas 1 while leaders get killed: the leader acknowledges
  *   before anyone copied the data, so acknowledged writes do get lost, and the checker must say so.
+ * - `stale-isr-epoch`: the scripted run of stale-isr-epoch.ts: a follower loses power and restarts
+ *   while an ISR expansion adding it is in flight; the controller refuses its stale broker epoch
+ *   and nothing acknowledged is lost.
+ * - `stale-isr-epoch-unchecked`: the same run with the controller's broker-epoch check off, to
+ *   show what the check prevents: on most seeds acknowledged writes are lost.
  */
 import { describeReport } from '../../check/index.js';
 import { LEADER_KILLS, MIXED_FAULTS } from '../nemesis.js';
 import { runClusterSimulation, type ClusterSimOptions, type ClusterSimResult } from './cluster-simulation.js';
+import { staleIsrEpochOptions } from './stale-isr-epoch.js';
 
-export type ScenarioName = 'acks-all' | 'acks-1';
+export type ScenarioName = 'acks-all' | 'acks-1' | 'stale-isr-epoch' | 'stale-isr-epoch-unchecked';
 
-export const SCENARIOS: readonly ScenarioName[] = ['acks-all', 'acks-1'];
+export const SCENARIOS: readonly ScenarioName[] = ['acks-all', 'acks-1', 'stale-isr-epoch', 'stale-isr-epoch-unchecked'];
+
+/** Scenarios where any lost or dirty write, or a cluster not live at the end, is a failure. */
+export function mustBeSafe(scenario: ScenarioName): boolean {
+  return scenario === 'acks-all' || scenario === 'stale-isr-epoch';
+}
 
 export function scenarioOptions(scenario: ScenarioName, seed: number): ClusterSimOptions {
   switch (scenario) {
@@ -21,6 +32,10 @@ export function scenarioOptions(scenario: ScenarioName, seed: number): ClusterSi
       return { seed, acks: -1, minInsyncReplicas: 2, nemesis: MIXED_FAULTS, flushIntervalMessages: 1 };
     case 'acks-1':
       return { seed, acks: 1, minInsyncReplicas: 1, nemesis: LEADER_KILLS, flushIntervalMessages: 0 };
+    case 'stale-isr-epoch':
+      return staleIsrEpochOptions(seed, true);
+    case 'stale-isr-epoch-unchecked':
+      return staleIsrEpochOptions(seed, false);
   }
 }
 
