@@ -14,6 +14,7 @@ import { activeBrokerIds, topicByName, type MetadataImage } from '../metadata/in
 import { NO_LEADER, type BrokerId, type BrokerRegistration } from '../metadata/types.js';
 import type { GroupCoordinator } from './group/index.js';
 import { OFFSETS_TOPIC_NAME } from './group/index.js';
+import type { DeleteRecordsPartition, DeleteRecordsResult } from './delete-records.js';
 import type { ConsumerFetchRequest, ConsumerFetchResponse } from './fetch-messages.js';
 import type { ProduceRequest, ProduceResponse } from './produce-messages.js';
 import type { Partition } from './partition.js';
@@ -287,6 +288,23 @@ export class ClientFront {
     }
     const offset = timestamp === EARLIEST_TIMESTAMP ? refusal.logStartOffset() : refusal.highWatermark();
     return { offset, timestamp: -1, leaderEpoch: refusal.leaderEpoch() };
+  }
+
+  /**
+   * Kafka's DeleteRecords for the partitions this broker leads (clients send each partition to its
+   * leader): moves each log start up to its offset (-1: the high watermark) and answers with the
+   * low watermark once every live replica's log start reached it, or REQUEST_TIMED_OUT after
+   * `timeoutMs`. Unknown partitions get UNKNOWN_TOPIC_OR_PARTITION, others NOT_LEADER_OR_FOLLOWER.
+   */
+  deleteRecords(partitions: readonly DeleteRecordsPartition[], timeoutMs: number): Promise<DeleteRecordsResult[]> {
+    const rm = this.backend.replicaManager();
+    if (!rm) {
+      const error = errors.notLeaderOrFollower('this node is not a broker, or is still starting');
+      return Promise.resolve(partitions.map((p) => ({ topic: p.topic, partition: p.partition, error, lowWatermark: -1 })));
+    }
+    // Liveness is read from the image at each check, so a follower fenced meanwhile stops holding the answer.
+    const isAlive = (id: BrokerId): boolean => this.backend.image().brokers.get(id)?.fenced === false;
+    return new Promise((resolve) => rm.deleteRecords({ partitions, timeoutMs, isAlive }, resolve));
   }
 
   /** Where `leaderEpoch` ends in the leader's log (OffsetForLeaderEpoch, KIP-101/KIP-320). */

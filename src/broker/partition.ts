@@ -8,10 +8,11 @@
  * Invariants: logStartOffset <= highWatermark <= logEndOffset; the leader's high watermark never
  * moves backwards within its leadership; registrations with an older leader epoch are ignored.
  */
-import { assert, errors, type BrokerError } from '../common/errors.js';
+import { assert, errors, isBrokerError, type BrokerError } from '../common/errors.js';
 import type { EpochEndOffset, PartitionLog } from '../log/types.js';
 import { NO_LEADER, type AlterPartitionRequest, type BrokerId, type PartitionRegistration } from '../metadata/types.js';
 import { DelayedProduceQueue } from './delayed-produce.js';
+import { deleteRecordsOnLeader, lowWatermark } from './delete-records.js';
 import {
   NO_RECORDS,
   type ConsumerFetchPartitionResponse,
@@ -23,7 +24,7 @@ import type { AlterPartitionOutcome } from './isr-tracker.js';
 import { LeaderReplica, type FollowerFetch, type LeaderRead } from './leader-replica.js';
 import type { PartitionContext } from './partition-context.js';
 import { leaderEpochError } from './request-fencing.js';
-import { isValidAcks, type PartitionRole, type PartitionStatus, type ProduceResult } from './types.js';
+import { isValidAcks, UNKNOWN_OFFSET, type PartitionRole, type PartitionStatus, type ProduceResult } from './types.js';
 
 export type { PartitionContext, PartitionListener } from './partition-context.js';
 
@@ -186,6 +187,34 @@ export class Partition {
       logStartOffset: read.logStartOffset,
       records: read.records,
     };
+  }
+
+  /**
+   * DeleteRecords as leader: moves the log start up to `offset` (-1: the high watermark). Returns
+   * the offset every live replica's log start must reach, or the refusal.
+   */
+  deleteRecords(offset: number): number | BrokerError {
+    const refusal = this.leaderRequestError(undefined);
+    if (refusal) return refusal;
+    try {
+      const target = deleteRecordsOnLeader(this.log, this.leader!.highWatermark(), offset);
+      if (!isBrokerError(target)) this.ctx.logger.info({ offset, logStartOffset: this.log.logStartOffset() }, 'records deleted: log start advanced');
+      return target;
+    } catch (e) {
+      if (isBrokerError(e)) return e;
+      throw e;
+    }
+  }
+
+  /** As leader: the smallest log start among this replica and its live followers (Kafka's low watermark). */
+  lowWatermark(isAlive: (brokerId: BrokerId) => boolean): number | BrokerError {
+    const refusal = this.leaderRequestError(undefined);
+    if (refusal) return refusal;
+    const state = this.leader!.state;
+    const followers = this.assignedReplicas
+      .filter((id) => id !== this.ctx.brokerId)
+      .map((brokerId) => ({ brokerId, logStartOffset: state.follower(brokerId)?.logStartOffset ?? UNKNOWN_OFFSET }));
+    return lowWatermark(this.log.logStartOffset(), followers, isAlive);
   }
 
   /** Called periodically: on the leader, proposes dropping ISR members that lag (the listener is told too). */

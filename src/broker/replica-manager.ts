@@ -13,7 +13,9 @@ import { errors, type BrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { PartitionLog } from '../log/types.js';
 import { NO_LEADER, type AlterPartitionRequest, type BrokerId, type PartitionRegistration } from '../metadata/types.js';
+import { DelayedDeleteRecordsQueue, type PendingDeletion } from './delayed-delete-records.js';
 import { DelayedFetchQueue, serveWithLongPoll } from './delayed-fetch.js';
+import type { DeleteRecordsRequest, DeleteRecordsResult } from './delete-records.js';
 import {
   NO_RECORDS,
   type ConsumerFetchPartitionResponse,
@@ -97,6 +99,7 @@ export class ReplicaManager {
   private readonly knownByName = new Map<string, string>();
   private readonly replicaFetchWaits: DelayedFetchQueue;
   private readonly consumerFetchWaits: DelayedFetchQueue;
+  private readonly deleteRecordsWaits: DelayedDeleteRecordsQueue;
   private readonly fetchers: ReplicaFetcherPool | undefined;
   private readonly limits: ReplicaManagerLimits;
   private readonly listener: PartitionListener;
@@ -121,6 +124,7 @@ export class ReplicaManager {
     };
     this.replicaFetchWaits = new DelayedFetchQueue(clock, this.limits.maxWaitingFetches);
     this.consumerFetchWaits = new DelayedFetchQueue(clock, this.limits.maxWaitingFetches);
+    this.deleteRecordsWaits = new DelayedDeleteRecordsQueue(clock, this.limits.maxWaitingFetches);
     this.listener = {
       logEndOffsetChanged: (p) => this.replicaFetchWaits.wake(keyOf(p)),
       highWatermarkChanged: (p) => this.consumerFetchWaits.wake(keyOf(p)),
@@ -128,6 +132,7 @@ export class ReplicaManager {
       roleChanged: (p) => {
         this.replicaFetchWaits.wake(keyOf(p));
         this.consumerFetchWaits.wake(keyOf(p));
+        this.deleteRecordsWaits.wake(keyOf(p));
       },
     };
     const openSession = options.openFetchSession;
@@ -163,6 +168,7 @@ export class ReplicaManager {
     this.partitions.clear();
     this.replicaFetchWaits.completeAll();
     this.consumerFetchWaits.completeAll();
+    this.deleteRecordsWaits.completeAll();
   }
 
   /** Makes this broker leader or follower of each partition assigned to it; drops the rest. */
@@ -227,13 +233,36 @@ export class ReplicaManager {
         return partition.fetchFromFollower({ ...part, replicaId: request.replicaId, brokerEpoch: request.brokerEpoch, maxBytes: request.maxBytes });
       }),
     });
+    const keys = request.partitions.map((p) => partitionKey(p.topicId, p.partition));
     serveWithLongPoll(this.replicaFetchWaits, {
-      watchKeys: request.partitions.map((p) => partitionKey(p.topicId, p.partition)),
+      watchKeys: keys,
       maxWaitMs: Math.min(request.maxWaitMs, this.options.timing.requestTimeoutMs),
       read,
       isSatisfied: (r) => isSatisfied(r.partitions, request.minBytes),
       respond: done,
     });
+    // The fetch (read at once above) told the leader each follower's log start: deletions waiting for it may be done.
+    if (this.deleteRecordsWaits.size() > 0) for (const key of keys) this.deleteRecordsWaits.wake(key);
+  }
+
+  /**
+   * Kafka's DeleteRecords: each partition's leader moves its log start up, then the answer waits
+   * (up to the request's timeout) until every live replica's log start has reached the offset.
+   */
+  deleteRecords(request: DeleteRecordsRequest, done: (results: DeleteRecordsResult[]) => void): void {
+    const results: DeleteRecordsResult[] = [];
+    const pending = new Map<number, PendingDeletion>();
+    request.partitions.forEach((part, index) => {
+      const { topic, partition } = part;
+      const routed = this.stopped ? errors.notLeaderOrFollower('broker is shutting down') : this.lookupByName(topic, partition);
+      const required = routed instanceof Partition ? routed.deleteRecords(part.offset) : routed;
+      if (typeof required !== 'number') return void (results[index] = { topic, partition, error: required, lowWatermark: -1 });
+      const p = routed as Partition;
+      results[index] = { topic, partition, lowWatermark: -1 };
+      pending.set(index, { key: keyOf(p), topic, partition, requiredOffset: required, check: () => p.lowWatermark(request.isAlive) });
+    });
+    const timeoutMs = Math.min(Math.max(0, request.timeoutMs), this.limits.maxProduceTimeoutMs);
+    this.deleteRecordsWaits.add(results, pending, timeoutMs, done);
   }
 
   /** Serves a consumer's fetch: committed data only, held up to its max wait when there is none. */

@@ -13,6 +13,7 @@ import { formatAddress, type BrokerPool } from './broker-pool.js';
 import { CoordinatorLink } from './coordinator-link.js';
 import { fetchAllCommittedOffsets } from './group-offsets.js';
 import type { DescribedGroup, DescribedMember } from './group-wire.js';
+import { deleteRecords } from './delete-records.js';
 import { listOffsets } from './list-offsets.js';
 import { MetadataCache } from './metadata-cache.js';
 import type { ResolvedClientOptions } from './options.js';
@@ -47,6 +48,20 @@ export interface PartitionOffsets {
   earliest: number;
   /** High watermark: the offset the next acknowledged record will get. */
   latest: number;
+}
+
+/** Delete the records of `partition` below `offset` (-1: below the high watermark). */
+export interface RecordsToDelete {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** A partition's low watermark after DeleteRecords: the smallest log start among its live replicas. */
+export interface DeletedRecords {
+  topic: string;
+  partition: number;
+  lowWatermark: number;
 }
 
 /** One replica's log as the broker hosting it reports it (Kafka's DescribeLogDirs). */
@@ -167,6 +182,25 @@ export class Admin {
       if (start.error) throw start.error;
       if (end.error) throw end.error;
       return { partition, earliest: start.offset, latest: end.offset };
+    });
+  }
+
+  /**
+   * Kafka's deleteRecords: each partition's leader moves its log start up to the offset (whole
+   * segments below it are deleted, reads below it get OFFSET_OUT_OF_RANGE) and answers once every
+   * live replica's log start reached it. Throws the first failing partition's BrokerError
+   * (OFFSET_OUT_OF_RANGE above the high watermark, UNKNOWN_TOPIC_OR_PARTITION, REQUEST_TIMED_OUT).
+   */
+  async deleteRecords(partitions: readonly RecordsToDelete[], options: TopicChangeOptions = {}): Promise<DeletedRecords[]> {
+    await this.metadata.refresh();
+    const outcomes = await deleteRecords(this.pool, this.metadata, partitions, {
+      timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
+      retryBackoffMs: this.options.retryBackoffMs,
+    });
+    return partitions.map(({ topic, partition }) => {
+      const outcome = outcomes.get(partitionKey({ topic, partition }))!;
+      if (outcome.error) throw outcome.error;
+      return { topic, partition, lowWatermark: outcome.lowWatermark };
     });
   }
 

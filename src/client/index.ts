@@ -22,7 +22,7 @@
  * ```
  */
 export { BrokerlabClient, createClient } from './client.js';
-export { Admin, type CreateTopicsOptions, type PartitionOffsets, type ReplicaLogInfo, type TopicChangeOptions } from './admin.js';
+export { Admin, type CreateTopicsOptions, type DeletedRecords, type PartitionOffsets, type RecordsToDelete, type ReplicaLogInfo, type TopicChangeOptions } from './admin.js';
 export { Producer, type CloseOptions } from './producer.js';
 export { Consumer, type ConsumerCloseOptions, type PartitionAssignment, type PollOptions } from './consumer.js';
 export type { OffsetToCommit } from './group-offsets.js';

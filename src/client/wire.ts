@@ -182,6 +182,30 @@ export interface ListOffsetsResponse {
   results: ListOffsetsResult[];
 }
 
+export interface DeleteRecordsPartition {
+  topic: string;
+  partition: number;
+  /** The new log start offset; -1 for the high watermark. */
+  offset: number;
+}
+
+export interface DeleteRecordsRequest {
+  partitions: DeleteRecordsPartition[];
+  timeout_ms: number;
+}
+
+export interface DeleteRecordsResult {
+  topic: string;
+  partition: number;
+  error_code: number;
+  error_message: string;
+  low_watermark: number;
+}
+
+export interface DeleteRecordsResponse {
+  results: DeleteRecordsResult[];
+}
+
 export interface InitProducerIdRequest {
   transaction_timeout_ms: number;
 }
@@ -206,6 +230,7 @@ export interface UnaryMethods {
   DescribeLogDirs: [DescribeLogDirsRequest, DescribeLogDirsResponse];
   Fetch: [FetchRequest, FetchResponse];
   ListOffsets: [ListOffsetsRequest, ListOffsetsResponse];
+  DeleteRecords: [DeleteRecordsRequest, DeleteRecordsResponse];
   InitProducerId: [InitProducerIdRequest, InitProducerIdResponse];
 }
 export type UnaryMethodName = keyof UnaryMethods;

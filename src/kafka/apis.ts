@@ -10,6 +10,7 @@ import { KAFKA_ERRORS } from '../common/errors.js';
 import type { RequestContext } from './context.js';
 import { handleCreateTopics, handleDeleteTopics, handleDescribeConfigs, handleInitProducerId } from './handlers/admin.js';
 import { handleCreatePartitions } from './handlers/create-partitions.js';
+import { handleDeleteRecords } from './handlers/delete-records.js';
 import { handleFetch, handleListOffsets, handleOffsetForLeaderEpoch } from './handlers/fetch.js';
 import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleSyncGroup } from './handlers/groups.js';
 import { handleDescribeCluster, handleMetadata } from './handlers/metadata.js';
@@ -52,6 +53,8 @@ export function servedApis(): Map<number, ServedApi> {
   add(served(16, 'ListGroups', 0, 4, handleListGroups));
   add(served(19, 'CreateTopics', 0, 7, handleCreateTopics));
   add(served(20, 'DeleteTopics', 0, 6, handleDeleteTopics));
+  // kafkajs's admin.deleteTopicRecords sends v1 (it implements 0-1); v2 is the flexible one.
+  add(served(21, 'DeleteRecords', 0, 2, handleDeleteRecords));
   add(served(22, 'InitProducerId', 0, 3, handleInitProducerId));
   add(served(23, 'OffsetForLeaderEpoch', 0, 4, handleOffsetForLeaderEpoch));
   add(served(32, 'DescribeConfigs', 0, 4, handleDescribeConfigs));

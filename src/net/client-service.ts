@@ -108,7 +108,23 @@ export function addClientService(server: grpc.Server, front: ClientFront, logger
         }),
       });
     }),
+    DeleteRecords: gatedUnary(gate, (call: grpc.ServerUnaryCall<WireDeleteRecordsRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      const request = call.request;
+      const partitions = request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: toSafeInteger(p.offset) }));
+      front.deleteRecords(partitions, request.timeout_ms).then(
+        (results) =>
+          cb(null, {
+            results: results.map((r) => ({ topic: r.topic, partition: r.partition, ...(r.error ? toWireError(r.error) : NO_ERROR), low_watermark: r.lowWatermark })),
+          }),
+        (e: unknown) => cb(null, { results: partitions.map((p) => ({ topic: p.topic, partition: p.partition, ...toWireError(e), low_watermark: -1 })) }),
+      );
+    }),
   });
+}
+
+interface WireDeleteRecordsRequest {
+  partitions: { topic: string; partition: number; offset: string }[];
+  timeout_ms: number;
 }
 
 interface WireProduceRequest {

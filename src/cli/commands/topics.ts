@@ -1,16 +1,24 @@
-/** `brokerlab topics create|list|describe|alter-configs|delete`: topic administration through the native client. */
+/** `brokerlab topics create|list|describe|alter-configs|delete-records|delete`: topic administration through the native client. */
 import type { Command } from 'commander';
 import type { ReplicaLogInfo, TopicDescription } from '../../client/index.js';
 import { addClientFlags, withClient, type ClientFlags } from '../client-context.js';
 import { print } from '../context.js';
 import { usageError } from '../errors.js';
-import { collectAssignment, parsePositive } from '../options.js';
+import { collectAssignment, integerParser, parsePositive } from '../options.js';
 import { table } from '../render/style.js';
 
 interface AlterConfigsFlags extends ClientFlags {
   config?: string[];
   deleteConfig?: string[];
 }
+
+interface DeleteRecordsFlags extends ClientFlags {
+  partition: number;
+  before: number;
+}
+
+/** `--before hw` is Kafka's -1: everything below the high watermark. */
+const parseBefore = (value: string): number => (value.trim().toLowerCase() === 'hw' ? -1 : integerParser(0)(value));
 
 interface CreateFlags extends ClientFlags {
   partitions: number;
@@ -79,6 +87,20 @@ export function registerTopics(program: Command): void {
       await client.admin().alterConfigs({ [name]: changes }, { timeoutMs: Math.max(flags.timeout, 10_000) });
       const shown = Object.entries(changes).map(([k, v]) => (v === null ? `${k} (default)` : `${k}=${v}`));
       print(`altered configs of ${name}: ${shown.join(', ')}`);
+    }),
+  );
+
+  addClientFlags(
+    topics
+      .command('delete-records')
+      .argument('<name>', 'topic name')
+      .description("delete a partition's records below an offset (Kafka's DeleteRecords) and print the new low watermark")
+      .requiredOption('--partition <n>', 'partition index', integerParser(0))
+      .requiredOption('--before <offset|hw>', "new log start offset, or 'hw' for the high watermark", parseBefore),
+  ).action(async (name: string, flags: DeleteRecordsFlags, command: Command) =>
+    withClient(command, flags, async (client) => {
+      const [result] = await client.admin().deleteRecords([{ topic: name, partition: flags.partition, offset: flags.before }], { timeoutMs: Math.max(flags.timeout, 10_000) });
+      print(`deleted records of ${name}-${flags.partition} before ${flags.before === -1 ? 'the high watermark' : flags.before}: low watermark ${result!.lowWatermark}`);
     }),
   );
 

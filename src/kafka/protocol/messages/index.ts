@@ -10,6 +10,8 @@ import * as CreateTopicsRequest from './create-topics-request.js';
 import * as CreateTopicsResponse from './create-topics-response.js';
 import * as DeleteGroupsRequest from './delete-groups-request.js';
 import * as DeleteGroupsResponse from './delete-groups-response.js';
+import * as DeleteRecordsRequest from './delete-records-request.js';
+import * as DeleteRecordsResponse from './delete-records-response.js';
 import * as DeleteTopicsRequest from './delete-topics-request.js';
 import * as DeleteTopicsResponse from './delete-topics-response.js';
 import * as DescribeClusterRequest from './describe-cluster-request.js';
@@ -60,6 +62,8 @@ export {
   CreateTopicsResponse,
   DeleteGroupsRequest,
   DeleteGroupsResponse,
+  DeleteRecordsRequest,
+  DeleteRecordsResponse,
   DeleteTopicsRequest,
   DeleteTopicsResponse,
   DescribeClusterRequest,
@@ -276,6 +280,15 @@ export const APIS = {
     request: DeleteTopicsRequest as MessageCodec<DeleteTopicsRequest.DeleteTopicsRequest>,
     response: DeleteTopicsResponse as MessageCodec<DeleteTopicsResponse.DeleteTopicsResponse>,
   },
+  DeleteRecords: {
+    apiKey: 21,
+    name: 'DeleteRecords',
+    minVersion: 0,
+    maxVersion: 2,
+    flexibleFrom: 2,
+    request: DeleteRecordsRequest as MessageCodec<DeleteRecordsRequest.DeleteRecordsRequest>,
+    response: DeleteRecordsResponse as MessageCodec<DeleteRecordsResponse.DeleteRecordsResponse>,
+  },
   InitProducerId: {
     apiKey: 22,
     name: 'InitProducerId',
@@ -351,6 +364,7 @@ export const API_MESSAGES: ReadonlyMap<number, ApiMessages> = new Map<number, Ap
   [18, APIS.ApiVersions],
   [19, APIS.CreateTopics],
   [20, APIS.DeleteTopics],
+  [21, APIS.DeleteRecords],
   [22, APIS.InitProducerId],
   [23, APIS.OffsetForLeaderEpoch],
   [32, APIS.DescribeConfigs],

@@ -12,6 +12,8 @@ import {
   ApiVersionsResponse,
   CreateTopicsRequest,
   CreateTopicsResponse,
+  DeleteRecordsRequest,
+  DeleteRecordsResponse,
   FetchRequest,
   FetchResponse,
   FindCoordinatorRequest,
@@ -235,6 +237,17 @@ describe('requests encoded by kafkajs, decoded by our codecs', () => {
       validateOnly: true,
     });
   });
+
+  it('DeleteRecords v0 and v1 (admin.deleteTopicRecords)', async () => {
+    for (const v of [0, 1]) {
+      const request = kRequest('deleteRecords', v, { topics: [{ topic: 'orders', partitions: [{ partition: 2, offset: '40' }, { partition: 0, offset: '-1' }] }], timeout: 5_000 });
+      const m = await decodeRequest(request, DeleteRecordsRequest, 21, v);
+      expect(m).toEqual({
+        topics: [{ name: 'orders', partitions: [{ partitionIndex: 2, offset: 40 }, { partitionIndex: 0, offset: -1 }] }],
+        timeoutMs: 5_000,
+      });
+    }
+  });
 });
 
 describe('responses written by our codecs, decoded by kafkajs', () => {
@@ -415,5 +428,20 @@ describe('responses written by our codecs, decoded by kafkajs', () => {
       { topic: 'a-topic', errorCode: 0, errorMessage: null },
       { topic: 'b-topic', errorCode: 36, errorMessage: 'Topic already exists.' },
     ]);
+  });
+
+  it('DeleteRecords v0 and v1', async () => {
+    const m = {
+      throttleTimeMs: 0,
+      topics: [{ name: 'orders', partitions: [{ partitionIndex: 2, lowWatermark: 2 ** 40, errorCode: 0 }, { partitionIndex: 0, lowWatermark: -1, errorCode: 1 }] }],
+    };
+    for (const v of [0, 1]) {
+      // kafkajs builds this decoder from the request's topics (it names them in its errors).
+      const decoder = kjs(`requests/deleteRecords/v${v}/response`)({ topics: [{ topic: 'orders', partitions: [] }] });
+      const d = await decoder.decode(encode(DeleteRecordsResponse, v, m));
+      expect(d).toMatchObject({
+        topics: [{ topic: 'orders', partitions: [{ partition: 2, lowWatermark: 2n ** 40n, errorCode: 0 }, { partition: 0, lowWatermark: -1n, errorCode: 1 }] }],
+      });
+    }
   });
 });
