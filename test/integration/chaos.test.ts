@@ -51,7 +51,8 @@ describe.skipIf(!nodeBuilt)(`brokerlab chaos (${SKIP_REASON})`, () => {
   it('loses nothing with acks=all on the same faults', async () => {
     const result = await runChaos({ ...leaderIsolation(outDir, 101, ACKS_ALL), cluster });
     expect(result.nemesis.injected).toBeGreaterThanOrEqual(2);
-    expect(result.report!.stats.acknowledgedValues).toBeGreaterThan(1_000);
+    // A real workload ran through the faults (how much depends on how busy the machine is).
+    expect(result.report!.stats.acknowledgedValues).toBeGreaterThan(200);
     expect(result.verdict!.violations).toEqual([]);
     expect(result.exitCode).toBe(0);
   }, 120_000);
