@@ -16,6 +16,7 @@ import { loadavg } from 'node:os';
 import { startCluster, type LocalCluster } from '../cluster/index.js';
 import { checkHistory, describeReport } from '../src/check/index.js';
 import { finalPartition, readReplicaLog, SendLoad } from '../test/support/cluster-load.js';
+import { describeMachine, machineFigures, measureMachine } from './_machine.js';
 import { median, printResult, round } from './_stats.js';
 
 function option(name: string, fallback: string): string {
@@ -79,6 +80,8 @@ async function runOnce(cluster: LocalCluster, run: number): Promise<RunResult> {
 }
 
 async function main(): Promise<void> {
+  // Before the cluster starts, so its processes do not compete with the measurement.
+  const machine = await measureMachine();
   const cluster = await startCluster({ nodes: 3, profile });
   const stopOnSignal = (): void => void cluster.stop().finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
@@ -114,8 +117,10 @@ async function main(): Promise<void> {
       `median window ${figures.windowMedianMs} ms (max ${figures.windowMaxMs} ms; target < 1000 ms with the fast profile); ` +
         `${figures.lost} of ${figures.acknowledged} acknowledged records lost`,
     );
+    // A window in milliseconds has no ratio to a throughput; the limits say how fast the machine was.
+    console.log(describeMachine(machine));
     console.log(`load average (1 min) at the end: ${round(loadavg()[0], 2)} on this machine`);
-    printResult('failover', { loadAverage1m: round(loadavg()[0], 2), ...figures });
+    printResult('failover', { loadAverage1m: round(loadavg()[0], 2), ...machineFigures(machine), ...figures });
   } finally {
     await cluster.stop();
   }

@@ -17,6 +17,7 @@ import type { LogConfig } from '../src/log/config.js';
 import { openPartitionLog } from '../src/log/open-log.js';
 import type { SegmentedLog } from '../src/log/segmented-log.js';
 import { FileStorage } from '../src/log/storage/file-storage.js';
+import { describeMachine, measureMachine, percentOf } from './_machine.js';
 import { median, printResult, round } from './_stats.js';
 
 const RECORD_BYTES = 100;
@@ -183,6 +184,9 @@ const appendFsync = summarize('append, fsync per batch', await repeat(runs, () =
 const appendFollower = summarize('append as follower', await repeat(runs, () => followerRun(template, appendMb)));
 const readSequential = summarize('sequential read (1 MiB)', await repeat(runs, () => readRun(template, appendMb, 1)));
 const readRepeated = summarize('  same, second pass', await repeat(runs, () => readRun(template, appendMb, 2)));
+
+const machine = await measureMachine();
+process.stdout.write(`${describeMachine(machine)}; leader append (default flush) is ${percentOf(appendDefault.logMBps, machine.diskWrite)} of that disk write, with fsync per batch ${percentOf(appendFsync.logMBps, machine.diskWrite)}\n`);
 
 printResult('log', {
   loadAverage: round(loadavg()[0]!),

@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadavg } from 'node:os';
 import { startCluster, type LocalCluster } from '../cluster/index.js';
+import { describeMachine, machineFigures, measureMachine, percentOf } from './_machine.js';
 import { produceBenchOptions, runNativeProducer, type ProducerRunResult } from './_native-producer.js';
 import { median, printResult, round } from './_stats.js';
 
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
     // Every node process started from here (nodes, the producer) inherits NODE_OPTIONS.
     process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --import=${pathToFileURL(join(benchDir, '_cpu-profile-hook.js')).href}`.trim();
   }
+  // Before the cluster starts, so its processes do not compete with the measurement.
+  const machine = await measureMachine();
   const cluster: LocalCluster = await startCluster({ nodes: 3 });
   const stopOnSignal = (): void => void cluster.stop().finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
@@ -102,8 +105,11 @@ async function main(): Promise<void> {
         `(send p50 ${figures.fullLoadP50Ms} ms, p99 ${figures.fullLoadP99Ms} ms); at ${rate.toLocaleString('en-US')} records/s ack p50 ` +
         `${figures.fixedRateP50Ms} ms, p99 ${figures.fixedRateP99Ms} ms (targets: >= 300,000 records/s; p99 < 20 ms at 5,000/s)`,
     );
+    // Each record crosses loopback several times (producer to leader, leader to two followers), so
+    // this share is a lower bound on the loopback capacity the path uses.
+    console.log(`${describeMachine(machine)}; full-load payload ${figures.mbPerSecond} MB/s is ${percentOf(figures.mbPerSecond, machine.loopbackTcp)} of loopback TCP`);
     console.log(`load average (1 min) at the end: ${round(loadavg()[0], 2)} on this machine`);
-    printResult('produce', { loadAverage1m: round(loadavg()[0], 2), runs, seconds, partitions, recordBytes: RECORD_BYTES, batchSizeBytes, lingerMs, recordsPerSend, windowRecords, rateLingerMs, ...figures });
+    printResult('produce', { loadAverage1m: round(loadavg()[0], 2), ...machineFigures(machine), produceOfLoopback: round(figures.mbPerSecond / machine.loopbackTcp.mbPerSecond, 4), runs, seconds, partitions, recordBytes: RECORD_BYTES, batchSizeBytes, lingerMs, recordsPerSend, windowRecords, rateLingerMs, ...figures });
   } finally {
     await cluster.stop();
   }

@@ -12,6 +12,7 @@
 import { errors, isBrokerError } from '../src/common/errors.js';
 import type { NodeId } from '../src/raft/types.js';
 import { FAST_TIMING, RaftProcessCluster } from '../test/support/raft-harness.js';
+import { describeMachine, machineFigures, measureMachine, percentOf } from './_machine.js';
 import { median, percentile, printResult, round } from './_stats.js';
 
 const ENTRY_BYTES = 200;
@@ -102,6 +103,8 @@ async function waitUntilCaughtUp(cluster: RaftProcessCluster): Promise<void> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // Before the voters start, so their processes do not compete with the measurement.
+  const machine = await measureMachine();
   const cluster = await RaftProcessCluster.start(3, FAST_TIMING);
   const onSignal = (): void => void cluster.destroy().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
@@ -135,7 +138,15 @@ async function main(): Promise<void> {
       cluster.startNode(leader);
       await waitUntilCaughtUp(cluster);
     }
+    // Committed payload bytes: each goes to two followers over loopback and into every voter's log.
+    const committedMBps = (median(throughput.map((t) => t.perSecond)) * ENTRY_BYTES) / 1e6;
+    process.stdout.write(
+      `${describeMachine(machine)}; committed proposals ${round(committedMBps, 2)} MB/s are ${percentOf(committedMBps, machine.loopbackTcp)} of loopback TCP ` +
+        `and ${percentOf(committedMBps, machine.diskWrite)} of sequential disk write\n`,
+    );
     printResult('raft', {
+      ...machineFigures(machine),
+      committedMBps: round(committedMBps, 2),
       voters: 3,
       entryBytes: ENTRY_BYTES,
       window: args.window,

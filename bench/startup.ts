@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Supervisor } from '../cluster/index.js';
 import { createClient } from '../src/client/index.js';
+import { describeMachine, machineFigures, measureMachine } from './_machine.js';
 import { median, printResult, round } from './_stats.js';
 
 const TARGET_READY_MS = 2000;
@@ -46,6 +47,8 @@ async function oneRun(): Promise<Sample> {
   }
 }
 
+// Before the first cluster starts; startup has no throughput to relate to them, they say how fast the machine was.
+const machine = await measureMachine();
 const samples: Sample[] = [];
 for (let i = 0; i < runs; i++) {
   const sample = await oneRun();
@@ -55,7 +58,9 @@ for (let i = 0; i < runs; i++) {
 const readyMedian = median(samples.map((s) => s.readyMs));
 const firstWriteMedian = median(samples.map((s) => s.firstWriteMs));
 console.log(`median of ${runs}: ready ${round(readyMedian)} ms, first write ${round(firstWriteMedian)} ms (target: ready < ${TARGET_READY_MS} ms)`);
+console.log(describeMachine(machine));
 printResult('startup', {
+  ...machineFigures(machine),
   nodes: 3,
   runs,
   ready_ms_median: round(readyMedian),
