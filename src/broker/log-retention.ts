@@ -3,12 +3,15 @@
  * over the replicas a broker hosts: bring each log's settings up to its topic's configs, roll an
  * active segment older than `segment.ms`, then delete whole segments past `retention.ms` or beyond
  * `retention.bytes`, never one reaching the replica's high watermark. Deleting advances the log
- * start offset; followers also learn the leader's from its fetch answers. No timer here: the
- * replica manager schedules the pass on its clock.
+ * start offset; followers also learn the leader's from its fetch answers. Then, for topics with
+ * `cleanup.policy=compact`, one pass of the log cleaner below the high watermark (each replica
+ * cleans its own log, as in Kafka). No timer here: the replica manager schedules the pass on its
+ * clock.
  */
 import type { Logger } from '../common/logger.js';
 import type { RuntimeLogSettings } from '../log/config.js';
-import type { PartitionLog } from '../log/types.js';
+import { DEFAULT_DEDUPE_BUFFER_BYTES } from '../log/cleaner/offset-map.js';
+import type { CleanStats, PartitionLog } from '../log/types.js';
 
 /** What the check needs of a hosted replica. */
 export interface RetentionTarget {
@@ -27,10 +30,12 @@ export interface RetentionOutcome {
   readonly partition: number;
   readonly deletedSegments: number;
   readonly logStartOffset: number;
+  /** What the cleaner did, when it ran. */
+  readonly cleaned?: CleanStats;
 }
 
 /** Returns the replicas whose segments were deleted. A failing log is reported and skipped. */
-export function checkRetention(targets: Iterable<RetentionTarget>, nowMs: number, settingsFor: LogSettingsFor | undefined, logger: Logger): RetentionOutcome[] {
+export function checkRetention(targets: Iterable<RetentionTarget>, nowMs: number, settingsFor: LogSettingsFor | undefined, logger: Logger, dedupeBufferBytes = DEFAULT_DEDUPE_BUFFER_BYTES): RetentionOutcome[] {
   const outcomes: RetentionOutcome[] = [];
   for (const target of targets) {
     const { topic, partition, log } = target;
@@ -39,10 +44,10 @@ export function checkRetention(targets: Iterable<RetentionTarget>, nowMs: number
       if (settings) log.reconfigure(settings);
       log.rollIfDue();
       const deletedSegments = log.applyRetention(nowMs, target.highWatermark());
-      if (deletedSegments === 0) continue;
-      const outcome = { topic, partition, deletedSegments, logStartOffset: log.logStartOffset() };
-      logger.info(outcome, 'retention advanced the log start offset');
-      outcomes.push(outcome);
+      if (deletedSegments > 0) logger.info({ topic, partition, deletedSegments, logStartOffset: log.logStartOffset() }, 'retention advanced the log start offset');
+      const cleaned = log.clean({ nowMs, upperBoundOffset: target.highWatermark(), dedupeBufferBytes });
+      if (deletedSegments === 0 && !cleaned) continue;
+      outcomes.push({ topic, partition, deletedSegments, logStartOffset: log.logStartOffset(), ...(cleaned ? { cleaned } : {}) });
     } catch (e) {
       // One offline or misconfigured log must not stop retention on the others.
       logger.warn({ err: e, topic, partition }, 'retention check failed for a replica');

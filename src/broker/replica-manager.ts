@@ -11,6 +11,7 @@ import type { Clock, Timer } from '../common/clock.js';
 import type { TimingConfig } from '../common/config.js';
 import { errors, type BrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { DEFAULT_DEDUPE_BUFFER_BYTES } from '../log/cleaner/offset-map.js';
 import type { PartitionLog } from '../log/types.js';
 import { NO_LEADER, type AlterPartitionRequest, type BrokerId, type PartitionRegistration } from '../metadata/types.js';
 import { DelayedDeleteRecordsQueue, type PendingDeletion } from './delayed-delete-records.js';
@@ -39,8 +40,10 @@ export interface ReplicaManagerLimits {
   readonly maxProduceTimeoutMs: number;
   /** How often leaders look for ISR members to drop. */
   readonly isrCheckIntervalMs: number;
-  /** log.retention.check.interval.ms: how often retention runs over the hosted logs. */
+  /** log.retention.check.interval.ms: how often retention (and the cleaner) run over the hosted logs. */
   readonly retentionCheckIntervalMs: number;
+  /** log.cleaner.dedupe.buffer.size: the bound on one cleaner pass's offset map. */
+  readonly logCleanerDedupeBufferSize: number;
   /** Pause before resending an AlterPartition whose outcome is unknown. */
   readonly alterPartitionRetryMs: number;
   /** `replica.fetch.backoff.ms`. */
@@ -116,6 +119,7 @@ export class ReplicaManager {
       maxProduceTimeoutMs: 120_000,
       isrCheckIntervalMs: Math.max(1, Math.floor(timing.replicaLagTimeMaxMs / 2)),
       retentionCheckIntervalMs: 300_000,
+      logCleanerDedupeBufferSize: DEFAULT_DEDUPE_BUFFER_BYTES,
       alterPartitionRetryMs: Math.max(1, Math.min(1000, Math.floor(timing.replicaLagTimeMaxMs / 4))),
       replicaFetchBackoffMs: timing.replicaFetchWaitMaxMs,
       replicaFetchMaxBytes: 1024 * 1024,
@@ -306,10 +310,10 @@ export class ReplicaManager {
     return proposed;
   }
 
-  /** Applies topic configs, segment.ms rolls and retention to every hosted log (run periodically by `start`, callable directly). */
+  /** Applies topic configs, segment.ms rolls, retention and compaction to every hosted log (run periodically by `start`, callable directly). */
   checkRetention(): RetentionOutcome[] {
     if (this.stopped) return [];
-    return checkRetention(this.partitions.values(), this.options.clock.now(), this.options.logSettings, this.options.logger);
+    return checkRetention(this.partitions.values(), this.options.clock.now(), this.options.logSettings, this.options.logger, this.limits.logCleanerDedupeBufferSize);
   }
 
   /** Every replica this broker hosts. */

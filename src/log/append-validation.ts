@@ -7,7 +7,7 @@
 import { errors } from '../common/errors.js';
 import { validateBatchHeader, type BatchHeader } from './batch/layout.js';
 import { validateProducedBatch } from './batch/validate.js';
-import type { LogConfig } from './config.js';
+import { compacts, type LogConfig } from './config.js';
 
 export interface LeaderBatch {
   header: BatchHeader;
@@ -17,15 +17,16 @@ export interface LeaderBatch {
 
 /** Throws CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE or RECORD_LIST_TOO_LARGE. */
 export function validateLeaderBatch(batch: Buffer, config: LogConfig): LeaderBatch {
-  const validated = validateProducedBatch(batch, { maxBatchBytes: config.maxMessageBytes });
+  const validated = validateProducedBatch(batch, { maxBatchBytes: config.maxMessageBytes, requireKeys: compacts(config.cleanupPolicy) });
   checkFitsInSegment(validated.header.sizeInBytes, config);
   return { header: validated.header, maxRecordTimestamp: validated.maxRecordTimestamp };
 }
 
 /**
- * Headers of the batches in `batches`, which must lie back to back, start at `logEndOffset` and
- * continue without gaps. Throws CORRUPT_MESSAGE (damaged or torn bytes, offsets out of order) or
- * RECORD_LIST_TOO_LARGE (a batch bigger than a segment).
+ * Headers of the batches in `batches`, which must lie back to back with offsets increasing from
+ * `logEndOffset` on. Gaps are legal, as in Kafka: a compacted leader's log has them where the
+ * cleaner removed whole batches. Throws CORRUPT_MESSAGE (damaged or torn bytes, offsets going
+ * backwards) or RECORD_LIST_TOO_LARGE (a batch bigger than a segment).
  */
 export function validateFollowerBatches(batches: Buffer, logEndOffset: number, config: LogConfig): BatchHeader[] {
   const headers: BatchHeader[] = [];
@@ -34,8 +35,8 @@ export function validateFollowerBatches(batches: Buffer, logEndOffset: number, c
   while (position < batches.length) {
     const header = validateBatchHeader(batches, position);
     checkFitsInSegment(header.sizeInBytes, config);
-    if (header.baseOffset !== expectedOffset) {
-      throw errors.corruptMessage(`replicated batch at offset ${header.baseOffset} where the log expects ${expectedOffset}`, {
+    if (header.baseOffset < expectedOffset) {
+      throw errors.corruptMessage(`replicated batch at offset ${header.baseOffset} below the log's next offset ${expectedOffset}`, {
         expectedOffset,
         baseOffset: header.baseOffset,
       });

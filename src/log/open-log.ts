@@ -8,7 +8,7 @@ import { OffsetCheckpoint } from './checkpoint/offset-checkpoint.js';
 import { resolveLogConfig, type LogConfig } from './config.js';
 import { LeaderEpochCache } from './epoch/leader-epoch-cache.js';
 import { loadLog } from './recovery/log-loader.js';
-import { LEADER_EPOCH_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, partitionDirName } from './segment/file-names.js';
+import { CLEANER_OFFSET_CHECKPOINT, LEADER_EPOCH_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, partitionDirName } from './segment/file-names.js';
 import { SegmentedLog } from './segmented-log.js';
 import { joinPath, type Storage } from './storage/storage.js';
 
@@ -37,6 +37,7 @@ export function openPartitionLog(options: OpenPartitionLogOptions): SegmentedLog
   const epochCache = new LeaderEpochCache(storage, joinPath(dir, LEADER_EPOCH_CHECKPOINT), logger);
   const logStartCheckpoint = new OffsetCheckpoint(storage, joinPath(dir, LOG_START_OFFSET_CHECKPOINT), topic, partition, logger);
   const recoveryPointCheckpoint = new OffsetCheckpoint(storage, joinPath(dir, RECOVERY_POINT_CHECKPOINT), topic, partition, logger);
+  const cleanerCheckpoint = new OffsetCheckpoint(storage, joinPath(dir, CLEANER_OFFSET_CHECKPOINT), topic, partition, logger);
   const loaded = loadLog({ storage, dir, config, nowMs: clock.monotonic(), logger, epochCache, logStartCheckpoint, recoveryPointCheckpoint });
   if (loaded.recoveredSegments > 0) {
     logger?.info({ recoveredSegments: loaded.recoveredSegments, logEndOffset: loaded.recoveryPoint }, 'recovered log after an unclean shutdown');
@@ -56,6 +57,7 @@ export function openPartitionLog(options: OpenPartitionLogOptions): SegmentedLog
     epochCache,
     logStartCheckpoint,
     recoveryPointCheckpoint,
+    cleanerCheckpoint,
   });
 }
 

@@ -17,8 +17,9 @@ import type { Clock } from '../common/clock.js';
 import { assert, errors, isBrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { lastOffsetOf, stampBatch, type BatchHeader } from './batch/layout.js';
-import type { AppendInfo, EpochEndOffset, LogReadResult, PartitionLog } from './types.js';
-import { resolveLogConfig, RUNTIME_LOG_SETTINGS, type LogConfig, type RuntimeLogSettings } from './config.js';
+import type { AppendInfo, CleanRequest, EpochEndOffset, LogReadResult, PartitionLog } from './types.js';
+import { compacts, deletes, resolveLogConfig, RUNTIME_LOG_SETTINGS, type LogConfig, type RuntimeLogSettings } from './config.js';
+import { cleanLog, type CleanStats } from './cleaner/clean-log.js';
 import type { Storage } from './storage/storage.js';
 import type { LeaderEpochCache, EpochEntry } from './epoch/leader-epoch-cache.js';
 import type { OffsetCheckpoint } from './checkpoint/offset-checkpoint.js';
@@ -49,6 +50,8 @@ export interface SegmentedLogParts {
   epochCache: LeaderEpochCache;
   logStartCheckpoint: OffsetCheckpoint;
   recoveryPointCheckpoint: OffsetCheckpoint;
+  /** Where the cleaner's next pass starts (compacted topics). */
+  cleanerCheckpoint: OffsetCheckpoint;
 }
 
 export class SegmentedLog implements PartitionLog {
@@ -65,7 +68,10 @@ export class SegmentedLog implements PartitionLog {
   private readonly epochCache: LeaderEpochCache;
   private readonly logStartCheckpoint: OffsetCheckpoint;
   private readonly recoveryPointCheckpoint: OffsetCheckpoint;
+  private readonly cleanerCheckpoint: OffsetCheckpoint;
   private readonly flushPolicy: FlushPolicy;
+  /** The cleaner's first dirty offset: records below it were cleaned already. */
+  private firstDirtyOffset: number;
   private logStart: number;
   private recoveryPointValue: number;
   private failure: Error | undefined;
@@ -86,6 +92,8 @@ export class SegmentedLog implements PartitionLog {
     this.epochCache = parts.epochCache;
     this.logStartCheckpoint = parts.logStartCheckpoint;
     this.recoveryPointCheckpoint = parts.recoveryPointCheckpoint;
+    this.cleanerCheckpoint = parts.cleanerCheckpoint;
+    this.firstDirtyOffset = parts.cleanerCheckpoint.read() ?? 0;
     this.flushPolicy = new FlushPolicy(parts.config, parts.clock);
     this.logStart = parts.logStartOffset;
     this.recoveryPointValue = parts.recoveryPoint;
@@ -201,6 +209,7 @@ export class SegmentedLog implements PartitionLog {
         this.recoveryPointCheckpoint.write(logEndOffset);
       }
       this.epochCache.truncateFromEnd(logEndOffset);
+      if (this.firstDirtyOffset > logEndOffset) this.setFirstDirtyOffset(logEndOffset);
       this.checkInvariants();
     });
   }
@@ -234,7 +243,9 @@ export class SegmentedLog implements PartitionLog {
 
   applyRetention(nowMs: number, upperBoundOffset?: number): number {
     return this.guard(() => {
-      const count = segmentsToRetain(this.segments.all(), this.config, nowMs, this.logStart, upperBoundOffset ?? this.logEndOffset());
+      // Under cleanup.policy=compact alone, only segments below the log start go.
+      const limits = deletes(this.config.cleanupPolicy) ? this.config : { retentionMs: -1, retentionBytes: -1 };
+      const count = segmentsToRetain(this.segments.all(), limits, nowMs, this.logStart, upperBoundOffset ?? this.logEndOffset());
       if (count === 0) return 0;
       const removed = this.segments.removeOldest(count);
       this.deleteSegments(removed);
@@ -247,6 +258,21 @@ export class SegmentedLog implements PartitionLog {
       if (this.recoveryPointValue < firstOffset) this.recoveryPointValue = firstOffset;
       this.checkInvariants();
       return count;
+    });
+  }
+
+  clean(options: CleanRequest): CleanStats | undefined {
+    return this.guard(() => {
+      if (!compacts(this.config.cleanupPolicy)) return undefined;
+      const stats = cleanLog(
+        { storage: this.storage, dir: this.dir, settings: this.settings, segments: this.segments, logStartOffset: this.logStart, config: this.config, logger: this.logger },
+        { ...options, upperBoundOffset: Math.min(options.upperBoundOffset ?? Number.POSITIVE_INFINITY, this.logEndOffset()), firstDirtyOffset: this.firstDirtyOffset },
+      );
+      if (!stats) return undefined;
+      this.setFirstDirtyOffset(stats.nextDirtyOffset);
+      this.logger?.info({ ...stats }, 'cleaned the log');
+      this.checkInvariants();
+      return stats;
     });
   }
 
@@ -267,7 +293,7 @@ export class SegmentedLog implements PartitionLog {
     const changed: Partial<RuntimeLogSettings> = {};
     for (const key of RUNTIME_LOG_SETTINGS) {
       const value = settings[key];
-      if (value !== undefined && value !== this.config[key]) changed[key] = value;
+      if (value !== undefined && value !== this.config[key]) (changed as Record<string, unknown>)[key] = value;
     }
     if (Object.keys(changed).length === 0) return;
     // Validated as a whole before anything changes; the flush policy reads the same object.
@@ -339,7 +365,7 @@ export class SegmentedLog implements PartitionLog {
    */
   private roll(baseOffset: number): void {
     const previous = this.segments.active();
-    assert(previous.nextOffset() === baseOffset, `roll at ${baseOffset} but the log ends at ${previous.nextOffset()}`);
+    assert(previous.nextOffset() <= baseOffset, `roll at ${baseOffset} but the log ends at ${previous.nextOffset()}`);
     previous.flush();
     this.segments.push(LogSegment.create(this.storage, this.dir, baseOffset, this.settings));
     this.storage.syncDir(this.dir);
@@ -378,8 +404,15 @@ export class SegmentedLog implements PartitionLog {
     this.recoveryPointValue = offset;
     this.recoveryPointCheckpoint.write(offset);
     this.epochCache.clear();
+    this.setFirstDirtyOffset(offset);
     this.logger?.info({ offset }, 'emptied the log and restarted it');
     this.checkInvariants();
+  }
+
+  /** Records where the cleaner goes on (after a pass, or lowered by a truncation that removed cleaned records). */
+  private setFirstDirtyOffset(offset: number): void {
+    this.firstDirtyOffset = offset;
+    this.cleanerCheckpoint.write(offset);
   }
 
   private setLogStart(offset: number): void {

@@ -5,7 +5,21 @@
  * deterministic and the simulation can drive it step by step. Offsets are plain numbers.
  */
 import type { BatchHeader } from './batch/layout.js';
+import type { CleanStats } from './cleaner/clean-log.js';
 import type { RuntimeLogSettings } from './config.js';
+
+export type { CleanStats } from './cleaner/clean-log.js';
+
+/** One cleaner pass's inputs from the log manager. */
+export interface CleanRequest {
+  readonly nowMs: number;
+  /** The high watermark: no record at or above it is read into the offset map. */
+  readonly upperBoundOffset?: number;
+  /** log.cleaner.dedupe.buffer.size */
+  readonly dedupeBufferBytes: number;
+  /** Clean whatever the dirty ratio. */
+  readonly force?: boolean;
+}
 
 export interface AppendInfo {
   /** Offset of the first record appended. */
@@ -79,6 +93,11 @@ export interface PartitionLog {
    * watermark; the log end when absent); returns how many were removed.
    */
   applyRetention(nowMs: number, upperBoundOffset?: number): number;
+  /**
+   * One pass of the log cleaner when the topic's cleanup.policy includes compact (see
+   * cleaner/clean-log.ts); undefined when the log is not compacted or not dirty enough.
+   */
+  clean(request: CleanRequest): CleanStats | undefined;
   /** Starts a new active segment if the current one is non-empty and older than `segment.ms`. */
   rollIfDue(): boolean;
   /** Applies changed topic configs (segment size and age, retention, message size) to the open log. */

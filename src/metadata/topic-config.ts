@@ -16,6 +16,8 @@ export interface ResolvedTopicConfig {
   readonly segmentMs: number;
   readonly maxMessageBytes: number;
   readonly cleanupPolicy: string;
+  readonly deleteRetentionMs: number;
+  readonly minCleanableDirtyRatio: number;
 }
 
 type Validator = (value: string) => string | undefined;
@@ -29,6 +31,8 @@ const intAtLeast =
   (min: number): Validator =>
   (v) =>
     longAtLeast(min)(v) ?? (Number(v) <= 2 ** 31 - 1 ? undefined : 'must fit in a 32-bit integer');
+
+const ratio: Validator = (v) => (/^\d*\.?\d+$/.test(v) && Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be a number between 0 and 1');
 
 const oneOf =
   (...allowed: string[]): Validator =>
@@ -51,6 +55,8 @@ export const TOPIC_CONFIGS: Readonly<Record<string, ConfigDef>> = {
   'segment.ms': { defaultValue: '604800000', validate: longAtLeast(1) },
   'max.message.bytes': { defaultValue: '1048588', validate: intAtLeast(0) },
   'cleanup.policy': { defaultValue: 'delete', validate: oneOf('delete', 'compact', 'delete,compact', 'compact,delete') },
+  'delete.retention.ms': { defaultValue: '86400000', validate: longAtLeast(0) },
+  'min.cleanable.dirty.ratio': { defaultValue: '0.5', validate: ratio },
   'compression.type': {
     defaultValue: 'producer',
     validate: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'),
@@ -85,5 +91,7 @@ export function resolveTopicConfig(configs: Readonly<Record<string, string>>): R
     segmentMs: Number(raw(configs, 'segment.ms')),
     maxMessageBytes: Number(raw(configs, 'max.message.bytes')),
     cleanupPolicy: raw(configs, 'cleanup.policy'),
+    deleteRetentionMs: Number(raw(configs, 'delete.retention.ms')),
+    minCleanableDirtyRatio: Number(raw(configs, 'min.cleanable.dirty.ratio')),
   };
 }

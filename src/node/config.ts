@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { applyOverrides, timingProfile, type ProfileName, type TimingConfig } from '../common/config.js';
 import { errors } from '../common/errors.js';
+import { DEFAULT_DEDUPE_BUFFER_BYTES } from '../log/cleaner/offset-map.js';
 import { resolveKafkaListener, takeListenerOverrides, type KafkaListenerConfig } from './kafka-listeners.js';
 
 export type NodeRole = 'controller' | 'broker';
@@ -29,6 +30,8 @@ export interface BrokerSettings {
   maxMessageBytes: number;
   /** 0 = leave flushing to the OS. */
   flushIntervalMessages: number;
+  /** log.cleaner.dedupe.buffer.size: memory for one cleaner pass's key map (a log with more distinct dirty keys is cleaned over several passes). */
+  logCleanerDedupeBufferSize: number;
   replicaFetchMaxBytes: number;
   /**
    * offsets.topic.num.partitions: `__consumer_offsets` is created with this many partitions, and a
@@ -69,6 +72,7 @@ export const DEFAULT_BROKER_SETTINGS: Readonly<BrokerSettings> = {
   retentionBytes: -1,
   maxMessageBytes: 1048588,
   flushIntervalMessages: 0,
+  logCleanerDedupeBufferSize: DEFAULT_DEDUPE_BUFFER_BYTES,
   replicaFetchMaxBytes: 1024 * 1024,
   // Kafka's default is 50; with replication 3 that is 150 replicas, too many for a laptop cluster.
   offsetsTopicNumPartitions: 10,
@@ -96,6 +100,7 @@ const POSITIVE_BROKER_SETTINGS = [
   'maxConnections',
   'queuedMaxRequests',
   'queuedMaxRequestBytes',
+  'logCleanerDedupeBufferSize',
 ] as const satisfies readonly (keyof BrokerSettings)[];
 
 /**

@@ -87,10 +87,10 @@ export class CoordinatorLookup {
         // An acknowledged commit is on two replicas whenever there are two, so losing the
         // coordinator's broker loses no commit even if the ISR had shrunk to two.
         'min.insync.replicas': String(Math.min(2, replicationFactor)),
-        // Kafka compacts this topic. Nothing compacts logs here yet, so no record may age out
-        // either: a reload replays every record and the last one per key wins.
+        // Compacted, as in Kafka: the cleaner keeps the last commit per group and partition (and
+        // drops tombstones of deleted groups after delete.retention.ms), so the log stays bounded
+        // and a new coordinator reloads it fast. Nothing ages out by time or size.
         'cleanup.policy': 'compact',
-        'retention.ms': '-1',
         'segment.bytes': String(OFFSETS_TOPIC_SEGMENT_BYTES),
       },
     };

@@ -118,6 +118,7 @@ export class NodeRuntime {
         limits: {
           replicaFetchMaxBytes: config.broker.replicaFetchMaxBytes,
           retentionCheckIntervalMs: config.timing.logRetentionCheckIntervalMs,
+          logCleanerDedupeBufferSize: config.broker.logCleanerDedupeBufferSize,
           acknowledgeBeforeReplication: unsafeAcknowledgeBeforeReplication(logger),
         },
       });

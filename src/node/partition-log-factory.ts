@@ -10,7 +10,7 @@ import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { IdempotentLog } from '../broker/producer-state/index.js';
 import { deletePartitionLog, FileStorage, openPartitionLog, partitionLogDir, type SegmentedLog } from '../log/index.js';
-import type { RuntimeLogSettings } from '../log/config.js';
+import { parseCleanupPolicy, type RuntimeLogSettings } from '../log/config.js';
 import type { PartitionLog } from '../log/types.js';
 import { topicByName, topicConfig, type MetadataImage } from '../metadata/index.js';
 import type { NodeConfig } from './config.js';
@@ -32,7 +32,16 @@ export function topicLogSettings(image: MetadataImage | undefined, topic: string
   const t = image && topicByName(image, topic);
   if (!t) return undefined;
   const tc = topicConfig(t);
-  return { segmentBytes: tc.segmentBytes, segmentMs: tc.segmentMs, retentionMs: tc.retentionMs, retentionBytes: tc.retentionBytes, maxMessageBytes: tc.maxMessageBytes };
+  return {
+    segmentBytes: tc.segmentBytes,
+    segmentMs: tc.segmentMs,
+    retentionMs: tc.retentionMs,
+    retentionBytes: tc.retentionBytes,
+    maxMessageBytes: tc.maxMessageBytes,
+    cleanupPolicy: parseCleanupPolicy(tc.cleanupPolicy),
+    deleteRetentionMs: tc.deleteRetentionMs,
+    minCleanableDirtyRatio: tc.minCleanableDirtyRatio,
+  };
 }
 
 export function partitionLogFactory(config: NodeConfig, clock: Clock, logger: Logger, image: () => MetadataImage | undefined): PartitionLogFactory {

@@ -10,7 +10,7 @@ import type { Logger } from '../../common/logger.js';
 import { validateBatchHeader } from '../../log/batch/layout.js';
 import type { Storage } from '../../log/storage/storage.js';
 import type { RuntimeLogSettings } from '../../log/config.js';
-import type { AppendInfo, EpochEndOffset, LogReadResult, PartitionLog } from '../../log/types.js';
+import type { AppendInfo, CleanRequest, CleanStats, EpochEndOffset, LogReadResult, PartitionLog } from '../../log/types.js';
 import type { ProducerStateConfig } from './config.js';
 import { ProducerStateGuard } from './producer-state-guard.js';
 
@@ -111,6 +111,11 @@ export class IdempotentLog implements PartitionLog {
 
   rollIfDue(): boolean {
     return this.inner.rollIfDue();
+  }
+
+  /** The cleaner keeps each producer's last batch, so the producer state needs nothing from it. */
+  clean(request: CleanRequest): CleanStats | undefined {
+    return this.inner.clean(request);
   }
 
   reconfigure(settings: Partial<RuntimeLogSettings>): void {

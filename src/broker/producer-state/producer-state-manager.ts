@@ -104,11 +104,12 @@ export class ProducerStateManager {
 
   /**
    * Applies a batch the log has just appended, with its assigned offsets. Every appended batch must
-   * come through here, in log order, idempotent or not: the state must know where the log ends.
+   * come through here, in log order, idempotent or not: the state must know where the log ends. A
+   * follower of a compacted leader appends across gaps, so a batch may start above that end.
    */
   onAppended(header: AppendedBatchHeader): void {
     assert(
-      header.baseOffset === this.endOffset,
+      header.baseOffset >= this.endOffset,
       `producer state ends at ${this.endOffset} but the appended batch starts at ${header.baseOffset}: an append or a truncation was not reported`,
     );
     this.apply(header);
@@ -161,7 +162,9 @@ export class ProducerStateManager {
       this.latestSnapshotOffset = snapshot.offset;
     }
     const replayed = replayLog(log, this.endOffset, this.config.replayChunkBytes, (header) => this.apply(header));
-    assert(this.endOffset === logEnd, `rebuilt producer state ends at ${this.endOffset}, the log at ${logEnd}`);
+    // Equal, unless the log ends in a gap (a compacted log truncated between two batches).
+    assert(this.endOffset <= logEnd, `rebuilt producer state ends at ${this.endOffset}, beyond the log at ${logEnd}`);
+    this.endOffset = logEnd;
     const report: RebuildReport = { snapshotOffset: snapshot?.offset, replayedBatches: replayed.batches, replayedBytes: replayed.bytes };
     this.logger?.info({ ...report, producers: this.producers.size, logEndOffset: logEnd }, 'loaded producer state');
     return report;

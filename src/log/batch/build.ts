@@ -43,6 +43,11 @@ export interface RecordInput {
   headers?: RecordHeader[];
   /** Milliseconds since the epoch; defaults to the batch's base timestamp. */
   timestamp?: number;
+  /**
+   * The record's offset relative to the batch's base offset; defaults to its index. Given only
+   * when rewriting a batch that lost records (the log cleaner), increasing from record to record.
+   */
+  offsetDelta?: number;
 }
 
 export interface BatchOptions {
@@ -59,6 +64,8 @@ export interface BatchOptions {
   /** Defaults to the first record's timestamp, else 0. Later records are stored as deltas from it. */
   baseTimestamp?: number;
   isTransactional?: boolean;
+  /** Defaults to the last record's offset delta; a cleaned batch keeps its original last offset. */
+  lastOffsetDelta?: number;
 }
 
 /** `batchLength` is an int32 counting every byte after itself. */
@@ -72,7 +79,7 @@ export function buildBatch(records: readonly RecordInput[], options: BatchOption
   const baseTimestamp = options.baseTimestamp ?? records[0]!.timestamp ?? 0;
   checkOptions(options, attributes, baseTimestamp);
 
-  const plan = measureRecords(records, baseTimestamp);
+  const plan = measureRecords(records, baseTimestamp, options.lastOffsetDelta);
   const codec = compressionOf(attributes);
   let batch: Buffer;
   if (codec === CompressionType.NONE) {
@@ -92,7 +99,7 @@ export function buildBatch(records: readonly RecordInput[], options: BatchOption
   stampBatch(batch, 0, options.baseOffset ?? 0, options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH);
   batch.writeInt8(CURRENT_MAGIC, MAGIC_OFFSET);
   batch.writeInt16BE(attributes, ATTRIBUTES_OFFSET);
-  batch.writeInt32BE(records.length - 1, LAST_OFFSET_DELTA_OFFSET);
+  batch.writeInt32BE(options.lastOffsetDelta ?? records[records.length - 1]!.offsetDelta ?? records.length - 1, LAST_OFFSET_DELTA_OFFSET);
   writeInt64(batch, baseTimestamp, BASE_TIMESTAMP_OFFSET);
   writeInt64(batch, plan.maxTimestamp, MAX_TIMESTAMP_OFFSET);
   writeInt64(batch, options.producerId ?? NO_PRODUCER_ID, PRODUCER_ID_OFFSET);
@@ -113,7 +120,7 @@ interface RecordsPlan {
   maxTimestamp: number;
 }
 
-function measureRecords(records: readonly RecordInput[], baseTimestamp: number): RecordsPlan {
+function measureRecords(records: readonly RecordInput[], baseTimestamp: number, lastOffsetDelta: number | undefined): RecordsPlan {
   const bodySizes = new Array<number>(records.length);
   const headerKeyBytes: number[] = [];
   let recordsBytes = 0;
@@ -127,7 +134,11 @@ function measureRecords(records: readonly RecordInput[], baseTimestamp: number):
     }
     if (timestamp > maxTimestamp) maxTimestamp = timestamp;
     const headers = record.headers ?? NO_HEADERS;
-    let body = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(i) + sizeOfBytes(record.key) + sizeOfBytes(record.value);
+    const offsetDelta = record.offsetDelta ?? i;
+    if (offsetDelta < (i === 0 ? 0 : (records[i - 1]!.offsetDelta ?? i - 1) + 1) || (lastOffsetDelta !== undefined && offsetDelta > lastOffsetDelta)) {
+      throw errors.invalidRecord(`record ${i} has offset delta ${offsetDelta}: deltas must increase from 0 up to the batch's last offset delta`);
+    }
+    let body = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) + sizeOfBytes(record.key) + sizeOfBytes(record.value);
     body += sizeOfVarint(headers.length);
     for (const header of headers) {
       const keyBytes = Buffer.byteLength(header.key, 'utf8');
@@ -150,7 +161,7 @@ function writeRecords(buf: Buffer, pos: number, records: readonly RecordInput[],
     pos = writeVarint(buf, plan.bodySizes[i]!, pos);
     buf[pos++] = 0; // record attributes: unused by Kafka, always 0
     pos = writeVarlong(buf, (record.timestamp ?? baseTimestamp) - baseTimestamp, pos);
-    pos = writeVarint(buf, i, pos);
+    pos = writeVarint(buf, record.offsetDelta ?? i, pos);
     pos = writeBytes(buf, record.key, pos);
     pos = writeBytes(buf, record.value, pos);
     const headers = record.headers ?? NO_HEADERS;

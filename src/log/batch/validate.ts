@@ -11,6 +11,8 @@ import { openRecords, type ReadOptions } from './read.js';
 export interface ValidateOptions extends ReadOptions {
   /** Batches larger than this fail with MESSAGE_TOO_LARGE. */
   maxBatchBytes?: number;
+  /** A record without a key is INVALID_RECORD (a compacted topic: the cleaner keeps the latest record per key). */
+  requireKeys?: boolean;
 }
 
 export interface ValidatedBatch {
@@ -63,7 +65,7 @@ export function validateProducedBatch(buf: Buffer, options: ValidateOptions = {}
 type OffsetDeltaRule = (offsetDelta: number, previous: number) => BrokerError | undefined;
 
 /** Decodes every record, applying `rule` to the offset deltas; returns the largest timestamp. */
-function walkRecords(buf: Buffer, pos: number, header: BatchHeader, options: ReadOptions, rule: OffsetDeltaRule): number {
+function walkRecords(buf: Buffer, pos: number, header: BatchHeader, options: ValidateOptions, rule: OffsetDeltaRule): number {
   const walker = openRecords(buf, pos, options);
   let maxTimestamp = header.recordCount === 0 ? header.baseTimestamp : Number.NEGATIVE_INFINITY;
   let previousDelta = -1;
@@ -73,6 +75,7 @@ function walkRecords(buf: Buffer, pos: number, header: BatchHeader, options: Rea
     if (error) throw error;
     previousDelta = offsetDelta;
     if (record.timestamp > maxTimestamp) maxTimestamp = record.timestamp;
+    if (options.requireKeys && record.key === null) throw errors.invalidRecord('a compacted topic cannot accept a record without a key');
   }
   return maxTimestamp;
 }

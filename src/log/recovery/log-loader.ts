@@ -19,6 +19,7 @@ import { joinPath, type Storage } from '../storage/storage.js';
 import { CLEAN_SHUTDOWN_MARKER, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, parseSegmentFileName } from '../segment/file-names.js';
 import { walkBatchHeaders } from '../segment/batch-walk.js';
 import { LogSegment, type SegmentSettings } from '../segment/log-segment.js';
+import { finishInterruptedCleaning } from '../cleaner/swap-recovery.js';
 import { recoverSegment } from './segment-recovery.js';
 import { loadTrustedSegment } from './trusted-segment.js';
 
@@ -45,11 +46,11 @@ export interface LoadedLog {
 export function loadLog(ctx: LoadContext): LoadedLog {
   const { storage, dir } = ctx;
   storage.ensureDir(dir);
-  const names = storage.list(dir);
+  const settings: SegmentSettings = { indexIntervalBytes: ctx.config.indexIntervalBytes, segmentIndexBytes: ctx.config.segmentIndexBytes };
+  const names = finishInterruptedCleaning(storage, dir, storage.list(dir), settings, ctx.logger);
   const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_MARKER);
   removeLeftovers(ctx, names);
 
-  const settings: SegmentSettings = { indexIntervalBytes: ctx.config.indexIntervalBytes, segmentIndexBytes: ctx.config.segmentIndexBytes };
   const bases = names.map((n) => parseSegmentFileName(n, LOG_FILE_SUFFIX)).filter((b): b is number => b !== undefined);
   bases.sort((a, b) => a - b);
   const segments = bases.map((base) => LogSegment.open(storage, dir, base, settings));
@@ -107,8 +108,8 @@ function loadSegments(ctx: LoadContext, segments: LogSegment[], recoveryPoint: n
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
     const previous = segments[i - 1];
-    if (previous && segment.baseOffset !== previous.nextOffset()) {
-      dropFrom(ctx, segments, i, `segment ${segment.baseOffset} does not continue the log at ${previous.nextOffset()}`);
+    if (previous && segment.baseOffset < previous.nextOffset()) {
+      dropFrom(ctx, segments, i, `segment ${segment.baseOffset} overlaps the one before, which ends at ${previous.nextOffset()}`);
       break;
     }
     if (i < firstToRecover) {

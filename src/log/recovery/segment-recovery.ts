@@ -1,7 +1,7 @@
 /**
  * Recovery of one segment after an unclean shutdown, as Kafka's LogSegment.recover does: read every
- * batch, check its length, magic and CRC and that its offsets continue exactly where the previous
- * batch ended, rebuild the index and timestamps from the batches that pass, and cut the file at the
+ * batch, check its length, magic and CRC and that its offsets start at or after where the previous
+ * batch ended (compaction leaves gaps), rebuild the index and timestamps from the batches that pass, and cut the file at the
  * first byte that does not belong to a valid batch.
  */
 import { isBrokerError } from '../../common/errors.js';
@@ -82,6 +82,6 @@ function checkBatch(buf: Buffer, pos: number, expectedOffset: number): BatchHead
     if (isBrokerError(e)) return e.message;
     throw e;
   }
-  if (header.baseOffset !== expectedOffset) return `batch base offset ${header.baseOffset} where ${expectedOffset} was expected`;
+  if (header.baseOffset < expectedOffset) return `batch base offset ${header.baseOffset} below ${expectedOffset}, where the previous batch ended`;
   return header;
 }

@@ -33,7 +33,7 @@ export function loadTrustedSegment(
     if (firstEntry && !entryMatchesLog(segment, firstEntry)) return 'first index entry does not match the log';
     const nextOffset = walkTail(segment, indexIntervalBytes);
     if (typeof nextOffset === 'string') return nextOffset;
-    if (nextSegmentBase !== undefined && nextOffset !== nextSegmentBase) {
+    if (nextSegmentBase !== undefined && nextOffset > nextSegmentBase) {
       return `segment ends at offset ${nextOffset} but the next one starts at ${nextSegmentBase}`;
     }
     segment.setLoadedEnd(nextOffset, nowMs);
@@ -60,8 +60,10 @@ function walkTail(segment: LogSegment, indexIntervalBytes: number): number | str
   let bytesSinceEntry = 0;
   let problem: string | undefined;
   walkBatchHeaders(segment.log, start.position, segment.sizeBytes(), (header, position) => {
-    if (header.baseOffset !== expected) {
-      problem = `batch at byte ${position} has offset ${header.baseOffset}, expected ${expected}`;
+    // An index entry names its batch exactly; otherwise offsets only have to increase (compaction leaves gaps).
+    const exact = position === start.position && start.position > 0;
+    if (exact ? header.baseOffset !== expected : header.baseOffset < expected) {
+      problem = `batch at byte ${position} has offset ${header.baseOffset}, expected ${expected} or above`;
       return false;
     }
     if (position !== start.position && bytesSinceEntry > indexIntervalBytes && !segment.index.isFull()) {

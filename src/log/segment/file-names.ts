@@ -11,6 +11,12 @@ export const INDEX_FILE_SUFFIX = '.index';
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
+/** Where the log cleaner's next pass starts (Kafka's cleaner-offset-checkpoint, kept per partition here). */
+export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
+/** A cleaned segment being written: incomplete until renamed to SWAP_SUFFIX; recovery deletes it. */
+export const CLEANED_SUFFIX = '.cleaned';
+/** A complete cleaned segment that replaces the segments it covers; recovery finishes the swap. */
+export const SWAP_SUFFIX = '.swap';
 /** Written by a clean close; its presence on open means no recovery scan is needed. */
 export const CLEAN_SHUTDOWN_MARKER = '.kafka_cleanshutdown';
 
@@ -27,12 +33,13 @@ export function offsetFileStem(baseOffset: number): string {
   return String(baseOffset).padStart(OFFSET_DIGITS, '0');
 }
 
-export function logFilePath(dir: string, baseOffset: number): string {
-  return joinPath(dir, `${offsetFileStem(baseOffset)}${LOG_FILE_SUFFIX}`);
+/** `suffix` names a cleaned segment's files while it is written and swapped in. */
+export function logFilePath(dir: string, baseOffset: number, suffix = ''): string {
+  return joinPath(dir, `${offsetFileStem(baseOffset)}${LOG_FILE_SUFFIX}${suffix}`);
 }
 
-export function indexFilePath(dir: string, baseOffset: number): string {
-  return joinPath(dir, `${offsetFileStem(baseOffset)}${INDEX_FILE_SUFFIX}`);
+export function indexFilePath(dir: string, baseOffset: number, suffix = ''): string {
+  return joinPath(dir, `${offsetFileStem(baseOffset)}${INDEX_FILE_SUFFIX}${suffix}`);
 }
 
 /** The base offset a segment file name encodes, or undefined if `name` is not one. */

@@ -3,8 +3,10 @@
  * `baseOffset`, and its sparse `.index`. The segment appends batches it is given (already
  * validated and stamped), finds where an offset lives, reads whole batches, and truncates.
  *
- * Invariants: the first batch starts at `baseOffset`; every batch starts where the previous one
- * ended in both bytes and offsets; `nextOffset` is the offset after the last batch.
+ * Invariants: no batch starts below `baseOffset`; every batch starts where the previous one ended
+ * in bytes, and at or above where it ended in offsets (a cleaned segment has gaps where whole
+ * batches were compacted away); `nextOffset` is the offset after the last batch, or where a
+ * truncation set it.
  */
 import { assert, errors } from '../../common/errors.js';
 import { lastOffsetOf, nextOffsetOf, type BatchHeader } from '../batch/layout.js';
@@ -42,12 +44,15 @@ export class LogSegment {
     this.maxTimestampValue = NO_TIMESTAMP;
   }
 
-  /** Opens the segment files at `baseOffset`, creating them if missing; the caller establishes its contents. */
-  static open(storage: Storage, dir: string, baseOffset: number, settings: SegmentSettings): LogSegment {
-    const log = storage.open(logFilePath(dir, baseOffset));
+  /**
+   * Opens the segment files at `baseOffset`, creating them if missing; the caller establishes its
+   * contents. A `suffix` opens a cleaned segment's files under their temporary names.
+   */
+  static open(storage: Storage, dir: string, baseOffset: number, settings: SegmentSettings, suffix = ''): LogSegment {
+    const log = storage.open(logFilePath(dir, baseOffset, suffix));
     let indexFile;
     try {
-      indexFile = storage.open(indexFilePath(dir, baseOffset));
+      indexFile = storage.open(indexFilePath(dir, baseOffset, suffix));
     } catch (e) {
       log.close();
       throw e;
@@ -57,8 +62,8 @@ export class LogSegment {
   }
 
   /** A new, empty segment; leftovers of an older segment with the same name are discarded. */
-  static create(storage: Storage, dir: string, baseOffset: number, settings: SegmentSettings): LogSegment {
-    const segment = LogSegment.open(storage, dir, baseOffset, settings);
+  static create(storage: Storage, dir: string, baseOffset: number, settings: SegmentSettings, suffix = ''): LogSegment {
+    const segment = LogSegment.open(storage, dir, baseOffset, settings, suffix);
     segment.log.truncate(0);
     segment.index.reset();
     return segment;
@@ -81,7 +86,7 @@ export class LogSegment {
    * at this segment's next offset.
    */
   append(bytes: Buffer, batches: readonly BatchHeader[], nowMs: number): void {
-    assert(batches.length > 0 && batches[0]!.baseOffset === this.nextOffsetValue, `append at ${batches[0]?.baseOffset} to a segment ending at ${this.nextOffsetValue}`);
+    assert(batches.length > 0 && batches[0]!.baseOffset >= this.nextOffsetValue, `append at ${batches[0]?.baseOffset} to a segment ending at ${this.nextOffsetValue}`);
     const startPosition = this.log.sizeBytes();
     this.log.append(bytes);
     let position = startPosition;
@@ -136,10 +141,13 @@ export class LogSegment {
   locate(offset: number): LocatedBatch | undefined {
     if (offset >= this.nextOffsetValue) return undefined;
     const start = this.index.lookup(offset);
+    // An index entry names its batch's base offset exactly; without one the walk starts at the
+    // segment's first batch, which lies above the base offset when compaction removed the first.
+    const exact = start.position > 0;
     let found: LocatedBatch | undefined;
     let first = true;
     walkBatchHeaders(this.log, start.position, this.log.sizeBytes(), (header, position) => {
-      if (first && header.baseOffset !== start.offset) {
+      if (first && (exact ? header.baseOffset !== start.offset : header.baseOffset < start.offset)) {
         throw errors.kafkaStorageError(`${this.log.path}: index points at offset ${start.offset} but byte ${position} holds ${header.baseOffset}`);
       }
       first = false;
@@ -178,7 +186,8 @@ export class LogSegment {
     const removed = this.log.sizeBytes() - cut.position;
     this.index.truncateTo(cut.header.baseOffset);
     this.log.truncate(cut.position);
-    this.nextOffsetValue = cut.header.baseOffset;
+    // In a gap (a compacted log) the cut batch starts above `offset`: the segment now ends at it.
+    this.nextOffsetValue = Math.min(cut.header.baseOffset, Math.max(offset, this.baseOffset));
     this.resumeIndexSpacing();
     this.maxTimestampValue = this.isEmpty() ? NO_TIMESTAMP : undefined;
     if (this.isEmpty()) this.rollStartMs = undefined;

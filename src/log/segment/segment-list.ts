@@ -1,6 +1,7 @@
 /**
  * The segments of one partition log in offset order. The last is the active segment, the only one
- * appended to; there is always at least one. Each segment starts where the previous one ends.
+ * appended to; there is always at least one. Each segment starts at or above where the previous
+ * one ends (above it when the batches at the boundary were compacted away).
  */
 import { assert } from '../../common/errors.js';
 import type { LogSegment } from './log-segment.js';
@@ -55,7 +56,7 @@ export class SegmentList {
 
   /** Adds a new active segment, which must start where the current one ends. */
   push(segment: LogSegment): void {
-    assert(segment.baseOffset === this.active().nextOffset(), `segment ${segment.baseOffset} does not start at the log end ${this.active().nextOffset()}`);
+    assert(segment.baseOffset >= this.active().nextOffset(), `segment ${segment.baseOffset} starts below the log end ${this.active().nextOffset()}`);
     this.segments.push(segment);
   }
 
@@ -69,6 +70,13 @@ export class SegmentList {
   removeFrom(from: number): LogSegment[] {
     assert(from >= 1, 'cannot remove every segment');
     return this.segments.splice(from);
+  }
+
+  /** Replaces `count` segments from index `from` (never the active one) by one covering them (the cleaner's swap). */
+  replace(from: number, count: number, segment: LogSegment): void {
+    assert(count >= 1 && from + count < this.segments.length, `cannot replace segments ${from}..${from + count - 1} of ${this.segments.length}`);
+    assert(segment.baseOffset === this.segments[from]!.baseOffset, `segment ${segment.baseOffset} replaces segments from ${this.segments[from]!.baseOffset}`);
+    this.segments.splice(from, count, segment);
   }
 
   /** Replaces every segment by `segment`; returns the ones replaced. */

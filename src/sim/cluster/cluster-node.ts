@@ -15,10 +15,11 @@ import { silentLogger, type Logger } from '../../common/logger.js';
 import type { SeededRandom } from '../../common/random.js';
 import type { ConsumerFetchRequest, ConsumerFetchResponse, ProduceRequest, ProduceResponse, ReplicaFetchRequest, ReplicaFetchResponse } from '../../broker/index.js';
 import { deletePartitionLog, MemoryStorage, openPartitionLog, type PartitionLog } from '../../log/index.js';
-import { topicByName, topicConfig } from '../../metadata/index.js';
 import type { NodeConfig } from '../../node/config.js';
 import type { ControllerApi } from '../../node/controller-api.js';
 import { NodeRuntime } from '../../node/node-runtime.js';
+import { topicLogSettings } from '../../node/partition-log-factory.js';
+import { topicByName } from '../../metadata/index.js';
 import { MemoryRaftStorage } from '../../raft/storage/memory.js';
 import type { Message } from '../../raft/types.js';
 import type { SimNetwork } from '../network.js';
@@ -222,8 +223,6 @@ export class ClusterNode implements Host, NodeServices, FaultableNode {
   /** Opens a partition log as the real node does, with the topic's settings from the metadata image. */
   private openLog(topic: string, partition: number): PartitionLog {
     const image = this.current?.publisher.image();
-    const t = image && topicByName(image, topic);
-    const tc = t ? topicConfig(t) : undefined;
     const flushIntervalMessages = this.options.flushIntervalMessages;
     return openPartitionLog({
       storage: this.logDisk,
@@ -232,7 +231,7 @@ export class ClusterNode implements Host, NodeServices, FaultableNode {
       partition,
       clock: this.clock,
       config: {
-        ...(tc ? { segmentBytes: tc.segmentBytes, retentionMs: tc.retentionMs, retentionBytes: tc.retentionBytes, maxMessageBytes: tc.maxMessageBytes } : {}),
+        ...topicLogSettings(image, topic),
         ...(flushIntervalMessages > 0 ? { flushIntervalMessages } : {}),
       },
     });

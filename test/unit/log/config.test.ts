@@ -15,6 +15,9 @@ describe('log config', () => {
       flushIntervalMs: NEVER,
       flushOffsetCheckpointIntervalMs: 60000,
       maxMessageBytes: 1048588,
+      cleanupPolicy: 'delete',
+      deleteRetentionMs: 86400000,
+      minCleanableDirtyRatio: 0.5,
     });
     expect(Object.isFrozen(DEFAULT_LOG_CONFIG)).toBe(true);
   });

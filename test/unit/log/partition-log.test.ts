@@ -78,11 +78,12 @@ describe.each(HARNESSES)('partition log ($kind storage)', ({ create }) => {
       log.close();
     });
 
-    it('as follower refuses batches that do not continue the log, or any damaged batch, writing nothing', () => {
+    it('as follower refuses batches below the log end, or any damaged batch, writing nothing; gaps are legal', () => {
       h = create();
       const log = openTestLog(h);
       log.appendAsFollower(replicatedBatch(0, 3, 1));
-      expectKafkaError(() => log.appendAsFollower(replicatedBatch(4, 1, 1)), 'CORRUPT_MESSAGE');
+      expectKafkaError(() => log.appendAsFollower(replicatedBatch(2, 1, 1)), 'CORRUPT_MESSAGE');
+      expectKafkaError(() => log.appendAsFollower(Buffer.concat([replicatedBatch(3, 2, 1), replicatedBatch(4, 1, 1)])), 'CORRUPT_MESSAGE');
       const damaged = replicatedBatch(4, 2, 1);
       damaged[damaged.length - 1]! ^= 1;
       expectKafkaError(() => log.appendAsFollower(Buffer.concat([replicatedBatch(3, 1, 1), damaged])), 'CORRUPT_MESSAGE');
@@ -91,6 +92,11 @@ describe.each(HARNESSES)('partition log ($kind storage)', ({ create }) => {
       expect(log.logEndOffset()).toBe(3);
       expect(log.latestEpoch()).toBe(1);
       expect(log.appendAsFollower(Buffer.alloc(0)).batches).toEqual([]);
+      // A compacted leader's log has gaps where whole batches were cleaned away.
+      log.appendAsFollower(replicatedBatch(7, 2, 1));
+      expect(log.logEndOffset()).toBe(9);
+      expect(readAllBatches(log).map((b) => b.baseOffset)).toEqual([0, 7]);
+      expect(log.read(4, 1 << 16).firstBatchOffset).toBe(7);
       log.close();
     });
   });

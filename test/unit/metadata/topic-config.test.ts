@@ -12,6 +12,8 @@ describe('topic configs', () => {
       segmentMs: 604800000,
       maxMessageBytes: 1048588,
       cleanupPolicy: 'delete',
+      deleteRetentionMs: 86400000,
+      minCleanableDirtyRatio: 0.5,
     });
   });
 

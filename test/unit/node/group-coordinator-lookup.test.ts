@@ -61,7 +61,7 @@ describe('FindCoordinator lookup', () => {
         name: OFFSETS_TOPIC_NAME,
         numPartitions: PARTITIONS,
         replicationFactor: 3,
-        configs: { 'min.insync.replicas': '2', 'cleanup.policy': 'compact', 'retention.ms': '-1', 'segment.bytes': String(100 * 1024 * 1024) },
+        configs: { 'min.insync.replicas': '2', 'cleanup.policy': 'compact', 'segment.bytes': String(100 * 1024 * 1024) },
       },
     ]);
     expect(found[0]).toEqual({ nodeId: 2, host: '127.0.0.1', port: 9002 });
