@@ -2,10 +2,11 @@
  * Partition-log throughput on the local disk: 100-byte records in 16 KiB batches, appended as a
  * leader (full validation) with the default flush policy (the OS flushes) and with an fsync per
  * batch, appended as a follower (CRC check only), and read back sequentially in 1 MiB fetches
- * (right after the appends, and again).
+ * (right after the appends, and again); and the log cleaner compacting a log of keyed records
+ * (10,000 keys, each written many times) in one pass, as MB of log read per second.
  * Each figure is the median of several runs, each in a fresh temporary directory.
  *
- *   npm run bench -- log [--runs 5] [--mb 256] [--fsync-mb 16]
+ *   npm run bench -- log [--runs 5] [--mb 256] [--fsync-mb 16] [--clean-mb 64]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import type { LogConfig } from '../src/log/config.js';
 import { openPartitionLog } from '../src/log/open-log.js';
 import type { SegmentedLog } from '../src/log/segmented-log.js';
 import { FileStorage } from '../src/log/storage/file-storage.js';
+import { DEFAULT_DEDUPE_BUFFER_BYTES } from '../src/log/cleaner/offset-map.js';
 import { describeMachine, measureMachine, percentOf } from './_machine.js';
 import { median, printResult, round } from './_stats.js';
 
@@ -32,6 +34,8 @@ function option(name: string, fallback: number): number {
 const runs = option('runs', 5);
 const appendMb = option('mb', 256);
 const fsyncMb = option('fsync-mb', 16);
+const cleanMb = option('clean-mb', 64);
+const CLEAN_KEYS = 10_000;
 
 /** A producer batch of 100-byte records, as many as fit in 16 KiB. */
 function makeBatch(): { batch: Buffer; records: number } {
@@ -132,6 +136,27 @@ function readRun(template: { batch: Buffer; records: number }, totalMb: number, 
   return result!;
 }
 
+/**
+ * Appends `totalMb` of keyed records (keys cycling over CLEAN_KEYS) to a compacted log, then times
+ * one cleaner pass over everything below the active segment. Its throughput is log bytes read by
+ * the cleaner per second; it also writes what it keeps (about CLEAN_KEYS records).
+ */
+function cleanRun(totalMb: number): RunResult {
+  const value = Buffer.alloc(RECORD_BYTES, 'c');
+  const perBatch = Math.floor(BATCH_TARGET_BYTES / (RECORD_BYTES + 24));
+  const batches = Math.ceil((totalMb * 1024 * 1024) / BATCH_TARGET_BYTES);
+  let next = 0;
+  const batch = (): Buffer => buildBatch(Array.from({ length: perBatch }, () => ({ key: Buffer.from(`key-${next++ % CLEAN_KEYS}`), value, timestamp: 1_700_000_000_000 })));
+  return withLog({ cleanupPolicy: 'compact', segmentBytes: 16 * 1024 * 1024 }, (log) => {
+    for (let i = 0; i < batches; i++) log.appendAsLeader(batch(), 0);
+    const timer = startTimer();
+    const stats = log.clean({ nowMs: Date.now(), dedupeBufferBytes: DEFAULT_DEDUPE_BUFFER_BYTES, force: true });
+    const elapsed = timer();
+    if (!stats) throw new Error('the cleaner found nothing to clean');
+    return { ...elapsed, records: stats.recordsRead, payloadBytes: stats.recordsRead * RECORD_BYTES, logBytes: stats.bytesRead };
+  });
+}
+
 /** Starts measuring wall-clock and CPU time; the returned function reads both. */
 function startTimer(): () => { seconds: number; cpuSeconds: number } {
   const wallStart = process.hrtime.bigint();
@@ -184,6 +209,7 @@ const appendFsync = summarize('append, fsync per batch', await repeat(runs, () =
 const appendFollower = summarize('append as follower', await repeat(runs, () => followerRun(template, appendMb)));
 const readSequential = summarize('sequential read (1 MiB)', await repeat(runs, () => readRun(template, appendMb, 1)));
 const readRepeated = summarize('  same, second pass', await repeat(runs, () => readRun(template, appendMb, 2)));
+const cleaned = summarize('cleaner pass (compaction)', await repeat(runs, () => cleanRun(cleanMb)));
 
 const machine = await measureMachine();
 process.stdout.write(`${describeMachine(machine)}; leader append (default flush) is ${percentOf(appendDefault.logMBps, machine.diskWrite)} of that disk write, with fsync per batch ${percentOf(appendFsync.logMBps, machine.diskWrite)}\n`);
@@ -199,4 +225,5 @@ printResult('log', {
   appendAsFollower: appendFollower,
   sequentialRead: readSequential,
   sequentialReadSecondPass: readRepeated,
+  cleanerPass: cleaned,
 });
