@@ -4,7 +4,8 @@
  * simulation and runs against real processes.
  */
 export * from './history.js';
-export { FinalLog, finalLogs } from './final-log.js';
+export { FinalLog, finalLogs, latestOffsetsByKey, type KeyOf } from './final-log.js';
+export type { CheckOptions } from './options.js';
 export { checkHistory, describeReport, type CheckReport, type CheckStats } from './queue-checker.js';
 export type { LostWrite, ReorderedSend } from './write-checks.js';
 export type { DirtyRead, DuplicatedValue, InconsistentOffset, UnexpectedValue } from './offset-checks.js';

@@ -1,12 +1,14 @@
 /**
  * Checks on offsets across every observation of a partition: acknowledgements, consumer reads and
  * the final log must never show two different values at one offset; a consumer must only have
- * read what stays in the final log (anything else is a dirty read: committed data that vanished).
+ * read what stays in the final log (anything else is a dirty read: committed data that vanished),
+ * unless the topic's cleanup policy removed it since.
  * Also reports what is expected without idempotence (duplicates) and what must never happen
  * (values nobody sent).
  */
 import type { FinalLog } from './final-log.js';
 import { acknowledgedRecords, type History } from './history.js';
+import { removedByCleanup, type CheckOptions } from './options.js';
 
 export interface InconsistentOffset {
   readonly partition: number;
@@ -64,16 +66,23 @@ export function findInconsistentOffsets(history: History): InconsistentOffset[] 
   return inconsistent.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
-/** Records consumers read that the final log does not hold at that offset. */
-export function findDirtyReads(history: History, logs: ReadonlyMap<number, FinalLog>): DirtyRead[] {
+/**
+ * Records consumers read that the final log does not hold at that offset. Offsets below the final
+ * log start are not judged (the final log says nothing there); with compaction in `options`, a
+ * record the log no longer holds is not dirty when the log holds its key at a higher offset. A
+ * different value at the offset is dirty whatever the options.
+ */
+export function findDirtyReads(history: History, logs: ReadonlyMap<number, FinalLog>, options: CheckOptions = {}): DirtyRead[] {
   const dirty: DirtyRead[] = [];
   for (const poll of history.polls) {
     const log = logs.get(poll.partition);
     if (!log) continue;
+    const logStartOffset = log.partition.logStartOffset;
     for (const { offset, value } of poll.records) {
-      if (offset < log.partition.logStartOffset) continue;
+      if (offset < logStartOffset) continue;
       const finalValue = log.valueAt(offset);
       if (finalValue === value) continue;
+      if (finalValue === undefined && removedByCleanup(options, offset, logStartOffset, () => log.hasLaterOfKey(value, offset))) continue;
       dirty.push({
         partition: poll.partition,
         offset,

@@ -2,9 +2,11 @@
  * Judges a queue history the way Jepsen's queue and Kafka checkers do: lost writes, inconsistent
  * offsets, reordered sends, dirty reads and replica divergence are violations; duplicates are
  * reported apart, since a producer without idempotence may legitimately write a retry twice.
+ * On a topic with retention or compaction, `CheckOptions` say what may legitimately vanish.
  */
 import { finalLogs } from './final-log.js';
 import type { History } from './history.js';
+import type { CheckOptions } from './options.js';
 import {
   findDirtyReads,
   findDuplicates,
@@ -31,6 +33,11 @@ export interface CheckStats {
   readonly unreadAcknowledgedValues: number;
   /** Values whose send was never acknowledged but which are in the final log anyway. */
   readonly unacknowledgedButPresent: number;
+  /**
+   * Acknowledged values absent from the final log that retention or compaction explain (always 0
+   * without `CheckOptions`): evidence that the cleanup policy really removed something.
+   */
+  readonly acknowledgedButRemoved: number;
 }
 
 export interface CheckReport {
@@ -48,13 +55,14 @@ export interface CheckReport {
   readonly stats: CheckStats;
 }
 
-export function checkHistory(history: History): CheckReport {
-  const logs = finalLogs(history);
-  const lostWrites = findLostWrites(history, logs);
+/** Without `options`, nothing may vanish from a final log (see CheckOptions). */
+export function checkHistory(history: History, options: CheckOptions = {}): CheckReport {
+  const logs = finalLogs(history, options.compaction?.keyOf);
+  const lostWrites = findLostWrites(history, logs, options);
   const inconsistentOffsets = findInconsistentOffsets(history);
   const reorderedSends = findReorderedSends(history, logs);
-  const dirtyReads = findDirtyReads(history, logs);
-  const divergentReplicas = findDivergentReplicas(history);
+  const dirtyReads = findDirtyReads(history, logs, options);
+  const divergentReplicas = findDivergentReplicas(history, options);
   const unexpectedValues = findUnexpectedValues(history);
   const uncheckedPartitions = [...new Set(history.sends.map((s) => s.partition))].filter((p) => !logs.has(p)).sort((a, b) => a - b);
   const violations = [lostWrites, inconsistentOffsets, reorderedSends, dirtyReads, divergentReplicas, unexpectedValues, uncheckedPartitions];
@@ -68,20 +76,24 @@ export function checkHistory(history: History): CheckReport {
     unexpectedValues,
     uncheckedPartitions,
     duplicates: findDuplicates(logs),
-    stats: statsOf(history, logs),
+    stats: statsOf(history, logs, lostWrites.length),
   };
 }
 
-function statsOf(history: History, logs: ReturnType<typeof finalLogs>): CheckStats {
+function statsOf(history: History, logs: ReturnType<typeof finalLogs>, lostWrites: number): CheckStats {
   const read = new Set<string>();
   for (const poll of history.polls) for (const r of poll.records) read.add(r.value);
   let acknowledgedValues = 0;
   let unread = 0;
   let unacknowledgedButPresent = 0;
+  /** Acknowledged values not in the final log: the lost ones plus those the cleanup policy removed. */
+  let acknowledgedButAbsent = 0;
   for (const send of history.sends) {
     if (send.outcome === 'ok') {
       acknowledgedValues += send.values.length;
       unread += send.values.filter((v) => !read.has(v)).length;
+      const log = logs.get(send.partition);
+      if (log) acknowledgedButAbsent += send.values.filter((v) => !log.has(v)).length;
     } else {
       const log = logs.get(send.partition);
       unacknowledgedButPresent += send.values.filter((v) => log?.has(v)).length;
@@ -98,6 +110,7 @@ function statsOf(history: History, logs: ReturnType<typeof finalLogs>): CheckSta
     finalRecords: history.final.reduce((n, p) => n + p.records.length, 0),
     unreadAcknowledgedValues: unread,
     unacknowledgedButPresent,
+    acknowledgedButRemoved: acknowledgedButAbsent - lostWrites,
   };
 }
 
@@ -127,7 +140,8 @@ export function describeReport(report: CheckReport, perKind = 3): string {
   const s = report.stats;
   lines.push(
     `stats: ${s.acknowledgedSends}/${s.sends} sends acknowledged (${s.acknowledgedValues} values), ${s.indeterminateSends} indeterminate, ` +
-      `${s.failedSends} failed; ${s.polledRecords} records polled; ${s.finalRecords} in final logs; ${report.duplicates.length} duplicated values`,
+      `${s.failedSends} failed; ${s.polledRecords} records polled; ${s.finalRecords} in final logs` +
+      `${s.acknowledgedButRemoved > 0 ? ` (${s.acknowledgedButRemoved} acknowledged values removed by retention or compaction)` : ''}; ${report.duplicates.length} duplicated values`,
   );
   return lines.join('\n');
 }

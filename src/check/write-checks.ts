@@ -1,10 +1,12 @@
 /**
  * Checks on what producers were told: an acknowledged value must be in the final log (else it is a
- * lost write), and one producer's acknowledged sends to a partition must sit in the final log in
- * the order the producer made them (else they were reordered).
+ * lost write) unless the topic's cleanup policy removed it, and one producer's acknowledged sends
+ * to a partition must sit in the final log in the order the producer made them (else they were
+ * reordered).
  */
 import type { FinalLog } from './final-log.js';
 import type { History, SendOp } from './history.js';
+import { removedByCleanup, type CheckOptions } from './options.js';
 
 export interface LostWrite {
   readonly partition: number;
@@ -24,19 +26,25 @@ export interface ReorderedSend {
   readonly later: { readonly value: string; readonly offset: number };
 }
 
-/** Acknowledged values absent from their partition's final log. */
-export function findLostWrites(history: History, logs: ReadonlyMap<number, FinalLog>): LostWrite[] {
+/**
+ * Acknowledged values absent from their partition's final log, except those the cleanup policy in
+ * `options` explains: below the final log start offset (retention), or with a record of the same
+ * key above the acknowledged offset (compaction).
+ */
+export function findLostWrites(history: History, logs: ReadonlyMap<number, FinalLog>, options: CheckOptions = {}): LostWrite[] {
   const lost: LostWrite[] = [];
   for (const send of history.sends) {
     const log = logs.get(send.partition);
     if (send.outcome !== 'ok' || send.offset === undefined || !log) continue;
     send.values.forEach((value, i) => {
       if (log.has(value)) return;
+      const acknowledgedOffset = send.offset! + i;
+      if (removedByCleanup(options, acknowledgedOffset, log.partition.logStartOffset, () => log.hasLaterOfKey(value, acknowledgedOffset))) return;
       lost.push({
         partition: send.partition,
         value,
         process: send.process,
-        acknowledgedOffset: send.offset! + i,
+        acknowledgedOffset,
         acknowledgedAtMs: send.completeMs,
         acks: send.acks,
       });
@@ -49,7 +57,7 @@ export function findLostWrites(history: History, logs: ReadonlyMap<number, Final
  * For each producer and partition: a send invoked after another send completed must land after
  * it. A value's place is its acknowledged offset when the final log agrees, else its first
  * occurrence (a retry may have written it twice); values missing from the log are lost writes,
- * reported elsewhere, and skipped here.
+ * reported elsewhere, or were removed by retention or compaction, and are skipped here.
  */
 export function findReorderedSends(history: History, logs: ReadonlyMap<number, FinalLog>): ReorderedSend[] {
   const reordered: ReorderedSend[] = [];
