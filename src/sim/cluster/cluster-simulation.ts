@@ -10,7 +10,7 @@
  * the history checker. The same seed replays the same run, event for event.
  */
 import { pino } from 'pino';
-import { checkHistory, type CheckReport, type History } from '../../check/index.js';
+import { checkHistory, type CheckOptions, type CheckReport, type History } from '../../check/index.js';
 import type { Logger } from '../../common/logger.js';
 import { SeededRandom } from '../../common/random.js';
 import { Digest } from '../trace.js';
@@ -24,6 +24,7 @@ import { authoritativeImage, describePartitions, hasConverged, readFinalState } 
 import { SimLoop } from '../sim-loop.js';
 import { brokerIds, nodeConfigs, topologyNodes, TOPOLOGIES, type TopologyName } from './topology.js';
 import { Workload } from './workload.js';
+import { workloadKeyOf } from './record-values.js';
 
 export const TOPIC = 'events';
 /** Request timeout of every node and client: short, so lost calls cost little virtual time. */
@@ -38,6 +39,22 @@ export const PROBE_BOUND_MS = 4000;
 export const CONVERGE_BOUND_MS = 6000;
 /** No run lasts longer than this in virtual time. */
 const HARD_LIMIT_MS = 120_000;
+
+/**
+ * The topic of a run with retention and compaction on (`ClusterSimOptions.compaction`): segments
+ * of a few batches, so that the workload of a few seconds rolls many of them and the cleaner has
+ * closed segments to rewrite; a retention.bytes below what a compacted log of the workload's keys
+ * needs, so that whole segments are deleted and the log start moves while consumers read and
+ * replicas fetch; and a dirty ratio low enough that the cleaner runs soon after each roll.
+ */
+export const COMPACTED_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
+  'cleanup.policy': 'compact,delete',
+  'segment.bytes': '512',
+  'retention.bytes': '1024',
+  'min.cleanable.dirty.ratio': '0.1',
+};
+/** log.retention.check.interval.ms in a compacted run: many retention and cleaner passes per fault phase. */
+export const COMPACTED_RETENTION_CHECK_INTERVAL_MS = 100;
 
 export interface ClusterSimOptions {
   readonly seed: number;
@@ -72,6 +89,12 @@ export interface ClusterSimOptions {
   readonly script?: (cluster: ClusterScriptContext) => Promise<void>;
   /** Concurrent producers (default 4). */
   readonly producers?: number;
+  /**
+   * Run on a compacted topic with retention (COMPACTED_TOPIC_CONFIGS, checked every
+   * COMPACTED_RETENTION_CHECK_INTERVAL_MS): records keyed by `workloadKeyOf`, and the checker told
+   * what retention and compaction may remove. Default false: a plain topic nothing is removed from.
+   */
+  readonly compaction?: boolean;
   /** Node logs and fault lines for a verbose replay; silent when absent. */
   readonly verbose?: { readonly level: string; readonly write: (line: string) => void };
 }
@@ -152,7 +175,11 @@ class ClusterSimulation {
     const brokers = brokerIds(specs);
     const nemesis = options.nemesis ?? MIXED_FAULTS;
     this.network = new SimNetwork(random.fork(), this.loop, (id) => this.nodes.get(id)?.status() === 'crashed', nemesis.calm);
-    const configs = nodeConfigs(specs, { 'request.timeout.ms': REQUEST_TIMEOUT_MS, 'replica.lag.time.max.ms': this.replicaLagTimeMaxMs });
+    const configs = nodeConfigs(specs, {
+      'request.timeout.ms': REQUEST_TIMEOUT_MS,
+      'replica.lag.time.max.ms': this.replicaLagTimeMaxMs,
+      ...(options.compaction ? { 'log.retention.check.interval.ms': COMPACTED_RETENTION_CHECK_INTERVAL_MS } : {}),
+    });
     const directory = { services: (id: number) => this.nodes.get(id) };
     for (const spec of specs) {
       const node = new ClusterNode({
@@ -175,6 +202,7 @@ class ClusterSimulation {
       acks: options.acks ?? -1,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
       brokers,
+      ...(options.compaction ? { keyOf: workloadKeyOf } : {}),
     });
     const injectorRandom = random.fork();
     this.injector = new FaultInjector({
@@ -209,7 +237,11 @@ class ClusterSimulation {
     for (const node of this.nodes.values()) await node.start();
     const setupDeadline = this.loop.now() + SETUP_BOUND_MS;
     if (!(await this.waitUntil(() => this.allBrokersActive(), setupDeadline))) return this.stuck('brokers did not all register and unfence');
-    const configs = { 'min.insync.replicas': String(this.options.minInsyncReplicas ?? 2), 'segment.bytes': String(this.segmentBytes) };
+    const configs = {
+      'min.insync.replicas': String(this.options.minInsyncReplicas ?? 2),
+      'segment.bytes': String(this.segmentBytes),
+      ...(this.options.compaction ? COMPACTED_TOPIC_CONFIGS : {}),
+    };
     if (!(await this.workload.createTopic(configs, setupDeadline))) return this.stuck('the topic could not be created');
     if (!(await this.waitUntil(() => hasConverged(this.nodes, TOPIC, this.partitions), setupDeadline))) return this.stuck('the new topic did not get leaders');
     this.trace?.('setup done; workload and faults start');
@@ -305,6 +337,11 @@ class ClusterSimulation {
     return true;
   }
 
+  /** What the topic's cleanup policy may remove: nothing, unless the run compacts. */
+  private checkOptions(): CheckOptions {
+    return this.options.compaction ? { retention: true, compaction: { keyOf: workloadKeyOf } } : {};
+  }
+
   private result(): ClusterSimResult {
     const history: History = { topic: TOPIC, sends: this.workload.sends, polls: this.workload.polls, final: readFinalState(this.nodes, TOPIC) };
     const digest = new Digest();
@@ -327,7 +364,7 @@ class ClusterSimulation {
       faults: { ...this.injector.counts },
       network: { ...this.network.stats },
       history,
-      report: checkHistory(history),
+      report: checkHistory(history, this.checkOptions()),
       liveness: [...this.liveness],
       consumerResets: this.workload.consumerResets(),
       digest: digest.hex(),

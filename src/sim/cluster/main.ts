@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The cluster simulation's command line (`npm run sim -- cluster ...`):
- *   sim cluster [--scenario acks-all|acks-1|stale-isr-epoch|stale-isr-epoch-unchecked] --seeds 200 [--from N]
+ *   sim cluster [--scenario acks-all|acks-all-compacted|acks-1|stale-isr-epoch|stale-isr-epoch-unchecked] --seeds 200 [--from N]
  *       run many seeds, report each failing one (for acks-1 and stale-isr-epoch-unchecked, which
  *       are expected to lose writes, only count the seeds that did)
  *   sim cluster [--scenario ...] --seed N [--verbose [level]]

@@ -4,6 +4,11 @@
  *
  * - `acks-all`: acks=all, RF 3, min.insync.replicas 2, every kind of fault; nothing acknowledged
  *   may be lost, reordered or read dirty, replicas agree, and the cluster is live once quiet.
+ * - `acks-all-compacted`: acks-all on a topic with cleanup.policy=compact,delete, tiny segments, a
+ *   retention.bytes the log outgrows and a retention check every 100 ms, so retention deletes
+ *   segments and every replica's cleaner rewrites its own log while the faults strike; the checker
+ *   excuses what retention and compaction may remove (below the log start, or replaced by a later
+ *   record of the same key) and nothing else.
  * - `acks-1`: acks=1 and min.insync.replicas 1 while leaders get killed: the leader acknowledges
  *   before anyone copied the data, so acknowledged writes do get lost, and the checker must say so.
  * - `stale-isr-epoch`: the scripted run of stale-isr-epoch.ts: a follower loses power and restarts
@@ -17,19 +22,21 @@ import { LEADER_KILLS, MIXED_FAULTS } from '../nemesis.js';
 import { runClusterSimulation, type ClusterSimOptions, type ClusterSimResult } from './cluster-simulation.js';
 import { staleIsrEpochOptions } from './stale-isr-epoch.js';
 
-export type ScenarioName = 'acks-all' | 'acks-1' | 'stale-isr-epoch' | 'stale-isr-epoch-unchecked';
+export type ScenarioName = 'acks-all' | 'acks-all-compacted' | 'acks-1' | 'stale-isr-epoch' | 'stale-isr-epoch-unchecked';
 
-export const SCENARIOS: readonly ScenarioName[] = ['acks-all', 'acks-1', 'stale-isr-epoch', 'stale-isr-epoch-unchecked'];
+export const SCENARIOS: readonly ScenarioName[] = ['acks-all', 'acks-all-compacted', 'acks-1', 'stale-isr-epoch', 'stale-isr-epoch-unchecked'];
 
 /** Scenarios where any lost or dirty write, or a cluster not live at the end, is a failure. */
 export function mustBeSafe(scenario: ScenarioName): boolean {
-  return scenario === 'acks-all' || scenario === 'stale-isr-epoch';
+  return scenario === 'acks-all' || scenario === 'acks-all-compacted' || scenario === 'stale-isr-epoch';
 }
 
 export function scenarioOptions(scenario: ScenarioName, seed: number): ClusterSimOptions {
   switch (scenario) {
     case 'acks-all':
       return { seed, acks: -1, minInsyncReplicas: 2, nemesis: MIXED_FAULTS, flushIntervalMessages: 1 };
+    case 'acks-all-compacted':
+      return { seed, acks: -1, minInsyncReplicas: 2, nemesis: MIXED_FAULTS, flushIntervalMessages: 1, compaction: true };
     case 'acks-1':
       return { seed, acks: 1, minInsyncReplicas: 1, nemesis: LEADER_KILLS, flushIntervalMessages: 0 };
     case 'stale-isr-epoch':
@@ -59,7 +66,7 @@ export function summarizeRun(result: ClusterSimResult): string {
     `seed=${result.seed} ${result.topology} partitions=${result.partitions} acks=${result.acks} t=${result.virtualTimeMs}ms events=${result.events} ` +
     `faults=${faults.faults} kills=${faults.kills} powerLosses=${faults.powerLosses} pauses=${faults.pauses} partitions=${faults.partitions} ` +
     `sent=${report.stats.sends} acked=${report.stats.acknowledgedSends} polled=${report.stats.polledRecords} duplicates=${report.duplicates.length} ` +
-    `lost=${report.lostWrites.length} digest=${result.digest}`
+    `lost=${report.lostWrites.length}${report.stats.acknowledgedButRemoved > 0 ? ` removedByCleanup=${report.stats.acknowledgedButRemoved}` : ''} digest=${result.digest}`
   );
 }
 

@@ -2,13 +2,14 @@
  * A consumer of the workload: follows one partition from offset 0, long-polling the leader its
  * metadata names (with the leader epoch it knows, as KIP-320 consumers do), and records every
  * fetch that returned records. Consumers only ever get data below the high watermark, so whatever
- * they read must survive; an offset out of range (the log shrank under the consumer) sends it back
- * to the start, so it reads the partition again.
+ * they read must survive (unless retention or compaction removed it since); an offset out of range
+ * (the log shrank under the consumer, or retention moved its start past the consumer) sends it back
+ * to the leader's log start, as `auto.offset.reset=earliest` does, so it reads the partition again.
  */
 import type { PollOp } from '../../check/index.js';
 import type { ClientApi } from './client-api.js';
 import type { ClientMetadata } from './client-metadata.js';
-import { recordsOf } from './record-values.js';
+import { nextOffsetAfter, recordsOf } from './record-values.js';
 
 export interface ConsumerSettings {
   readonly topic: string;
@@ -76,15 +77,18 @@ export class SimConsumer {
     if (result.error) {
       if (result.error.kafkaName === 'OFFSET_OUT_OF_RANGE') {
         this.resets++;
-        this.position = 0;
+        // The answer carries the leader's log start; -1 when the broker could not say.
+        this.position = Math.max(0, result.logStartOffset);
       }
       if (result.error.refreshMetadata || result.error.retriable) await this.metadata.refresh();
       return false;
     }
     const records = recordsOf(result.records, fetchOffset);
-    if (records.length === 0) return true;
-    this.record({ process: this.name, partition, invokeMs, completeMs: api.clock.monotonic(), fetchOffset, records });
-    this.position = records[records.length - 1]!.offset + 1;
+    // Past the last batch, not only its last record: a cleaned batch may end in offsets whose
+    // records are gone, and one left with none would otherwise be fetched again forever.
+    const next = Math.max(nextOffsetAfter(result.records), fetchOffset);
+    if (records.length > 0) this.record({ process: this.name, partition, invokeMs, completeMs: api.clock.monotonic(), fetchOffset, records });
+    this.position = next;
     return true;
   }
 }

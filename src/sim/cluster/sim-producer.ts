@@ -24,6 +24,8 @@ export interface ProducerSettings {
   /** Kafka's delivery.timeout.ms: a send is given up after this long. */
   readonly deliveryTimeoutMs: number;
   readonly retryBackoffMs: number;
+  /** Keys each record by its value (a compacted topic refuses keyless records); keyless when absent. */
+  readonly keyOf?: (value: string) => string;
 }
 
 /** Errors that come before the leader appends anything: the send certainly did not write. */
@@ -67,7 +69,7 @@ export class SimProducer {
   async send(partition: number, count: number, deliveryTimeoutMs = this.settings.deliveryTimeoutMs): Promise<SendOp> {
     const { api, settings } = this;
     const values = Array.from({ length: count }, () => `${this.name}-${this.sequence++}`);
-    const batch = batchOf(values, api.clock.now());
+    const batch = batchOf(values, api.clock.now(), settings.keyOf);
     const invokeMs = api.clock.monotonic();
     const deadlineMs = invokeMs + deliveryTimeoutMs;
     let mayHaveWritten = false;

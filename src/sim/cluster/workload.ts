@@ -25,6 +25,8 @@ export interface WorkloadOptions {
   readonly acks: number;
   readonly requestTimeoutMs: number;
   readonly brokers: readonly number[];
+  /** Keys records by their value, for a compacted topic; records are keyless when absent. */
+  readonly keyOf?: (value: string) => string;
 }
 
 export class Workload {
@@ -52,6 +54,7 @@ export class Workload {
       produceTimeoutMs: Math.floor(options.requestTimeoutMs * 0.8),
       deliveryTimeoutMs: options.requestTimeoutMs * 3,
       retryBackoffMs: 30,
+      ...(options.keyOf ? { keyOf: options.keyOf } : {}),
     };
     const recordSend = (op: SendOp): void => void this.sends.push(op);
     const recordPoll = (op: PollOp): void => void this.polls.push(op);
