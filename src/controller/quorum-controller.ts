@@ -17,7 +17,7 @@ import { assert } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Random } from '../common/random.js';
 import type { MetadataImage } from '../metadata/image.js';
-import { NO_LEADER, type AlterPartitionRequest, type PartitionRegistration } from '../metadata/types.js';
+import { NO_LEADER, type AlterPartitionRequest, type BrokerId, type PartitionRegistration } from '../metadata/types.js';
 import { alterConfigs, type AlterConfigsRequest, type AlterConfigsResult } from './alter-configs.js';
 import { alterPartition } from './alter-partition.js';
 import type { ControllerEvent } from './controller-events.js';
@@ -151,6 +151,20 @@ export class QuorumController {
         batch.because({ reason: 'preferred leader rebalance' }, () => electPreferredLeaders(batch, this.preferredLeaders.due(batch.image, now)));
       }
       return { fencedBrokers, leaderChanges: leaderChanges(before, batch.image) };
+    });
+  }
+
+  /**
+   * The broker's process is gone (its connection closed and nothing listens at its address): it is
+   * fenced now, leaderships move, rather than after its session times out. Only for the
+   * incarnation named by `brokerEpoch`; a broker already fenced or registered again is left alone.
+   */
+  brokerProcessGone(brokerId: BrokerId, brokerEpoch: number): ControllerResult<boolean> {
+    return this.decide((batch) => {
+      const broker = batch.image.brokers.get(brokerId);
+      if (!broker || broker.fenced || broker.brokerEpoch !== brokerEpoch) return false;
+      fenceBroker(batch, broker, 'process gone: its connection closed and nothing listens at its address');
+      return true;
     });
   }
 

@@ -11,9 +11,10 @@ import { errors } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Random } from '../common/random.js';
 import { QuorumController, type ControllerResult } from '../controller/index.js';
-import { encodeRecords } from '../metadata/index.js';
+import { encodeRecords, type MetadataImage } from '../metadata/index.js';
 import type { RaftDriver } from '../raft/driver.js';
 import { NONE } from '../raft/types.js';
+import type { BrokerProcessWatch, WatchedBroker } from './broker-process-watch.js';
 import type { ControllerApi } from './controller-api.js';
 import type { MetadataPublisher } from './metadata-publisher.js';
 
@@ -27,6 +28,11 @@ export interface ControllerHostOptions {
   logger: Logger;
   /** See QuorumControllerOptions.checkIsrBrokerEpochs: only the simulation turns it off. */
   checkIsrBrokerEpochs?: boolean;
+  /**
+   * Watches brokers' processes while this node is the active controller (broker-process-watch.ts),
+   * so a dead one is fenced at once. Absent (the simulation): only sessions fence brokers.
+   */
+  watchBrokerProcesses?: (onGone: (broker: WatchedBroker) => void) => BrokerProcessWatch;
 }
 
 export class ControllerHost implements ControllerApi {
@@ -34,13 +40,17 @@ export class ControllerHost implements ControllerApi {
   /** The last proposal not yet settled: later decisions may rest on it. */
   private latestProposal: Promise<unknown> | undefined;
   private tickTimer: Timer | undefined;
+  private processWatch: BrokerProcessWatch | undefined;
   private stopped = false;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(private readonly options: ControllerHostOptions) {
     this.unsubscribe.push(
       options.driver.onStateChange(() => this.reconsider()),
-      options.publisher.subscribe((image) => this.controller?.onCommitted(image)),
+      options.publisher.subscribe((image) => {
+        this.controller?.onCommitted(image);
+        this.watchBrokers(image);
+      }),
       options.publisher.onAdvance(() => {
         if (!this.controller) this.reconsider();
       }),
@@ -138,12 +148,32 @@ export class ControllerHost implements ControllerApi {
       'became the active controller',
     );
     this.scheduleTick();
+    const watch = this.options.watchBrokerProcesses;
+    if (watch) {
+      this.processWatch = watch((broker) => {
+        this.run((c) => c.brokerProcessGone(broker.brokerId, broker.brokerEpoch)).catch((e: unknown) => logger.debug({ err: e }, 'fencing a gone broker not committed'));
+      });
+      this.watchBrokers(publisher.image());
+    }
+  }
+
+  /** The active controller watches every unfenced broker but the one in its own process. */
+  private watchBrokers(image: MetadataImage): void {
+    if (!this.processWatch) return;
+    const watched: WatchedBroker[] = [];
+    for (const b of image.brokers.values()) {
+      if (b.fenced || b.brokerId === this.options.nodeId) continue;
+      watched.push({ brokerId: b.brokerId, brokerEpoch: b.brokerEpoch, host: b.endpoint.host, port: b.endpoint.port });
+    }
+    this.processWatch.update(watched);
   }
 
   private deactivate(): void {
     if (!this.controller) return;
     this.controller = undefined;
     this.latestProposal = undefined;
+    this.processWatch?.stop();
+    this.processWatch = undefined;
     this.tickTimer?.cancel();
     this.tickTimer = undefined;
     this.options.logger.info({ leader: this.options.driver.leader() }, 'no longer the active controller');

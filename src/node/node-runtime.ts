@@ -15,7 +15,7 @@ import { RaftDriver } from '../raft/driver.js';
 import type { NodeId, RaftStorage, RaftTransport } from '../raft/types.js';
 import { BrokerHost } from './broker-host.js';
 import type { ControllerApi } from './controller-api.js';
-import { ControllerHost } from './controller-host.js';
+import { ControllerHost, type ControllerHostOptions } from './controller-host.js';
 import { ControllerRouter } from './controller-router.js';
 import { hasRole, type NodeConfig } from './config.js';
 import { CoordinatorLookup } from './group-coordinator-lookup.js';
@@ -49,6 +49,8 @@ export interface NodeRuntimeDeps {
    * The simulation alone sets it, to show the data loss the check prevents.
    */
   readonly checkIsrBrokerEpochs?: boolean;
+  /** See ControllerHostOptions.watchBrokerProcesses: real processes only. */
+  readonly watchBrokerProcesses?: ControllerHostOptions['watchBrokerProcesses'];
 }
 
 export class NodeRuntime {
@@ -83,6 +85,7 @@ export class NodeRuntime {
           timing: config.timing,
           logger: logger.child({ component: 'controller' }),
           ...(deps.checkIsrBrokerEpochs === false ? { checkIsrBrokerEpochs: false } : {}),
+          ...(deps.watchBrokerProcesses ? { watchBrokerProcesses: deps.watchBrokerProcesses } : {}),
         })
       : undefined;
     this.controller = new ControllerRouter({

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../common/logger.js';
 import { systemRandom } from '../common/random.js';
 import { ClientFront } from '../broker/client-front.js';
 import { KafkaListener } from '../kafka/listener.js';
+import { BrokerProcessWatch } from './broker-process-watch.js';
 import { EMPTY_IMAGE, type MetadataImage } from '../metadata/index.js';
 import { addAdminService } from '../net/admin-service.js';
 import { addClientService } from '../net/client-service.js';
@@ -122,6 +123,14 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     logger,
     incarnationId: randomUUID(),
     ...(kafka && config.kafka ? { kafkaEndpoint: { host: config.kafka.advertisedHost, port: config.kafka.advertisedPort || kafka.port } } : {}),
+    watchBrokerProcesses: (onGone) =>
+      new BrokerProcessWatch({
+        onGone,
+        // A refused connection answers at once on loopback; a slower answer proves nothing.
+        probeTimeoutMs: Math.max(100, config.timing.brokerHeartbeatIntervalMs),
+        retryMs: config.timing.brokerHeartbeatIntervalMs,
+        logger: logger.child({ component: 'controller' }),
+      }),
     raftStorage: new FileRaftStorage(join(config.dataDir, 'metadata'), { logger: logger.child({ component: 'raft-storage' }) }),
     raftTransport: faultyTransport(grpcTransport, faults),
     openLog: (topic, partition) => partitionLogs.openLog(topic, partition),
