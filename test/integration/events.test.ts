@@ -53,12 +53,14 @@ describe.skipIf(!nodeBuilt)(`the cluster's event log (${SKIP_REASON})`, () => {
     const newLeader = await cluster.waitForLeader('orders', 0, { not: oldLeader, timeoutMs: WAIT_MS });
 
     const fenced = await eventually(killedAt, (e) => e.kind === 'broker-fenced' && e.fields['broker'] === oldLeader, 'broker-fenced');
-    expect(fenced.fields['reason']).toBe('session expired');
+    // The active controller fences a dead process at once (its connection closed, its port refuses);
+    // a controller that was elected meanwhile may first have to see it refused twice or its session end.
+    expect(String(fenced.fields['reason'])).toMatch(/^(process gone: its connection closed and nothing listens at its address|session expired)$/);
     expect(fenced.node).not.toBe(oldLeader);
     const elected = await eventually(killedAt, (e) => e.kind === 'leader-elected' && about(e, 'orders', 0), 'leader-elected');
     expect(elected.fields['leader']).toBe(newLeader);
     expect(elected.fields['previousLeader']).toBe(oldLeader);
-    // Fenced for silence: the old leader had not been heard from for about a session timeout.
+    // How long the old leader had been silent when it lost its leadership.
     expect(elected.fields['sinceLastHeardMs']).toBeGreaterThan(0);
     expect(elected.text).toContain(`leader ${oldLeader} -> ${newLeader}`);
     const shrunk = await eventually(killedAt, (e) => e.kind === 'isr-shrunk' && about(e, 'orders', 0), 'isr-shrunk');
