@@ -24,8 +24,11 @@ export function estimateRecordBytes(record: RecordInput): number {
 /** `retriable-failure`: the last attempt failed retriably and the batch awaits its partition's retry decision. */
 export type BatchState = 'queued' | 'in-flight' | 'retriable-failure' | 'succeeded' | 'failed';
 
+/** The records `first .. first + count - 1` of the batch, appended by one send: one promise for all of them. */
 interface Completion {
-  resolve(metadata: RecordMetadata): void;
+  readonly first: number;
+  readonly count: number;
+  resolve(metadata: RecordMetadata[]): void;
   reject(error: BrokerError): void;
 }
 
@@ -64,14 +67,23 @@ export class ProducerBatch {
     this.settled = new Promise((resolve) => (this.markSettled = resolve));
   }
 
-  /** Adds a record if it fits (a first record always does); undefined means "start a new batch". */
-  tryAppend(record: RecordInput, recordBytes: number, batchSizeBytes: number): Promise<RecordMetadata> | undefined {
-    // Once sent, the records are fixed, even if the batch is built again under a new identity.
-    if (this.bytes || this.attempts > 0 || this.state !== 'queued') return undefined;
-    if (this.records.length > 0 && this.sizeBytes + recordBytes > batchSizeBytes) return undefined;
+  /** Whether the batch still takes records (once sent, its records are fixed, even if it is built again under a new identity). */
+  isOpen(): boolean {
+    return !this.bytes && this.attempts === 0 && this.state === 'queued';
+  }
+
+  /** Adds a record if it fits (into an empty open batch, a record always does). */
+  tryAdd(record: RecordInput, recordBytes: number, batchSizeBytes: number): boolean {
+    if (!this.isOpen()) return false;
+    if (this.records.length > 0 && this.sizeBytes + recordBytes > batchSizeBytes) return false;
     this.records.push(record);
     this.sizeBytes += recordBytes;
-    return new Promise((resolve, reject) => this.completions.push({ resolve, reject }));
+    return true;
+  }
+
+  /** Resolves with the metadata of records `first .. first + count - 1` once the batch has its outcome. */
+  waitFor(first: number, count: number): Promise<RecordMetadata[]> {
+    return new Promise((resolve, reject) => this.completions.push({ first, count, resolve, reject }));
   }
 
   /** Forgets the bytes and their sequence, so the batch is built again under a new identity. */
@@ -93,9 +105,11 @@ export class ProducerBatch {
   succeed(baseOffset: number): void {
     if (this.isDone()) return;
     this.state = 'succeeded';
-    this.completions.forEach((completion, index) =>
-      completion.resolve({ topic: this.topic, partition: this.partition, offset: baseOffset < 0 ? -1 : baseOffset + index }),
-    );
+    for (const { first, count, resolve } of this.completions) {
+      const metadata = new Array<RecordMetadata>(count);
+      for (let i = 0; i < count; i++) metadata[i] = { topic: this.topic, partition: this.partition, offset: baseOffset < 0 ? -1 : baseOffset + first + i };
+      resolve(metadata);
+    }
     this.markSettled();
   }
 

@@ -123,25 +123,45 @@ export class Producer {
     const availablePartitions = info.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
     const wallNowMs = Date.now();
     const nowMs = monotonicNowMs();
-    const results = messages.map((message) => {
-      let record: RecordInput;
+    // Records are grouped by partition (keeping their order within it) and appended a group at a
+    // time; the answers are put back in message order. An invalid record fails the send, and the
+    // valid ones are still sent, never half of one.
+    const groups = new Map<number, { indexes: number[]; records: RecordInput[]; bytes: number[] }>();
+    let firstError: unknown;
+    messages.forEach((message, index) => {
       try {
-        record = toRecordInput(message, wallNowMs);
+        const record = toRecordInput(message, wallNowMs);
+        const recordBytes = estimateRecordBytes(record);
+        if (recordBytes > this.options.maxRequestSizeBytes) {
+          throw errors.messageTooLarge(`a record of about ${recordBytes} bytes exceeds maxRequestSizeBytes ${this.options.maxRequestSizeBytes}`);
+        }
+        const partition = this.partitioner({ topic, key: record.key ?? null, partition: message.partition, numPartitions, availablePartitions });
+        if (!Number.isInteger(partition) || partition < 0 || partition >= numPartitions) {
+          throw errors.unknownTopicOrPartition(`partition ${partition} of ${topic} does not exist (${numPartitions} partitions)`);
+        }
+        let group = groups.get(partition);
+        if (!group) groups.set(partition, (group = { indexes: [], records: [], bytes: [] }));
+        group.indexes.push(index);
+        group.records.push(record);
+        group.bytes.push(recordBytes);
       } catch (e) {
-        return Promise.reject(e);
+        firstError ??= e;
       }
-      const recordBytes = estimateRecordBytes(record);
-      if (recordBytes > this.options.maxRequestSizeBytes) {
-        return Promise.reject(errors.messageTooLarge(`a record of about ${recordBytes} bytes exceeds maxRequestSizeBytes ${this.options.maxRequestSizeBytes}`));
-      }
-      const partition = this.partitioner({ topic, key: record.key ?? null, partition: message.partition, numPartitions, availablePartitions });
-      if (!Number.isInteger(partition) || partition < 0 || partition >= numPartitions) {
-        return Promise.reject(errors.unknownTopicOrPartition(`partition ${partition} of ${topic} does not exist (${numPartitions} partitions)`));
-      }
-      return this.accumulator.append(topic, partition, acks, record, nowMs);
     });
+    const results = new Array<RecordMetadata>(messages.length);
+    const appended = [...groups].map(([partition, group]) =>
+      this.accumulator.append(topic, partition, acks, group.records, group.bytes, nowMs).then((metadata) => {
+        for (let i = 0; i < metadata.length; i++) results[group.indexes[i]!] = metadata[i]!;
+      }),
+    );
     this.sender.wakeup();
-    return Promise.all(results);
+    if (firstError !== undefined) {
+      // The valid records still complete; the send reports the first invalid one.
+      for (const promise of appended) promise.catch(() => undefined);
+      throw firstError;
+    }
+    await Promise.all(appended);
+    return results;
   }
 }
 
@@ -162,8 +182,8 @@ function toBuffer(bytes: Bytes | null | undefined): Buffer | null {
   return typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
 }
 
-function toHeaders(headers: ProducerMessage['headers']): RecordHeader[] {
-  if (!headers) return [];
+function toHeaders(headers: ProducerMessage['headers']): RecordHeader[] | undefined {
+  if (!headers) return undefined;
   const entries = Array.isArray(headers) ? headers.map((h) => [h.key, h.value] as const) : Object.entries(headers);
   return entries.map(([key, value]) => ({ key, value: toBuffer(value) }));
 }

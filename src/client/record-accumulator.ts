@@ -12,7 +12,7 @@
  */
 import { assert, BrokerError, errors } from '../common/errors.js';
 import { buildBatch, CompressionType, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, type RecordInput } from '../log/batch/index.js';
-import { estimateRecordBytes, ProducerBatch } from './producer-batch.js';
+import { ProducerBatch } from './producer-batch.js';
 import type { Compression } from './options.js';
 
 /** The batch attribute of each codec the producer writes (zstd is read by brokers but not written here). */
@@ -104,16 +104,30 @@ export class RecordAccumulator {
     this.retireIdentity(queue);
   }
 
-  append(topic: string, partition: number, acks: 0 | 1 | -1, record: RecordInput, nowMs: number): Promise<RecordMetadata> {
+  /**
+   * Appends records bound for one partition, in order, filling its open batch and opening new ones
+   * as they fill; resolves with their metadata in the same order. One promise per batch touched,
+   * not per record: a send of many records costs a few allocations beyond the records themselves.
+   */
+  append(topic: string, partition: number, acks: 0 | 1 | -1, records: readonly RecordInput[], recordBytes: readonly number[], nowMs: number): Promise<RecordMetadata[]> {
     const queue = this.queueFor(topic, partition);
-    const recordBytes = estimateRecordBytes(record);
-    const last = queue.batches[queue.batches.length - 1];
-    // Batches carry one acks value, so a change of acks starts a new batch.
-    const appended = last && last.acks === acks ? last.tryAppend(record, recordBytes, this.options.batchSizeBytes) : undefined;
-    if (appended) return appended;
-    const batch = new ProducerBatch(topic, partition, acks, nowMs, nowMs + this.options.deliveryTimeoutMs);
-    queue.batches.push(batch);
-    return batch.tryAppend(record, recordBytes, this.options.batchSizeBytes)!;
+    const parts: Promise<RecordMetadata[]>[] = [];
+    const batchSizeBytes = this.options.batchSizeBytes;
+    let next = 0;
+    while (next < records.length) {
+      let batch = queue.batches[queue.batches.length - 1];
+      // Batches carry one acks value, so a change of acks starts a new batch.
+      if (!batch || batch.acks !== acks || !batch.tryAdd(records[next]!, recordBytes[next]!, batchSizeBytes)) {
+        batch = new ProducerBatch(topic, partition, acks, nowMs, nowMs + this.options.deliveryTimeoutMs);
+        queue.batches.push(batch);
+        batch.tryAdd(records[next]!, recordBytes[next]!, batchSizeBytes);
+      }
+      const first = batch.recordCount - 1;
+      next++;
+      while (next < records.length && batch.tryAdd(records[next]!, recordBytes[next]!, batchSizeBytes)) next++;
+      parts.push(batch.waitFor(first, batch.recordCount - first));
+    }
+    return parts.length === 1 ? parts[0]! : Promise.all(parts).then((lists) => lists.flat());
   }
 
   partitionQueues(): Iterable<PartitionQueue> {

@@ -37,9 +37,17 @@ export function sequenceAt(baseSequence: number, offsetDelta: number): number {
   return baseSequence + offsetDelta;
 }
 
+/** What validation needs of a record; `RecordWalker.nextShape` fills one object again and again. */
+export interface RecordShape {
+  offset: number;
+  timestamp: number;
+  hasKey: boolean;
+}
+
 export class RecordWalker {
   private readonly cursor: ByteCursor;
   private remaining: number;
+  private readonly shape: RecordShape = { offset: 0, timestamp: 0, hasKey: false };
 
   /** Walks `header.recordCount` records in `bytes[start, end)`. */
   constructor(
@@ -57,17 +65,32 @@ export class RecordWalker {
 
   /** The next record, or undefined once all were read and the section ended exactly. */
   next(): BatchRecord | undefined {
+    return this.hasNext() ? this.readRecord(true) : undefined;
+  }
+
+  /**
+   * The next record's offset, timestamp and whether it has a key, checked exactly as `next` checks
+   * it but without copying keys, values or headers out: the leader's validation of a produced batch
+   * allocates nothing per record. The returned object is the same one on every call.
+   */
+  nextShape(): RecordShape | undefined {
+    return this.hasNext() ? this.readRecord(false) : undefined;
+  }
+
+  private hasNext(): boolean {
     if (this.remaining === 0) {
       if (this.cursor.pos !== this.cursor.end) {
         throw errors.corruptMessage(`${this.cursor.end - this.cursor.pos} bytes left after the last of ${this.header.recordCount} records`);
       }
-      return undefined;
+      return false;
     }
     this.remaining--;
-    return this.readRecord();
+    return true;
   }
 
-  private readRecord(): BatchRecord {
+  private readRecord(materialize: true): BatchRecord;
+  private readRecord(materialize: false): RecordShape;
+  private readRecord(materialize: boolean): BatchRecord | RecordShape {
     const { bytes, cursor, header } = this;
     const sectionEnd = cursor.end;
     const length = readVarint(bytes, cursor);
@@ -80,9 +103,9 @@ export class RecordWalker {
     cursor.pos++; // record attributes: unused by Kafka
     const timestampDelta = readVarlong(bytes, cursor);
     const offsetDelta = readVarint(bytes, cursor);
-    const key = this.readNullableBytes();
-    const value = this.readNullableBytes();
-    const headers = this.readHeaders();
+    const key = materialize ? this.readNullableBytes() : this.skipNullableBytes();
+    const value = materialize ? this.readNullableBytes() : this.skipNullableBytes();
+    const headers = materialize ? this.readHeaders() : this.skipHeaders();
     if (cursor.pos !== recordEnd) {
       throw errors.corruptMessage(`record ends at byte ${cursor.pos}, its length says ${recordEnd}`);
     }
@@ -90,7 +113,13 @@ export class RecordWalker {
 
     const timestamp = header.baseTimestamp + timestampDelta;
     if (!Number.isSafeInteger(timestamp)) throw errors.corruptMessage(`record timestamp ${timestamp} is beyond 2^53`);
-    const record: BatchRecord = { offset: header.baseOffset + offsetDelta, timestamp, key, value, headers };
+    if (!materialize) {
+      this.shape.offset = header.baseOffset + offsetDelta;
+      this.shape.timestamp = timestamp;
+      this.shape.hasKey = key !== null;
+      return this.shape;
+    }
+    const record: BatchRecord = { offset: header.baseOffset + offsetDelta, timestamp, key: key as Buffer | null, value: value as Buffer | null, headers: headers as RecordHeader[] };
     if (header.baseSequence !== NO_SEQUENCE) record.sequence = sequenceAt(header.baseSequence, offsetDelta);
     return record;
   }
@@ -109,6 +138,31 @@ export class RecordWalker {
       headers[i] = { key: bytes.toString('utf8', keyStart, keyStart + keyLength), value: this.readNullableBytes() };
     }
     return headers;
+  }
+
+  /** Checks a header list's structure, skipping its bytes. */
+  private skipHeaders(): undefined {
+    const { bytes, cursor } = this;
+    const count = readVarint(bytes, cursor);
+    if (count < 0 || count > (cursor.end - cursor.pos) / MIN_HEADER_BYTES) {
+      throw errors.corruptMessage(`header count ${count} does not fit the ${cursor.end - cursor.pos} bytes left`);
+    }
+    for (let i = 0; i < count; i++) {
+      const keyLength = readVarint(bytes, cursor);
+      if (keyLength < 0) throw errors.corruptMessage(`header key length ${keyLength} is negative`);
+      this.take(keyLength);
+      this.skipNullableBytes();
+    }
+    return undefined;
+  }
+
+  /** Skips nullable bytes: null when absent, true when present. */
+  private skipNullableBytes(): true | null {
+    const length = readVarint(this.bytes, this.cursor);
+    if (length === -1) return null;
+    if (length < -1) throw errors.corruptMessage(`byte length ${length} is negative`);
+    this.take(length);
+    return true;
   }
 
   private readNullableBytes(): Buffer | null {

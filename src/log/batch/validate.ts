@@ -69,13 +69,13 @@ function walkRecords(buf: Buffer, pos: number, header: BatchHeader, options: Val
   const walker = openRecords(buf, pos, options);
   let maxTimestamp = header.recordCount === 0 ? header.baseTimestamp : Number.NEGATIVE_INFINITY;
   let previousDelta = -1;
-  for (let record = walker.next(); record !== undefined; record = walker.next()) {
+  for (let record = walker.nextShape(); record !== undefined; record = walker.nextShape()) {
     const offsetDelta = record.offset - header.baseOffset;
     const error = rule(offsetDelta, previousDelta);
     if (error) throw error;
     previousDelta = offsetDelta;
     if (record.timestamp > maxTimestamp) maxTimestamp = record.timestamp;
-    if (options.requireKeys && record.key === null) throw errors.invalidRecord('a compacted topic cannot accept a record without a key');
+    if (options.requireKeys && !record.hasKey) throw errors.invalidRecord('a compacted topic cannot accept a record without a key');
   }
   return maxTimestamp;
 }
