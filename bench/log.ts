@@ -147,7 +147,9 @@ function cleanRun(totalMb: number): RunResult {
   const batches = Math.ceil((totalMb * 1024 * 1024) / BATCH_TARGET_BYTES);
   let next = 0;
   const batch = (): Buffer => buildBatch(Array.from({ length: perBatch }, () => ({ key: Buffer.from(`key-${next++ % CLEAN_KEYS}`), value, timestamp: 1_700_000_000_000 })));
-  return withLog({ cleanupPolicy: 'compact', segmentBytes: 16 * 1024 * 1024 }, (log) => {
+  // Eight segments or so, so everything but the last is below the active segment and cleanable.
+  const segmentBytes = Math.max(1024 * 1024, Math.floor((totalMb * 1024 * 1024) / 8));
+  return withLog({ cleanupPolicy: 'compact', segmentBytes }, (log) => {
     for (let i = 0; i < batches; i++) log.appendAsLeader(batch(), 0);
     const timer = startTimer();
     const stats = log.clean({ nowMs: Date.now(), dedupeBufferBytes: DEFAULT_DEDUPE_BUFFER_BYTES, force: true });
