@@ -2,12 +2,11 @@
 // only the latest value of each key on every replica, deleted keys (tombstones) disappear after
 // delete.retention.ms, offsets never change, and after the leader is killed the new leader goes
 // on compacting with the same result: a consumer reading from the start sees each key's last value.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEADY_LEADERS } from '../../cluster/presets.js';
 import { createClient, type BrokerlabClient } from '../../src/client/index.js';
 import { startCluster, type LocalCluster } from '../../src/index.js';
+import { segmentBytesOnDisk as segmentBytesOf } from '../support/log-files.js';
 
 const TOPIC = 'profiles';
 const KEYS = 20;
@@ -16,12 +15,7 @@ const CHECK_INTERVAL_MS = 500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function segmentBytesOnDisk(dataDir: string): number {
-  const dir = join(dataDir, 'logs', `${TOPIC}-0`);
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.log'))
-    .reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
-}
+const segmentBytesOnDisk = (dataDir: string): number => segmentBytesOf(dataDir, TOPIC);
 
 describe('log compaction on a running cluster', () => {
   let cluster: LocalCluster;

@@ -3,13 +3,14 @@
 // earliest) moves forward, a consumer that keeps up still sees every record, and consumers whose
 // position fell below the new log start are reset per their auto.offset.reset.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEADY_LEADERS } from '../../cluster/presets.js';
 import { createClient, type BrokerlabClient } from '../../src/client/index.js';
 import { startCluster, type LocalCluster } from '../../src/index.js';
+import { segmentBytesOnDisk as segmentBytesOf } from '../support/log-files.js';
 
 const TOPIC = 'retained';
 const RETENTION_BYTES = 20_000;
@@ -23,13 +24,7 @@ const MAX_LAG_RECORDS = 40;
 const cli = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 const run = promisify(execFile);
 
-/** Bytes of the partition's segment files on one node's disk. */
-function segmentBytesOnDisk(dataDir: string, topic = TOPIC): number {
-  const dir = join(dataDir, 'logs', `${topic}-0`);
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.log'))
-    .reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
-}
+const segmentBytesOnDisk = (dataDir: string, topic = TOPIC): number => segmentBytesOf(dataDir, topic);
 
 /** The log start offset a replica last checkpointed (the last field of the file's last line). */
 function checkpointedLogStart(dataDir: string): number {
