@@ -44,7 +44,7 @@ export interface SupervisorOptions {
   killOnExit?: boolean;
   adminDeadlineMs?: number;
   shutdownTimeoutMs?: number;
-  /** The node program (run as `node <it> --config FILE`); the built dist/src/node/main.js by default. */
+  /** The node program (run as `node <it> --config FILE`); by default the build's bundle of dist/src/node/main.js. */
   nodeEntryPoint?: string;
 }
 
