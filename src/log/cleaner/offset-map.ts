@@ -6,7 +6,7 @@
  * more distinct keys than fit cleans only up to where the map filled (the next pass goes on from
  * there). Two keys with the same digest count as one, the risk Kafka accepts too.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { assert } from '../../common/errors.js';
 
 /** Kafka's default log.cleaner.dedupe.buffer.size. */
@@ -85,6 +85,7 @@ export class OffsetMap {
   }
 }
 
+/** One-shot hashing: about twice as fast as a Hash object per key, the cleaner's largest cost. */
 function digestOf(key: Buffer): Buffer {
-  return createHash('md5').update(key).digest();
+  return hash('md5', key, 'buffer');
 }
