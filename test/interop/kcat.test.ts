@@ -14,6 +14,7 @@
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startCluster, type LocalCluster } from '../../cluster/index.js';
+import { STEADY_LEADERS } from '../../cluster/presets.js';
 import { committedOffsets, createTopic, endOffsets, waitForListed, warmUpGroupCoordinators, withAdmin } from './support/kafkajs-admin.js';
 import { LiveProcess, run, sleep, stopAll, waitUntil, type RunResult } from './support/process.js';
 import { describeWithTool, KCAT, kcatCheck } from './support/tools.js';
@@ -62,7 +63,10 @@ const lines = (text: string): string[] => text.split('\n').filter((l) => l.lengt
 
 describeWithTool('kcat (librdkafka 2.0.2) through the Kafka listener', kcatCheck(), () => {
   beforeAll(async () => {
-    cluster = await startCluster({ nodes: 3, config: { 'group.initial.rebalance.delay.ms': '0' } });
+    // Steady leaders: a busy machine must not fence a live broker (moving a group's coordinator
+    // and replaying uncommitted reads) in the middle of a group story; a killed one is still
+    // fenced at once, its process gone.
+    cluster = await startCluster({ nodes: 3, config: { ...STEADY_LEADERS, 'group.initial.rebalance.delay.ms': '0' } });
     await warmUpGroupCoordinators(cluster);
   }, 120_000);
   afterEach(async () => {
