@@ -72,7 +72,9 @@ describe.skipIf(!nodeBuilt)(`brokerlab CLI on a real cluster (${SKIP_REASON})`, 
     for (const pid of pids) expect(processState(pid)).toBe('dead');
 
     // up on the same directory brings back the same cluster with its data.
-    expect((await cli('up', '--detach')).stdout).toContain('cluster restarted and ready');
+    const restarted = await cli('up', '--detach');
+    expect(restarted.code, restarted.stderr).toBe(0);
+    expect(restarted.stdout).toContain('cluster restarted and ready');
     const again = await cli('consume', 'orders', '--from-beginning', '--max', '1000', '--json');
     expect(again.stdout.trim().split('\n')).toHaveLength(1000);
     await cli('down', '--purge');
