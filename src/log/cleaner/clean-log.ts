@@ -106,7 +106,7 @@ export function cleanLog(log: CleanableLog, options: CleanOptions): CleanStats |
     return undefined;
   }
 
-  const lastClean = segments.slice(0, cleanable).filter((s) => s.nextOffset() <= firstDirty).pop();
+  const lastClean = segments.slice(0, cleanable).findLast((s) => s.nextOffset() <= firstDirty);
   const deleteHorizonMs = lastClean ? lastClean.maxTimestampMs() - log.config.deleteRetentionMs : Number.NEGATIVE_INFINITY;
   const producersLastBatch = lastBatchOfEachProducer(segments);
 
@@ -238,7 +238,8 @@ function cleanGroup(
         // The view into the read chunk is copied: the chunk is reused for the next batches.
         const bytes = outcome.bytes === batch ? Buffer.from(batch) : outcome.bytes;
         pending.push(bytes);
-        pendingHeaders.push(readBatchHeader(bytes, 0));
+        // A batch kept whole keeps its header; a rewritten one has a new size and CRC.
+        pendingHeaders.push(outcome.bytes === batch ? header : readBatchHeader(bytes, 0));
         pendingBytes += bytes.length;
         if (pendingBytes >= WRITE_BUFFER_BYTES) flushPending();
         return true;
