@@ -93,7 +93,7 @@ export class SegmentedLog implements PartitionLog {
     this.logStartCheckpoint = parts.logStartCheckpoint;
     this.recoveryPointCheckpoint = parts.recoveryPointCheckpoint;
     this.cleanerCheckpoint = parts.cleanerCheckpoint;
-    this.firstDirtyOffset = parts.cleanerCheckpoint.read() ?? 0;
+    this.firstDirtyOffset = parts.cleanerCheckpoint.read();
     this.flushPolicy = new FlushPolicy(parts.config, parts.clock);
     this.logStart = parts.logStartOffset;
     this.recoveryPointValue = parts.recoveryPoint;

@@ -18,20 +18,27 @@ export class OffsetCheckpoint {
     private readonly logger?: Logger,
   ) {}
 
-  /** The stored offset; undefined if the file is missing, corrupt or about another partition. */
-  read(): number | undefined {
+  /**
+   * The stored offset, or 0 when the file is missing, corrupt or about another partition: each of
+   * these offsets reads as 0 when nothing was stored (the log starts at 0, recovery and cleaning
+   * start from the beginning), so a new log needs no file until its offset moves.
+   */
+  read(): number {
     const result = readCheckpoint(this.storage, this.path, partitionOffsetCodec);
-    if (result.status === 'missing') return undefined;
+    if (result.status === 'missing') {
+      this.lastWritten = 0;
+      return 0;
+    }
     if (result.status === 'corrupt') {
       this.logger?.warn({ path: this.path, reason: result.reason }, 'ignoring corrupt offset checkpoint');
-      return undefined;
+      return 0;
     }
     const entry = result.entries.find((e) => e.topic === this.topic && e.partition === this.partition);
     if (entry) this.lastWritten = entry.offset;
-    return entry?.offset;
+    return entry?.offset ?? 0;
   }
 
-  /** Stores `offset` durably; skipped when the file already holds it. */
+  /** Stores `offset` durably; skipped when the file already holds it (a missing file holds 0). */
   write(offset: number): void {
     if (offset === this.lastWritten) return;
     writeCheckpoint(this.storage, this.path, partitionOffsetCodec, [{ topic: this.topic, partition: this.partition, offset }]);

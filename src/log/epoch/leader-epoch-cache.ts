@@ -56,7 +56,11 @@ export class LeaderEpochCache {
       this.needsRebuild = false;
     } else {
       this.needsRebuild = true;
-      if (read.status !== 'missing') logger?.warn({ path: checkpointPath }, 'leader-epoch checkpoint is corrupt; rebuilding it from the log');
+      if (read.status !== 'missing') {
+        logger?.warn({ path: checkpointPath }, 'leader-epoch checkpoint is corrupt; rebuilding it from the log');
+        // Rewritten even if the rebuild finds no epochs, so the next start does not warn again.
+        this.dirty = true;
+      }
     }
   }
 

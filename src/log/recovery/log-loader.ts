@@ -55,14 +55,14 @@ export function loadLog(ctx: LoadContext): LoadedLog {
   bases.sort((a, b) => a - b);
   const segments = bases.map((base) => LogSegment.open(storage, dir, base, settings));
 
-  const storedRecoveryPoint = ctx.recoveryPointCheckpoint.read() ?? 0;
+  const storedRecoveryPoint = ctx.recoveryPointCheckpoint.read();
   const checkpointedRecoveryPoint = hadCleanShutdown ? Number.MAX_SAFE_INTEGER : storedRecoveryPoint;
   let recovered = 0;
   ctx.epochCache.deferFlush(() => {
     recovered = loadSegments(ctx, segments, checkpointedRecoveryPoint);
   });
 
-  const checkpointedLogStart = ctx.logStartCheckpoint.read() ?? 0;
+  const checkpointedLogStart = ctx.logStartCheckpoint.read();
   if (segments.length > 0 && checkpointedLogStart > segments[segments.length - 1]!.nextOffset()) {
     // The log start moved past everything that survived (a crash during truncateFullyAndStartAt,
     // or recovery cut below it): nothing here is part of the log any more.
@@ -156,14 +156,17 @@ function removeLeftovers(ctx: LoadContext, names: string[]): void {
 
 /** Rebuilds the epoch cache from the epochs stamped in every batch (the checkpoint was corrupt). */
 function rebuildEpochCache(cache: LeaderEpochCache, segments: readonly LogSegment[]): void {
-  cache.clear();
-  for (const segment of segments) {
-    walkBatchHeaders(segment.log, 0, segment.sizeBytes(), (header) => {
-      if (header.partitionLeaderEpoch >= 0 && header.partitionLeaderEpoch > cache.latestEpoch()) {
-        cache.assign(header.partitionLeaderEpoch, header.baseOffset);
-      }
-      return true;
-    });
-  }
-  cache.flush();
+  // Written once at the end, and only if the rebuild changed something: a new, empty log has no
+  // epochs to record, and a missing checkpoint already says so.
+  cache.deferFlush(() => {
+    cache.clear();
+    for (const segment of segments) {
+      walkBatchHeaders(segment.log, 0, segment.sizeBytes(), (header) => {
+        if (header.partitionLeaderEpoch >= 0 && header.partitionLeaderEpoch > cache.latestEpoch()) {
+          cache.assign(header.partitionLeaderEpoch, header.baseOffset);
+        }
+        return true;
+      });
+    }
+  });
 }

@@ -144,17 +144,19 @@ describe('offset checkpoints', () => {
     const storage = new MemoryStorage();
     storage.ensureDir('/p');
     const checkpoint = new OffsetCheckpoint(storage, '/p/log-start-offset-checkpoint', 'orders', 3);
-    expect(checkpoint.read()).toBeUndefined();
+    expect(checkpoint.read()).toBe(0);
+    checkpoint.write(0);
+    expect(storage.readFile('/p/log-start-offset-checkpoint')).toBeUndefined();
     checkpoint.write(120);
     expect(storage.readFile('/p/log-start-offset-checkpoint')?.toString()).toBe('0\n1\norders 3 120\n');
     const syncs = storage.syncCount;
     checkpoint.write(120);
     expect(storage.syncCount).toBe(syncs);
     expect(new OffsetCheckpoint(storage, '/p/log-start-offset-checkpoint', 'orders', 3).read()).toBe(120);
-    expect(new OffsetCheckpoint(storage, '/p/log-start-offset-checkpoint', 'orders', 4).read()).toBeUndefined();
+    expect(new OffsetCheckpoint(storage, '/p/log-start-offset-checkpoint', 'orders', 4).read()).toBe(0);
   });
 
-  it('read as missing when corrupt', () => {
+  it('read as 0 when corrupt', () => {
     const storage = new MemoryStorage();
     storage.ensureDir('/p');
     writeCheckpoint(storage, '/p/cp', partitionOffsetCodec, [{ topic: 'orders', partition: 3, offset: 7 }]);
@@ -163,7 +165,7 @@ describe('offset checkpoints', () => {
     file.truncate(8);
     file.close();
     expect(readCheckpoint(storage, '/p/cp', partitionOffsetCodec).status).toBe('corrupt');
-    expect(new OffsetCheckpoint(storage, '/p/cp', 'orders', 3).read()).toBeUndefined();
+    expect(new OffsetCheckpoint(storage, '/p/cp', 'orders', 3).read()).toBe(0);
   });
 });
 

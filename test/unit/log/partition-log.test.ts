@@ -228,6 +228,19 @@ describe.each(HARNESSES)('partition log ($kind storage)', ({ create }) => {
       reopened.close();
     });
 
+    it('creates a new log without syncing anything: an empty log has no checkpoint to record', () => {
+      h = create();
+      const counting = new CountingStorage(h.storage);
+      const log = openPartitionLog({ storage: counting, dataDir: h.dataDir, topic: TOPIC, partition: PARTITION, clock: new ManualClock() });
+      expect(counting.syncs).toEqual([]);
+      expect([log.logStartOffset(), log.logEndOffset(), log.recoveryPoint()]).toEqual([0, 0, 0]);
+      fill(log, 2);
+      log.close();
+      const reopened = openTestLog(h);
+      expect(readAllValues(reopened).length).toBeGreaterThan(0);
+      reopened.close();
+    });
+
     it('goes offline after a storage failure: every later call fails with KAFKA_STORAGE_ERROR', () => {
       h = create();
       const failing = new FailingStorage(h.storage);
