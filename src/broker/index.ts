@@ -30,6 +30,7 @@ export type { FollowerFetchOutcome } from './follower-state.js';
 export {
   ReplicaManager,
   type MetadataUpdate,
+  type HostedPartitionId,
   type PartitionRef,
   type ReplicaManagerLimits,
   type ReplicaManagerOptions,

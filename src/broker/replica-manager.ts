@@ -82,7 +82,15 @@ export interface ReplicaManagerOptions {
 export interface MetadataUpdate {
   /** New or changed partition registrations (any order; stale ones are ignored). */
   readonly partitions?: readonly PartitionRegistration[];
+  /** Deleted topics: every replica of theirs goes, and their names are forgotten. */
   readonly removedTopicIds?: readonly string[];
+  /** Replicas of deleted topics to drop now (a large deletion handed over in parts). */
+  readonly removedPartitions?: readonly HostedPartitionId[];
+}
+
+export interface HostedPartitionId {
+  readonly topicId: string;
+  readonly partition: number;
 }
 
 export interface PartitionRef {
@@ -184,6 +192,10 @@ export class ReplicaManager {
     };
     if (this.stopped) return changes;
     const { brokerId } = this.options;
+    for (const { topicId, partition } of update.removedPartitions ?? []) {
+      const existing = this.partitions.get(partitionKey(topicId, partition));
+      if (existing) this.removePartition(existing, changes.removed);
+    }
     for (const topicId of update.removedTopicIds ?? []) this.removeTopic(topicId, changes.removed);
     for (const registration of update.partitions ?? []) {
       const key = partitionKey(registration.topicId, registration.partition);
@@ -319,6 +331,15 @@ export class ReplicaManager {
   /** Every replica this broker hosts. */
   hostedPartitions(): Partition[] {
     return [...this.partitions.values()];
+  }
+
+  /** The replicas this broker hosts of the given topics. */
+  hostedPartitionsOf(topicIds: readonly string[]): HostedPartitionId[] {
+    if (topicIds.length === 0) return [];
+    const wanted = new Set(topicIds);
+    const found: HostedPartitionId[] = [];
+    for (const p of this.partitions.values()) if (wanted.has(p.topicId)) found.push({ topicId: p.topicId, partition: p.partition });
+    return found;
   }
 
   getPartition(topic: string, partition: number): Partition | undefined {

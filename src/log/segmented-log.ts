@@ -320,6 +320,16 @@ export class SegmentedLog implements PartitionLog {
     this.closed = true;
   }
 
+  /**
+   * Closes the files of a log about to be deleted: nothing is flushed and no clean-shutdown marker
+   * is written, since the directory goes next.
+   */
+  closeForDeletion(): void {
+    if (this.closed) return;
+    for (const segment of this.segments.all()) closeQuietly(segment);
+    this.closed = true;
+  }
+
   /** Writes validated, stamped batches, rolling segments as needed, then applies the flush policy. */
   private appendValidated(bytes: Buffer, headers: readonly BatchHeader[]): void {
     const nowMs = this.clock.monotonic();

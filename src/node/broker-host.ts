@@ -13,6 +13,10 @@ import { allPartitions, topicByName, topicConfig, type MetadataDelta, type Metad
 import type { Endpoint } from '../metadata/types.js';
 import type { ControllerApi } from './controller-api.js';
 import type { MetadataPublisher } from './metadata-publisher.js';
+import { MetadataSlices } from './metadata-slices.js';
+
+/** Longest stretch the broker spends opening or removing logs before it lets heartbeats and Raft run. */
+const METADATA_SLICE_BUDGET_MS = 20;
 
 export type BrokerState = 'registering' | 'fenced' | 'active' | 'shutting-down' | 'stopped';
 
@@ -41,6 +45,7 @@ export class BrokerHost {
   private attempt = 0;
   private shutdownWaiters: Array<() => void> = [];
   private replicaManager: ReplicaManager | undefined;
+  private slices: MetadataSlices | undefined;
   private readonly roleListeners = new Set<(changes: RoleChanges) => void>();
   private readonly unsubscribe: () => void;
 
@@ -51,6 +56,12 @@ export class BrokerHost {
   /** The replica manager is built by the node with a reference back to `brokerEpoch`; attach it before `start`. */
   attach(replicaManager: ReplicaManager): void {
     this.replicaManager = replicaManager;
+    this.slices = new MetadataSlices({
+      clock: this.options.clock,
+      budgetMs: METADATA_SLICE_BUDGET_MS,
+      apply: (slice) => this.publishRoleChanges(replicaManager.applyMetadata(slice)),
+      hostedOf: (topicIds) => replicaManager.hostedPartitionsOf(topicIds),
+    });
   }
 
   /** Hears the leaderships gained and lost each time metadata reaches the replica manager. */
@@ -101,6 +112,7 @@ export class BrokerHost {
     this.state = 'stopped';
     this.heartbeatTimer?.cancel();
     this.unsubscribe();
+    this.slices?.stop();
     this.replicaManager?.shutdown();
     for (const w of this.shutdownWaiters.splice(0)) w();
   }
@@ -195,22 +207,20 @@ export class BrokerHost {
    * registration: before that it may still show this broker leading under its previous life.
    */
   private onMetadata(image: MetadataImage, delta?: MetadataDelta): void {
-    const rm = this.replicaManager;
-    if (!rm || this.epoch < 0 || this.state === 'stopped') return;
+    const slices = this.slices;
+    if (!slices || this.epoch < 0 || this.state === 'stopped') return;
     const registration = image.brokers.get(this.options.brokerId);
     if (registration?.brokerEpoch !== this.epoch) return;
     if (!this.metadataReady) {
       this.metadataReady = true;
-      this.publishRoleChanges(rm.applyMetadata({ partitions: [...allPartitions(image)] }));
+      slices.submit({ partitions: [...allPartitions(image)] });
       return;
     }
     if (!delta) return;
-    this.publishRoleChanges(
-      rm.applyMetadata({
-        partitions: delta.partitionsChanged.map((p) => p.current),
-        removedTopicIds: delta.topicsDeleted.map((t) => t.topicId),
-      }),
-    );
+    slices.submit({
+      partitions: delta.partitionsChanged.map((p) => p.current),
+      removedTopicIds: delta.topicsDeleted.map((t) => t.topicId),
+    });
   }
 
   private publishRoleChanges(changes: RoleChanges): void {

@@ -69,7 +69,10 @@ export function partitionLogFactory(config: NodeConfig, clock: Clock, logger: Lo
       return opened;
     },
     deleteLog: (log) => {
-      log.close();
+      // A deleted log needs no final flush, snapshot or clean-shutdown marker: only its files closed.
+      const segmented = segmentedLogs.get(log);
+      if (segmented) segmented.closeForDeletion();
+      else log.close();
       deletePartitionLog(storage, logsDir, log.topic, log.partition);
     },
     sizeOf: (log) => {

@@ -1,0 +1,93 @@
+/**
+ * Hands metadata to the replica manager in slices that leave the event loop free between them.
+ *
+ * Creating or deleting a topic of thousands of partitions means opening or removing thousands of
+ * logs on this broker. Done in one go it blocks the process for seconds, and the same process
+ * heartbeats to the controller and may be a Raft voter: its session expires, it is fenced,
+ * leaders move, and a cluster at rest churns. Kafka does this work on threads apart from the
+ * heartbeat; here each slice runs for at most `budgetMs` before the rest waits for the next turn
+ * of the event loop. Updates stay in order: a later one waits behind the slices of an earlier one.
+ * A small update with nothing queued ahead of it is applied at once, as before.
+ */
+import type { Clock, Timer } from '../common/clock.js';
+import type { HostedPartitionId, MetadataUpdate } from '../broker/index.js';
+
+/** Partitions applied between two looks at the clock. */
+const CHUNK = 50;
+
+export interface MetadataSlicesOptions {
+  clock: Clock;
+  /** Applies one slice (a complete update of its own). */
+  apply: (slice: MetadataUpdate) => void;
+  /** The replicas this broker hosts of deleted topics, removed in slices before the topics go. */
+  hostedOf: (topicIds: readonly string[]) => HostedPartitionId[];
+  /** Longest stretch of work before yielding to the event loop. */
+  budgetMs: number;
+}
+
+interface Pending {
+  removals: HostedPartitionId[] | undefined;
+  removedTopicIds: readonly string[];
+  partitions: MetadataUpdate['partitions'] & object;
+  next: number;
+}
+
+export class MetadataSlices {
+  private readonly queue: Pending[] = [];
+  private timer: Timer | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: MetadataSlicesOptions) {}
+
+  submit(update: MetadataUpdate): void {
+    if (this.stopped) return;
+    this.queue.push({ removals: undefined, removedTopicIds: update.removedTopicIds ?? [], partitions: update.partitions ?? [], next: 0 });
+    if (this.timer === undefined) this.drain();
+  }
+
+  /** True while slices of earlier updates still wait for their turn. */
+  busy(): boolean {
+    return this.queue.length > 0;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.queue.length = 0;
+  }
+
+  private drain(): void {
+    this.timer = undefined;
+    const { clock, budgetMs } = this.options;
+    const deadline = clock.monotonic() + budgetMs;
+    while (this.queue.length > 0 && !this.stopped) {
+      this.applyNextSlice(this.queue[0]!);
+      if (this.queue.length > 0 && clock.monotonic() >= deadline) {
+        this.timer = clock.schedule(0, () => this.drain());
+        return;
+      }
+    }
+  }
+
+  /** Removals first (a deleted topic's replicas, then the topic itself), then the partitions. */
+  private applyNextSlice(head: Pending): void {
+    const { apply, hostedOf } = this.options;
+    if (head.removedTopicIds.length > 0) {
+      head.removals ??= hostedOf(head.removedTopicIds);
+      if (head.removals.length > CHUNK) {
+        apply({ removedPartitions: head.removals.splice(0, CHUNK) });
+        return;
+      }
+      apply({ removedPartitions: head.removals, removedTopicIds: head.removedTopicIds });
+      head.removedTopicIds = [];
+      head.removals = [];
+      if (head.partitions.length === 0) this.queue.shift();
+      return;
+    }
+    const slice = head.partitions.slice(head.next, head.next + CHUNK);
+    head.next += slice.length;
+    if (head.next >= head.partitions.length) this.queue.shift();
+    if (slice.length > 0) apply({ partitions: slice });
+  }
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/common/clock.js';
+import type { HostedPartitionId, MetadataUpdate } from '../../../src/broker/index.js';
+import type { PartitionRegistration } from '../../../src/metadata/index.js';
+import { MetadataSlices } from '../../../src/node/metadata-slices.js';
+
+/** A clock whose time moves only when a slice says it worked, and whose turns run when the test says. */
+class TurnClock implements Clock {
+  time = 0;
+  readonly turns: Array<{ fn: () => void; cancelled: boolean }> = [];
+  now(): number {
+    return this.time;
+  }
+  monotonic(): number {
+    return this.time;
+  }
+  schedule(_delayMs: number, fn: () => void) {
+    const turn = { fn, cancelled: false };
+    this.turns.push(turn);
+    return { cancel: () => (turn.cancelled = true) };
+  }
+  /** Runs the next turn of the event loop; false when none is waiting. */
+  nextTurn(): boolean {
+    const turn = this.turns.shift();
+    if (!turn) return false;
+    if (!turn.cancelled) turn.fn();
+    return true;
+  }
+}
+
+const registration = (topic: string, partition: number): PartitionRegistration =>
+  ({ topic, topicId: `${topic}-id`, partition, replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1, leaderEpoch: 0, partitionEpoch: 0 }) as unknown as PartitionRegistration;
+const partitions = (topic: string, n: number) => Array.from({ length: n }, (_, i) => registration(topic, i));
+
+function setUp(msPerSlice: number, hosted: HostedPartitionId[] = []) {
+  const clock = new TurnClock();
+  const applied: MetadataUpdate[] = [];
+  const slices = new MetadataSlices({
+    clock,
+    budgetMs: 20,
+    hostedOf: (ids) => hosted.filter((h) => ids.includes(h.topicId)),
+    apply: (slice) => {
+      applied.push(slice);
+      clock.time += msPerSlice;
+    },
+  });
+  return { clock, applied, slices };
+}
+
+const names = (applied: MetadataUpdate[]) => applied.flatMap((u) => (u.partitions ?? []).map((p) => `${p.topic}-${p.partition}`));
+
+describe('metadata slices', () => {
+  it('apply a small update at once when nothing waits ahead of it', () => {
+    const { clock, applied, slices } = setUp(1);
+    slices.submit({ partitions: partitions('a', 3) });
+    expect(names(applied)).toEqual(['a-0', 'a-1', 'a-2']);
+    expect(slices.busy()).toBe(false);
+    expect(clock.turns).toHaveLength(0);
+  });
+
+  it('yield to the event loop once a slice passes the budget, and keep later updates behind earlier ones', () => {
+    const { clock, applied, slices } = setUp(15);
+    slices.submit({ partitions: partitions('big', 500) });
+    // 15 ms per slice of 50 against a 20 ms budget: two slices, then the next turn.
+    expect(names(applied)).toHaveLength(100);
+    expect(slices.busy()).toBe(true);
+    slices.submit({ partitions: partitions('small', 1) });
+    expect(names(applied)).toHaveLength(100);
+    let turns = 0;
+    while (clock.nextTurn()) turns++;
+    expect(turns).toBe(5);
+    const all = names(applied);
+    expect(all).toHaveLength(501);
+    expect(all.slice(0, 500)).toEqual(partitions('big', 500).map((p) => `big-${p.partition}`));
+    expect(all[500]).toBe('small-0');
+    expect(slices.busy()).toBe(false);
+  });
+
+  it('remove a deleted topic replica by replica, and forget the topic with the last slice', () => {
+    const hosted = Array.from({ length: 120 }, (_, partition) => ({ topicId: 'gone-id', partition }));
+    const { clock, applied, slices } = setUp(30, hosted);
+    slices.submit({ removedTopicIds: ['gone-id'], partitions: partitions('after', 1) });
+    while (clock.nextTurn());
+    expect(applied.map((u) => [u.removedPartitions?.length ?? 0, u.removedTopicIds ?? [], u.partitions?.length ?? 0])).toEqual([
+      [50, [], 0],
+      [50, [], 0],
+      [20, ['gone-id'], 0],
+      [0, [], 1],
+    ]);
+  });
+
+  it('drop what waits when stopped', () => {
+    const { clock, applied, slices } = setUp(25);
+    slices.submit({ partitions: partitions('big', 200) });
+    expect(applied).toHaveLength(1);
+    slices.stop();
+    while (clock.nextTurn());
+    expect(applied).toHaveLength(1);
+    slices.submit({ partitions: partitions('late', 1) });
+    expect(applied).toHaveLength(1);
+  });
+});
