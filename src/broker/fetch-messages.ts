@@ -25,6 +25,12 @@ export interface ReplicaFetchPartitionRequest {
   /** The leader epoch the follower believes current; fences stale leaders and followers. */
   readonly currentLeaderEpoch: number;
   readonly logStartOffset: number;
+  /**
+   * The leader's high watermark as of the follower's last answer (-1: none yet). A partition whose
+   * answer would only repeat it (no records, no error, the same high watermark, no log start to
+   * follow) is left out of the response, so an idle follower costs little per partition.
+   */
+  readonly knownHighWatermark: number;
 }
 
 export interface ReplicaFetchRequest {
@@ -54,7 +60,20 @@ export interface ReplicaFetchPartitionResponse {
 export interface ReplicaFetchResponse {
   /** Set when the whole request failed (the partitions list is then empty). */
   readonly error?: BrokerError;
+  /** The partitions with news for the follower; the others had none (see `knownHighWatermark`). */
   readonly partitions: readonly ReplicaFetchPartitionResponse[];
+}
+
+/** True when the answer tells the follower nothing it does not know: it can be left out. */
+export function repeatsWhatFollowerKnows(request: ReplicaFetchPartitionRequest, response: ReplicaFetchPartitionResponse): boolean {
+  return (
+    response.records.length === 0 &&
+    response.error === undefined &&
+    response.divergingEpoch === undefined &&
+    request.knownHighWatermark >= 0 &&
+    response.highWatermark === request.knownHighWatermark &&
+    response.logStartOffset <= request.logStartOffset
+  );
 }
 
 export interface ConsumerFetchPartitionRequest {

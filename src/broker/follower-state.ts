@@ -70,6 +70,7 @@ export class FollowerState {
       lastFetchedEpoch: this.log.latestEpoch(),
       currentLeaderEpoch: this.leaderEpoch,
       logStartOffset: this.log.logStartOffset(),
+      knownHighWatermark: this.leaderHw,
     };
   }
 

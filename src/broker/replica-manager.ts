@@ -19,6 +19,7 @@ import { DelayedFetchQueue, serveWithLongPoll } from './delayed-fetch.js';
 import type { DeleteRecordsRequest, DeleteRecordsResult } from './delete-records.js';
 import {
   NO_RECORDS,
+  repeatsWhatFollowerKnows,
   type ConsumerFetchPartitionResponse,
   type ConsumerFetchRequest,
   type ConsumerFetchResponse,
@@ -239,16 +240,22 @@ export class ReplicaManager {
   /** Serves a follower's multi-partition fetch, holding it up to its max wait when nothing is new. */
   handleReplicaFetch(request: ReplicaFetchRequest, done: (response: ReplicaFetchResponse) => void): void {
     if (this.stopped) return done({ error: errors.notLeaderOrFollower('broker is shutting down'), partitions: [] });
-    const read = (): ReplicaFetchResponse => ({
-      partitions: request.partitions.map((part): ReplicaFetchPartitionResponse => {
+    // Every partition is read (the read records the follower's position), but only those with
+    // news go back: an idle follower of thousands of partitions gets a short answer.
+    const read = (): ReplicaFetchResponse => {
+      const partitions: ReplicaFetchPartitionResponse[] = [];
+      for (const part of request.partitions) {
         const partition = this.partitions.get(partitionKey(part.topicId, part.partition));
         if (!partition) {
           const error = errors.unknownTopicOrPartition(`no replica of ${part.topicId}:${part.partition} on broker ${this.options.brokerId}`);
-          return { topicId: part.topicId, partition: part.partition, error, highWatermark: -1, logStartOffset: -1, records: NO_RECORDS };
+          partitions.push({ topicId: part.topicId, partition: part.partition, error, highWatermark: -1, logStartOffset: -1, records: NO_RECORDS });
+          continue;
         }
-        return partition.fetchFromFollower({ ...part, replicaId: request.replicaId, brokerEpoch: request.brokerEpoch, maxBytes: request.maxBytes });
-      }),
-    });
+        const answer = partition.fetchFromFollower({ ...part, replicaId: request.replicaId, brokerEpoch: request.brokerEpoch, maxBytes: request.maxBytes });
+        if (!repeatsWhatFollowerKnows(part, answer)) partitions.push(answer);
+      }
+      return { partitions };
+    };
     const keys = request.partitions.map((p) => partitionKey(p.topicId, p.partition));
     serveWithLongPoll(this.replicaFetchWaits, {
       watchKeys: keys,

@@ -23,6 +23,7 @@ interface WireFetchPartition {
   last_fetched_epoch: number;
   current_leader_epoch: number;
   log_start_offset: string | number;
+  known_high_watermark: string | number;
 }
 
 interface WireFetchRequest {
@@ -90,6 +91,7 @@ function fromWireRequest(wire: WireFetchRequest): ReplicaFetchRequest {
       lastFetchedEpoch: p.last_fetched_epoch,
       currentLeaderEpoch: p.current_leader_epoch,
       logStartOffset: toSafeInteger(p.log_start_offset),
+      knownHighWatermark: toSafeInteger(p.known_high_watermark),
     })),
   };
 }
@@ -244,6 +246,7 @@ function toWireRequest(correlationId: number, request: ReplicaFetchRequest): Wir
       last_fetched_epoch: p.lastFetchedEpoch,
       current_leader_epoch: p.currentLeaderEpoch,
       log_start_offset: p.logStartOffset,
+      known_high_watermark: p.knownHighWatermark,
     })),
   };
 }

@@ -112,7 +112,7 @@ describe('DeleteRecords through the replica manager', () => {
           maxWaitMs: 0,
           minBytes: 1,
           maxBytes: 1 << 20,
-          partitions: [{ topicId: 'id-orders', partition: 0, fetchOffset, lastFetchedEpoch: -1, currentLeaderEpoch: 0, logStartOffset }],
+          partitions: [{ topicId: 'id-orders', partition: 0, fetchOffset, lastFetchedEpoch: -1, currentLeaderEpoch: 0, logStartOffset, knownHighWatermark: -1 }],
         },
         () => undefined,
       );

@@ -160,7 +160,7 @@ describe('long polls', () => {
         maxWaitMs: 500,
         minBytes: 1,
         maxBytes: 1 << 20,
-        partitions: [{ topicId: 'id-orders', partition: 0, fetchOffset: 0, lastFetchedEpoch: -1, currentLeaderEpoch: 0, logStartOffset: 0 }],
+        partitions: [{ topicId: 'id-orders', partition: 0, fetchOffset: 0, lastFetchedEpoch: -1, currentLeaderEpoch: 0, logStartOffset: 0, knownHighWatermark: -1 }],
       },
       (r) => (response = r),
     );
@@ -168,6 +168,42 @@ describe('long polls', () => {
     expect(response).toBeUndefined();
     produce(rm, 'orders', 0, ACKS_LEADER, 3);
     expect(valuesIn(response!.partitions[0]!.records)).toEqual(['v-0', 'v-1', 'v-2']);
+  });
+
+  it('leave out of a follower\'s answer the partitions with nothing it does not already know', () => {
+    const { clock, rm } = brokerTwo();
+    rm.applyMetadata({ partitions: [led(0), led(1)] });
+    produce(rm, 'orders', 0, ACKS_LEADER, 2);
+    const fetchBoth = (knownHighWatermark: number, fetchOffset: number): ReplicaFetchResponse => {
+      let response: ReplicaFetchResponse | undefined;
+      rm.handleReplicaFetch(
+        {
+          replicaId: 1,
+          brokerEpoch: 11,
+          maxWaitMs: 0,
+          minBytes: 1,
+          maxBytes: 1 << 20,
+          partitions: [0, 1].map((partition) => ({
+            topicId: 'id-orders',
+            partition,
+            fetchOffset: partition === 0 ? fetchOffset : 0,
+            lastFetchedEpoch: partition === 0 && fetchOffset > 0 ? 0 : -1,
+            currentLeaderEpoch: 0,
+            logStartOffset: 0,
+            knownHighWatermark: partition === 0 ? knownHighWatermark : 0,
+          })),
+        },
+        (r) => (response = r),
+      );
+      clock.advance(0);
+      return response!;
+    };
+    // Partition 0 has records to send; partition 1 (empty, high watermark 0, known) is left out.
+    expect(fetchBoth(-1, 0).partitions.map((p) => [p.partition, valuesIn(p.records).length])).toEqual([[0, 2]]);
+    // Caught up: the leader's high watermark moves to 2, news the follower has not heard yet.
+    expect(fetchBoth(0, 2).partitions.map((p) => [p.partition, p.highWatermark])).toEqual([[0, 2]]);
+    // Caught up and told: nothing to say about either partition.
+    expect(fetchBoth(2, 2).partitions).toEqual([]);
   });
 
   it('answer at once with the error when leadership moves away', () => {

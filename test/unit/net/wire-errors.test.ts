@@ -157,7 +157,7 @@ describe('replica fetch errors over gRPC', () => {
       maxWaitMs: 0,
       minBytes: 1,
       maxBytes: 1 << 20,
-      partitions: [0, 1].map((partition) => ({ topicId: 't', partition, fetchOffset: 0, lastFetchedEpoch: 0, currentLeaderEpoch: 4, logStartOffset: 0 })),
+      partitions: [0, 1].map((partition) => ({ topicId: 't', partition, fetchOffset: 0, lastFetchedEpoch: 0, currentLeaderEpoch: 4, logStartOffset: 0, knownHighWatermark: -1 })),
     };
     const answer = await session.fetch(request);
     expect(answer.error).toBeUndefined();
