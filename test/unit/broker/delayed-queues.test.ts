@@ -31,6 +31,28 @@ describe('the long-poll queue', () => {
     expect(clock.pendingCount()).toBe(0);
   });
 
+  it('answers at the deadline with its first read when nothing woke it, and reads again when something did', () => {
+    const clock = new ManualClock();
+    const queue = new DelayedFetchQueue(clock, 10);
+    const reads = { count: 0 };
+    const answers: string[] = [];
+    const serve = (key: string) =>
+      serveWithLongPoll(queue, {
+        watchKeys: [key],
+        maxWaitMs: 100,
+        read: () => `${key} read ${++reads.count}`,
+        isSatisfied: () => false,
+        respond: (result) => answers.push(result),
+      });
+    serve('quiet');
+    clock.advance(100);
+    expect(answers).toEqual(['quiet read 1']);
+    serve('busy');
+    queue.wake('busy');
+    clock.advance(100);
+    expect(answers).toEqual(['quiet read 1', 'busy read 4']);
+  });
+
   it('answers at once with what it has when full', () => {
     const clock = new ManualClock();
     const queue = new DelayedFetchQueue(clock, 1);
