@@ -42,7 +42,21 @@ export interface ReplicaFetchRequest {
   readonly minBytes: number;
   /** Bytes per partition (at least one whole batch is always returned). */
   readonly maxBytes: number;
+  /**
+   * Without a session, `partitions` is everything to fetch. With one (see `FetchSessionCache`),
+   * epoch 0 starts it with `partitions`, and later epochs list only what changed.
+   */
   readonly partitions: readonly ReplicaFetchPartitionRequest[];
+  readonly session?: FetchSessionRef;
+}
+
+export interface FetchSessionRef {
+  /** Chosen by the follower, new for each full fetch. */
+  readonly id: number;
+  /** 0 for the full fetch that starts the session, then 1, 2, … */
+  readonly epoch: number;
+  /** Partitions to drop from the session (no longer fetched from this leader). */
+  readonly forgotten: readonly { readonly topicId: string; readonly partition: number }[];
 }
 
 export interface ReplicaFetchPartitionResponse {

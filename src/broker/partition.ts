@@ -24,7 +24,7 @@ import type { AlterPartitionOutcome } from './isr-tracker.js';
 import { LeaderReplica, type FollowerFetch, type LeaderRead } from './leader-replica.js';
 import type { PartitionContext } from './partition-context.js';
 import { leaderEpochError } from './request-fencing.js';
-import { isValidAcks, UNKNOWN_OFFSET, type PartitionRole, type PartitionStatus, type ProduceResult } from './types.js';
+import { isValidAcks, partitionKey, UNKNOWN_OFFSET, type PartitionRole, type PartitionStatus, type ProduceResult } from './types.js';
 
 export type { PartitionContext, PartitionListener } from './partition-context.js';
 
@@ -33,6 +33,8 @@ export interface FollowerFetchArgs extends FollowerFetch {
 }
 
 export class Partition {
+  /** `topicId:partition`, the key fetches, waits and sessions know this partition by. */
+  readonly key: string;
   private currentRole: PartitionRole = 'none';
   private leaderBrokerId: BrokerId = NO_LEADER;
   private currentLeaderEpoch = -1;
@@ -54,6 +56,7 @@ export class Partition {
     readonly log: PartitionLog,
     private readonly ctx: PartitionContext,
   ) {
+    this.key = partitionKey(topicId, partition);
     this.idleHighWatermark = log.logStartOffset();
     this.produces = new DelayedProduceQueue(ctx.clock, ctx.maxWaitingProduces);
   }

@@ -11,7 +11,7 @@
 import type { Clock, Timer } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { BrokerId } from '../metadata/types.js';
-import type { ReplicaFetchPartitionRequest, ReplicaFetchPartitionResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './fetch-messages.js';
+import type { FetchSessionRef, ReplicaFetchPartitionRequest, ReplicaFetchPartitionResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './fetch-messages.js';
 import type { FollowerFetchOutcome } from './follower-state.js';
 import { partitionKey } from './types.js';
 
@@ -33,6 +33,8 @@ export interface ReplicaFetchSession {
 export interface FetchTarget {
   readonly topicId: string;
   readonly partition: number;
+  /** `partitionKey(topicId, partition)`, computed once. */
+  readonly key: string;
   /** Undefined while the partition backs off or follows no leader. */
   nextFetch(): ReplicaFetchPartitionRequest | undefined;
   fetchableAtMs(): number;
@@ -42,6 +44,8 @@ export interface FetchTarget {
 export interface FollowerPartitionSource {
   /** The partitions this broker currently follows `leaderId` for. */
   partitionsFollowing(leaderId: BrokerId): readonly FetchTarget[];
+  /** The partition with `key` if this broker still follows `leaderId` for it. */
+  followedPartition(leaderId: BrokerId, key: string): FetchTarget | undefined;
 }
 
 export interface ReplicaFetcherOptions {
@@ -62,10 +66,24 @@ export interface ReplicaFetcherOptions {
   readonly requestTimeoutMs: number;
   /** `replica.fetch.backoff.ms`: pause after a failed fetch. */
   readonly backoffMs: number;
+  /**
+   * A fetch session id never used before by this broker in this epoch (shared by its fetchers, so
+   * a late fetch of a stopped fetcher cannot pass for one of its successor's).
+   */
+  readonly newSessionId: () => number;
+}
+
+/** What this follower last told the leader, partition by partition (see `FetchSessionCache`). */
+interface FollowerSession {
+  readonly id: number;
+  epoch: number;
+  readonly sent: Map<string, ReplicaFetchPartitionRequest>;
 }
 
 export class ReplicaFetcher {
   private running = false;
+  /** The fetch session with this leader; undefined until the next full fetch starts one. */
+  private session: FollowerSession | undefined;
   private inFlight = false;
   /** Bumped when a fetch is abandoned or the fetcher stops, so late answers are ignored. */
   private generation = 0;
@@ -96,6 +114,7 @@ export class ReplicaFetcher {
     this.running = false;
     this.generation++;
     this.inFlight = false;
+    this.session = undefined;
     this.timer?.cancel();
     this.timer = undefined;
     this.options.session.close();
@@ -114,8 +133,16 @@ export class ReplicaFetcher {
     if (!this.running || this.inFlight) return;
     const { options } = this;
     const targets = options.source.partitionsFollowing(options.leaderId);
-    const partitions = targets.map((t) => t.nextFetch()).filter((r): r is ReplicaFetchPartitionRequest => r !== undefined);
-    if (partitions.length === 0) return this.idle(targets);
+    const positions = new Map<string, ReplicaFetchPartitionRequest>();
+    for (const target of targets) {
+      const position = target.nextFetch();
+      if (position) positions.set(target.key, position);
+    }
+    if (positions.size === 0) {
+      this.session = undefined;
+      return this.idle(targets);
+    }
+    const { partitions, session } = this.nextSessionFetch(positions);
     const request: ReplicaFetchRequest = {
       replicaId: options.replicaId,
       brokerEpoch: options.brokerEpoch(),
@@ -123,7 +150,9 @@ export class ReplicaFetcher {
       minBytes: options.minBytes,
       maxBytes: options.maxBytes,
       partitions,
+      session,
     };
+    const sent = this.session!.sent;
     const generation = ++this.generation;
     const sentAtMs = options.clock.monotonic();
     this.inFlight = true;
@@ -131,6 +160,7 @@ export class ReplicaFetcher {
       if (generation !== this.generation) return;
       this.generation++;
       this.inFlight = false;
+      this.session = undefined;
       this.logger.warn({ waitedMs: options.clock.monotonic() - sentAtMs }, 'replica fetch got no answer; abandoning it');
       this.retryAfter(options.backoffMs);
     });
@@ -139,33 +169,59 @@ export class ReplicaFetcher {
         if (generation !== this.generation) return;
         deadline.cancel();
         this.inFlight = false;
-        this.onResponse(request, response, sentAtMs);
+        this.onResponse(sent, response, sentAtMs);
       },
       (error: unknown) => {
         if (generation !== this.generation) return;
         deadline.cancel();
         this.inFlight = false;
+        this.session = undefined;
         this.logger.debug({ error: error instanceof Error ? error.message : String(error) }, 'replica fetch failed');
         this.retryAfter(options.backoffMs);
       },
     );
   }
 
-  private onResponse(request: ReplicaFetchRequest, response: ReplicaFetchResponse, sentAtMs: number): void {
+  /**
+   * The partitions to send: all of them in a full fetch that starts a new session, otherwise only
+   * those whose position differs from what the leader holds, plus the ones to forget.
+   */
+  private nextSessionFetch(positions: Map<string, ReplicaFetchPartitionRequest>): { partitions: ReplicaFetchPartitionRequest[]; session: FetchSessionRef } {
+    const current = this.session;
+    if (!current) {
+      this.session = { id: this.options.newSessionId(), epoch: 0, sent: positions };
+      return { partitions: [...positions.values()], session: { id: this.session.id, epoch: 0, forgotten: [] } };
+    }
+    const changed: ReplicaFetchPartitionRequest[] = [];
+    for (const [key, position] of positions) {
+      const before = current.sent.get(key);
+      if (!before || !samePosition(before, position)) changed.push(position);
+    }
+    const forgotten: Array<{ topicId: string; partition: number }> = [];
+    for (const [key, before] of current.sent) if (!positions.has(key)) forgotten.push({ topicId: before.topicId, partition: before.partition });
+    current.epoch++;
+    for (const position of changed) current.sent.set(partitionKey(position.topicId, position.partition), position);
+    for (const f of forgotten) current.sent.delete(partitionKey(f.topicId, f.partition));
+    return { partitions: changed, session: { id: current.id, epoch: current.epoch, forgotten } };
+  }
+
+  /** `sent`: every position the leader held for this fetch, by partition key. */
+  private onResponse(sent: ReadonlyMap<string, ReplicaFetchPartitionRequest>, response: ReplicaFetchResponse, sentAtMs: number): void {
     if (response.error) {
       this.logger.debug({ error: response.error.kafkaName }, 'replica fetch refused');
-      return this.retryAfter(this.options.backoffMs);
+      // The leader lost the session (it restarted, or a fetch went missing): start over in full.
+      this.session = undefined;
+      const sessionLost = response.error.kafkaName === 'FETCH_SESSION_ID_NOT_FOUND' || response.error.kafkaName === 'INVALID_FETCH_SESSION_EPOCH';
+      return sessionLost ? this.fetchNext() : this.retryAfter(this.options.backoffMs);
     }
-    // Resolve the targets again: a partition moved away meanwhile must not be touched.
-    const current = new Map(this.options.source.partitionsFollowing(this.options.leaderId).map((t) => [partitionKey(t.topicId, t.partition), t]));
-    const asked = new Map(request.partitions.map((p) => [partitionKey(p.topicId, p.partition), p]));
     let moved = false;
     for (const part of response.partitions) {
       const key = partitionKey(part.topicId, part.partition);
-      const target = current.get(key);
-      const sent = asked.get(key);
-      if (!target || !sent) continue;
-      const outcome = target.applyFetchResponse(sent, part);
+      // Resolved again: a partition moved away meanwhile must not be touched.
+      const target = this.options.source.followedPartition(this.options.leaderId, key);
+      const position = sent.get(key);
+      if (!target || !position) continue;
+      const outcome = target.applyFetchResponse(position, part);
       if ((outcome.kind === 'appended' && outcome.bytes > 0) || outcome.kind === 'truncated') moved = true;
     }
     if (moved) return this.fetchNext();
@@ -189,6 +245,16 @@ export class ReplicaFetcher {
     this.timer?.cancel();
     this.timer = this.options.clock.schedule(Math.max(1, delayMs), () => this.fetchNext());
   }
+}
+
+function samePosition(a: ReplicaFetchPartitionRequest, b: ReplicaFetchPartitionRequest): boolean {
+  return (
+    a.fetchOffset === b.fetchOffset &&
+    a.lastFetchedEpoch === b.lastFetchedEpoch &&
+    a.currentLeaderEpoch === b.currentLeaderEpoch &&
+    a.logStartOffset === b.logStartOffset &&
+    a.knownHighWatermark === b.knownHighWatermark
+  );
 }
 
 /** Keeps one running fetcher per leader this broker follows some partition of. */

@@ -9,7 +9,7 @@
  */
 import type { Clock, Timer } from '../common/clock.js';
 import type { TimingConfig } from '../common/config.js';
-import { errors, type BrokerError } from '../common/errors.js';
+import { BrokerError, errors } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { DEFAULT_DEDUPE_BUFFER_BYTES } from '../log/cleaner/offset-map.js';
 import type { PartitionLog } from '../log/types.js';
@@ -31,6 +31,7 @@ import { checkRetention, type LogSettingsFor, type RetentionOutcome } from './lo
 import { Partition, type PartitionListener } from './partition.js';
 import type { ProducePartitionResponse, ProduceRequest, ProduceResponse } from './produce-messages.js';
 import { ReplicaFetcher, ReplicaFetcherPool, type ReplicaFetchSession } from './replica-fetcher.js';
+import { FetchSessionCache } from './fetch-sessions.js';
 import { isValidAcks, partitionKey, type PartitionStatus } from './types.js';
 
 export interface ReplicaManagerLimits {
@@ -109,6 +110,10 @@ export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
   /** Every partition metadata has named, hosted here or not, by `topic:partition` name. */
   private readonly knownByName = new Map<string, string>();
+  /** Followers' fetch sessions: what each one fetches, so its fetches list only what changed. */
+  private readonly fetchSessions = new FetchSessionCache();
+  /** Ids of the fetch sessions this broker's fetchers start: unique for this broker epoch. */
+  private lastFetchSessionId = 0;
   private readonly replicaFetchWaits: DelayedFetchQueue;
   private readonly consumerFetchWaits: DelayedFetchQueue;
   private readonly deleteRecordsWaits: DelayedDeleteRecordsQueue;
@@ -240,12 +245,14 @@ export class ReplicaManager {
   /** Serves a follower's multi-partition fetch, holding it up to its max wait when nothing is new. */
   handleReplicaFetch(request: ReplicaFetchRequest, done: (response: ReplicaFetchResponse) => void): void {
     if (this.stopped) return done({ error: errors.notLeaderOrFollower('broker is shutting down'), partitions: [] });
+    const fetched = this.fetchSessions.resolve(request);
+    if (fetched instanceof BrokerError) return done({ error: fetched, partitions: [] });
     // Every partition is read (the read records the follower's position), but only those with
     // news go back: an idle follower of thousands of partitions gets a short answer.
     const read = (): ReplicaFetchResponse => {
       const partitions: ReplicaFetchPartitionResponse[] = [];
-      for (const part of request.partitions) {
-        const partition = this.partitions.get(partitionKey(part.topicId, part.partition));
+      for (const [key, part] of fetched) {
+        const partition = this.partitions.get(key);
         if (!partition) {
           const error = errors.unknownTopicOrPartition(`no replica of ${part.topicId}:${part.partition} on broker ${this.options.brokerId}`);
           partitions.push({ topicId: part.topicId, partition: part.partition, error, highWatermark: -1, logStartOffset: -1, records: NO_RECORDS });
@@ -256,7 +263,7 @@ export class ReplicaManager {
       }
       return { partitions };
     };
-    const keys = request.partitions.map((p) => partitionKey(p.topicId, p.partition));
+    const keys = [...fetched.keys()];
     serveWithLongPoll(this.replicaFetchWaits, {
       watchKeys: keys,
       maxWaitMs: Math.min(request.maxWaitMs, this.options.timing.requestTimeoutMs),
@@ -356,7 +363,14 @@ export class ReplicaManager {
 
   /** The partitions this broker follows `leaderId` for: what that leader's fetcher serves. */
   partitionsFollowing(leaderId: BrokerId): Partition[] {
-    return [...this.partitions.values()].filter((p) => p.role() === 'follower' && p.leaderId() === leaderId);
+    const following: Partition[] = [];
+    for (const p of this.partitions.values()) if (p.role() === 'follower' && p.leaderId() === leaderId) following.push(p);
+    return following;
+  }
+
+  followedPartition(leaderId: BrokerId, key: string): Partition | undefined {
+    const p = this.partitions.get(key);
+    return p && p.role() === 'follower' && p.leaderId() === leaderId ? p : undefined;
   }
 
   /** Follower partitions grouped by their leader: one fetch stream per (this broker, leader) pair. */
@@ -459,6 +473,7 @@ export class ReplicaManager {
       maxBytes: limits.replicaFetchMaxBytes,
       requestTimeoutMs: options.timing.replicaSocketTimeoutMs,
       backoffMs: limits.replicaFetchBackoffMs,
+      newSessionId: () => ++this.lastFetchSessionId,
     });
   }
 }

@@ -66,6 +66,8 @@ export class QuorumController {
   private latest: MetadataImage;
   private readonly heartbeats: BrokerHeartbeats;
   private readonly preferredLeaders: PreferredLeaderTracker;
+  /** The last image the periodic tick looked for leaderless partitions in. */
+  private leaderlessScanned: MetadataImage | undefined;
 
   constructor(
     private readonly options: QuorumControllerOptions,
@@ -146,11 +148,17 @@ export class QuorumController {
         fenceBroker(batch, broker, 'session expired');
         fencedBrokers.push(id);
       }
-      batch.because({ reason: 'leaderless partition' }, () => electLeaderlessPartitions(batch));
-      if (this.options.autoLeaderRebalance ?? true) {
-        batch.because({ reason: 'preferred leader rebalance' }, () => electPreferredLeaders(batch, this.preferredLeaders.due(batch.image, now)));
+      // Whether a partition can get a leader depends on the image alone: one already scanned (the
+      // common case, many times a second on an idle cluster) has none to elect.
+      if (batch.image !== this.leaderlessScanned) {
+        batch.because({ reason: 'leaderless partition' }, () => electLeaderlessPartitions(batch));
+        this.leaderlessScanned = batch.image;
       }
-      return { fencedBrokers, leaderChanges: leaderChanges(before, batch.image) };
+      if (this.options.autoLeaderRebalance ?? true) {
+        const due = this.preferredLeaders.due(batch.image, now);
+        if (due.length > 0) batch.because({ reason: 'preferred leader rebalance' }, () => electPreferredLeaders(batch, due));
+      }
+      return { fencedBrokers, leaderChanges: batch.image === before ? [] : leaderChanges(before, batch.image) };
     });
   }
 

@@ -34,6 +34,10 @@ interface WireFetchRequest {
   min_bytes: number;
   max_bytes: number;
   partitions: WireFetchPartition[];
+  /** 0: no fetch session. */
+  session_id?: number;
+  session_epoch?: number;
+  forgotten?: Array<{ topic_id: string; partition: number }>;
 }
 
 /** A partition's result carries only its error code: replication.proto has no message per partition. */
@@ -93,6 +97,15 @@ function fromWireRequest(wire: WireFetchRequest): ReplicaFetchRequest {
       logStartOffset: toSafeInteger(p.log_start_offset),
       knownHighWatermark: toSafeInteger(p.known_high_watermark),
     })),
+    ...(wire.session_id
+      ? {
+          session: {
+            id: wire.session_id,
+            epoch: wire.session_epoch ?? 0,
+            forgotten: (wire.forgotten ?? []).map((f) => ({ topicId: f.topic_id, partition: f.partition })),
+          },
+        }
+      : {}),
   };
 }
 
@@ -248,5 +261,12 @@ function toWireRequest(correlationId: number, request: ReplicaFetchRequest): Wir
       log_start_offset: p.logStartOffset,
       known_high_watermark: p.knownHighWatermark,
     })),
+    ...(request.session
+      ? {
+          session_id: request.session.id,
+          session_epoch: request.session.epoch,
+          forgotten: request.session.forgotten.map((f) => ({ topic_id: f.topicId, partition: f.partition })),
+        }
+      : {}),
   };
 }

@@ -99,9 +99,11 @@ describe('the replica fetcher', () => {
       maxBytes: 1024,
       requestTimeoutMs: 400,
       backoffMs: 50,
+      newSessionId: () => ++sessionIds,
     });
     return { f, session };
   }
+  let sessionIds = 0;
 
   it('keeps one fetch in flight and abandons it after maxWait + requestTimeout', async () => {
     const { clock, rm } = follower();
@@ -142,6 +144,50 @@ describe('the replica fetcher', () => {
     clock.advance(1_000);
     await flush();
     expect(calls).toBe(2);
+  });
+
+  it('sends every partition once per session, then only what changed, and starts over when the leader lost the session', async () => {
+    const clock = new ManualClock(0);
+    const rm = new ReplicaManager({
+      brokerId: 2,
+      brokerEpoch: () => 12,
+      clock,
+      logger: silentLogger(),
+      timing: TIMING,
+      openLog: (topic, partition) => memoryLog(clock, topic, partition),
+      sendAlterPartition: () => Promise.reject(new Error('unused')),
+    });
+    rm.applyMetadata({ partitions: [0, 1, 2].map((partition) => registration({ partition, replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1 })) });
+    const requests: ReplicaFetchRequest[] = [];
+    const answers: ReplicaFetchResponse[] = [
+      // Partition 1 learns the leader's high watermark 0: its position changes (what it knows).
+      { partitions: [{ topicId: 'id-orders', partition: 1, highWatermark: 0, logStartOffset: 0, records: Buffer.alloc(0) }] },
+      { partitions: [] },
+      { error: errors.fetchSessionIdNotFound('leader restarted'), partitions: [] },
+    ];
+    const { f } = fetcher(clock, rm, (r) => {
+      requests.push(r);
+      return Promise.resolve(answers.shift() ?? { partitions: [] });
+    });
+    const sent = (r: ReplicaFetchRequest) => [r.session?.epoch, r.partitions.map((p) => p.partition), r.session?.forgotten.map((p) => p.partition)];
+    f.start();
+    await flush();
+    clock.advance(100);
+    await flush();
+    // Partition 2 moves to another leader: forgotten by this session.
+    rm.applyMetadata({ partitions: [registration({ partition: 2, replicas: [3, 2, 1], isr: [3, 2, 1], leader: 3, leaderEpoch: 1, partitionEpoch: 1 })] });
+    clock.advance(100);
+    await flush();
+    clock.advance(100);
+    await flush();
+    expect(requests.slice(0, 4).map(sent)).toEqual([
+      [0, [0, 1, 2], []],
+      [1, [1], []],
+      [2, [], [2]],
+      [0, [0, 1], []],
+    ]);
+    expect(requests[3]!.session!.id).toBeGreaterThan(requests[0]!.session!.id);
+    f.stop();
   });
 
   it('moves to the new leader when metadata moves the partition, closing the old session', async () => {

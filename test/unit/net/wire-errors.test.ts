@@ -15,6 +15,7 @@ import { localController } from '../../../src/node/local-controller.js';
 import { addControllerService, GrpcControllerClient } from '../../../src/net/controller-service.js';
 import { bindServer, createServer, stopServer } from '../../../src/net/grpc.js';
 import { addReplicationService, GrpcFetchSession } from '../../../src/net/replication-service.js';
+import type { ReplicaFetchRequest } from '../../../src/broker/fetch-messages.js';
 import { NO_ERROR, toWireError, wireError } from '../../../src/net/wire-errors.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -168,6 +169,20 @@ describe('replica fetch errors over gRPC', () => {
     expect(answer.partitions[0]!.error!.message).toBe('FENCED_LEADER_EPOCH');
     expect(answer.partitions[1]!.error).toBeUndefined();
     expect(answer.partitions[1]!.highWatermark).toBe(7);
+
+    // A fetch session's fields cross the wire; a request without one arrives without one.
+    const seen: Array<ReplicaFetchRequest['session']> = [];
+    const sessionAddress = await serve((s) =>
+      addReplicationService(s, () => (received, done) => {
+        seen.push(received.session);
+        done({ partitions: [] });
+      }),
+    );
+    const sessionChannel = new GrpcFetchSession({ address: sessionAddress, clock: systemClock, requestTimeoutMs: 2_000, logger: silentLogger() });
+    cleanup.push(() => sessionChannel.close());
+    await sessionChannel.fetch({ ...request, session: { id: 9, epoch: 3, forgotten: [{ topicId: 't', partition: 4 }] } });
+    await sessionChannel.fetch(request);
+    expect(seen).toEqual([{ id: 9, epoch: 3, forgotten: [{ topicId: 't', partition: 4 }] }, undefined]);
 
     broker = false;
     const refused = await session.fetch(request);
