@@ -1,12 +1,14 @@
 /**
  * Applies one batch of records to an image. Each map is copied at most once per batch, on first
  * write, and only if the batch writes to it: everything else is shared with the previous image.
+ * A topic's partitions are a `PartitionTable`, of which a batch copies only the chunks it changes.
  * A record that does not fit the image (unknown broker or topic, stale epoch, an ISR outside the
  * replicas) means the log itself is wrong: it is an assertion failure, never skipped.
  */
 import { assert } from '../common/errors.js';
 import { computeDelta, type MetadataDelta } from './delta.js';
 import type { MetadataImage, TopicImage } from './image.js';
+import { PartitionTable, type PartitionTableDraft } from './partition-table.js';
 import type {
   ConfigRecord,
   MetadataRecord,
@@ -35,8 +37,8 @@ class ImageWriter {
   private topicsById: Map<string, TopicImage> | undefined;
   private topicIdsByName: Map<string, string> | undefined;
   private nextProducerId: number;
-  /** Topics whose partition map this batch already copied. */
-  private readonly ownPartitionMaps = new Map<string, Map<number, PartitionRegistration>>();
+  /** The partitions this batch changes, per topic; they become the topics' tables at `finish`. */
+  private readonly partitionDrafts = new Map<string, PartitionTableDraft>();
   readonly touched = {
     brokers: new Set<BrokerId>(),
     topics: new Set<string>(),
@@ -85,6 +87,10 @@ class ImageWriter {
   }
 
   finish(index: number): MetadataImage {
+    if (this.partitionDrafts.size > 0) {
+      const byId = this.writableTopics();
+      for (const [topicId, draft] of this.partitionDrafts) byId.set(topicId, { ...byId.get(topicId)!, partitions: draft.finish() });
+    }
     return Object.freeze({
       offset: index,
       brokers: this.brokers ?? this.base.brokers,
@@ -137,7 +143,7 @@ class ImageWriter {
     const byName = this.writableTopicNames();
     assert(!byId.has(record.topicId), `topic id ${record.topicId} already exists`);
     assert(!byName.has(record.name), `topic ${record.name} already exists`);
-    byId.set(record.topicId, { topicId: record.topicId, name: record.name, configs: { ...record.configs }, partitions: new Map() });
+    byId.set(record.topicId, { topicId: record.topicId, name: record.name, configs: { ...record.configs }, partitions: PartitionTable.EMPTY });
     byName.set(record.name, record.topicId);
     this.touched.topics.add(record.topicId);
   }
@@ -158,7 +164,7 @@ class ImageWriter {
 
   private changePartition(record: PartitionChangeRecord): void {
     const topic = this.topicOrFail(record.topicId, record.type);
-    const current = topic.partitions.get(record.partition);
+    const current = (this.partitionDrafts.get(topic.topicId) ?? topic.partitions).get(record.partition);
     assert(current !== undefined, `PartitionChange for unknown partition ${topic.name}-${record.partition}`);
     const leaderChanged = record.leader !== undefined;
     this.setPartition(topic, {
@@ -172,13 +178,12 @@ class ImageWriter {
 
   private setPartition(topic: TopicImage, partition: PartitionRegistration): void {
     checkPartitionInvariants(partition);
-    let partitions = this.ownPartitionMaps.get(topic.topicId);
-    if (!partitions) {
-      partitions = new Map(topic.partitions);
-      this.ownPartitionMaps.set(topic.topicId, partitions);
-      this.writableTopics().set(topic.topicId, { ...topic, partitions });
+    let draft = this.partitionDrafts.get(topic.topicId);
+    if (!draft) {
+      draft = asTable(topic.partitions).draft();
+      this.partitionDrafts.set(topic.topicId, draft);
     }
-    partitions.set(partition.partition, partition);
+    draft.set(partition);
     let touched = this.touched.partitions.get(topic.topicId);
     if (!touched) this.touched.partitions.set(topic.topicId, (touched = new Set()));
     touched.add(partition.partition);
@@ -188,7 +193,7 @@ class ImageWriter {
     const topic = this.topicOrFail(topicId, 'RemoveTopic');
     this.writableTopics().delete(topicId);
     this.writableTopicNames().delete(topic.name);
-    this.ownPartitionMaps.delete(topicId);
+    this.partitionDrafts.delete(topicId);
     this.touched.topics.add(topicId);
   }
 
@@ -220,6 +225,11 @@ class ImageWriter {
   private writableTopicNames(): Map<string, string> {
     return (this.topicIdsByName ??= new Map(this.base.topicIdsByName));
   }
+}
+
+/** Images made by this writer hold `PartitionTable`s; one built elsewhere (a test's) is converted once. */
+function asTable(partitions: TopicImage['partitions']): PartitionTable {
+  return partitions instanceof PartitionTable ? partitions : PartitionTable.of(partitions.values());
 }
 
 function checkPartitionInvariants(p: PartitionRegistration): void {
