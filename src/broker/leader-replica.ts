@@ -108,19 +108,23 @@ export class LeaderReplica {
     if (!this.state.follower(fetch.replicaId)) {
       return this.failedRead(errors.notLeaderOrFollower(`broker ${fetch.replicaId} is not a replica of this partition`));
     }
-    if (fetch.lastFetchedEpoch >= 0) {
+    const leo = this.log.logEndOffset();
+    // A follower at this log's end whose last batch carries this log's latest epoch cannot have
+    // diverged and has nothing to read: the common case of an idle partition, kept cheap.
+    const caughtUp = fetch.fetchOffset === leo && fetch.lastFetchedEpoch === this.log.latestEpoch();
+    if (!caughtUp && fetch.lastFetchedEpoch >= 0) {
       const end = this.epochEndOffset(fetch.lastFetchedEpoch);
       if (end.epoch < fetch.lastFetchedEpoch || end.endOffset < fetch.fetchOffset) {
         return { ...this.position(), records: NO_RECORDS, divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset } };
       }
     }
-    const leo = this.log.logEndOffset();
     if (fetch.fetchOffset < this.log.logStartOffset() || fetch.fetchOffset > leo) return this.failedRead(this.outOfRange(fetch.fetchOffset));
     const nowMs = this.ctx.clock.monotonic();
     const effect = this.state.recordFollowerFetch(fetch.replicaId, fetch.fetchOffset, fetch.logStartOffset, fetch.brokerEpoch, nowMs, leo, this.ctx.brokerEpoch());
     if (effect.isrExpansion) this.propose(effect.isrExpansion, 'expand', [fetch.replicaId]);
     if (effect.highWatermarkAdvanced) this.onHighWatermarkAdvanced();
-    return this.readOrFail(() => (fetch.fetchOffset < leo ? this.log.read(fetch.fetchOffset, fetch.maxBytes).records : NO_RECORDS));
+    if (fetch.fetchOffset === leo) return { highWatermark: this.state.highWatermark(), logStartOffset: this.log.logStartOffset(), records: NO_RECORDS };
+    return this.readOrFail(() => this.log.read(fetch.fetchOffset, fetch.maxBytes).records);
   }
 
   /** Consumers read only below the high watermark, never uncommitted data. */

@@ -115,7 +115,19 @@ describeWithChromium('brokerlab dashboard in a browser', () => {
       }
       await page.waitForTimeout(200);
     }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${last ? ` (${(last as Error).message})` : ''}`);
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${last ? ` (${(last as Error).message})` : ''}; ${await clusterView()}`);
+  }
+
+  /** What the cluster itself says, for a failed wait: the page's view alone cannot tell whose fault it is. */
+  async function clusterView(): Promise<string> {
+    try {
+      const status = await cluster.status();
+      const p = status.partitions.find((v) => v.topic === TOPIC && v.partition === 0);
+      const events = readEvents(cluster.dir, {}).slice(-15).map((e) => `${e.kind}${e.fields['broker'] !== undefined ? ` ${String(e.fields['broker'])}` : ''}`);
+      return `the cluster says: controller ${status.activeController ?? 'none'}, ${TOPIC}-0 leader ${p?.leader ?? '?'} isr [${p?.isr.join(',') ?? '?'}]; last events: ${events.join(', ')}`;
+    } catch (e) {
+      return `the cluster's status failed too: ${(e as Error).message}`;
+    }
   }
 
   const row = (p: number) => page.locator(`#partitions tr[data-partition="${TOPIC}-${p}"]`);
