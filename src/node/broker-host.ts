@@ -31,6 +31,8 @@ export interface BrokerHostOptions {
   clock: Clock;
   timing: TimingConfig;
   logger: Logger;
+  /** Runs `fn` after the I/O waiting in the event loop (see `MetadataSlicesOptions.nextTurn`). */
+  nextTurn?: (fn: () => void) => Timer;
 }
 
 export class BrokerHost {
@@ -59,6 +61,7 @@ export class BrokerHost {
     this.slices = new MetadataSlices({
       clock: this.options.clock,
       budgetMs: METADATA_SLICE_BUDGET_MS,
+      ...(this.options.nextTurn ? { nextTurn: this.options.nextTurn } : {}),
       apply: (slice) => this.publishRoleChanges(replicaManager.applyMetadata(slice)),
       hostedOf: (topicIds) => replicaManager.hostedPartitionsOf(topicIds),
     });

@@ -23,6 +23,12 @@ export interface MetadataSlicesOptions {
   hostedOf: (topicIds: readonly string[]) => HostedPartitionId[];
   /** Longest stretch of work before yielding to the event loop. */
   budgetMs: number;
+  /**
+   * Runs `fn` once the event loop has handled the I/O that is waiting (a process passes
+   * `setImmediate`: a zero-delay timer may run in the same timers phase as the slice before it,
+   * and heartbeats would wait behind every slice). Defaults to `clock.schedule(0, fn)`.
+   */
+  nextTurn?: (fn: () => void) => Timer;
 }
 
 interface Pending {
@@ -64,7 +70,8 @@ export class MetadataSlices {
     while (this.queue.length > 0 && !this.stopped) {
       this.applyNextSlice(this.queue[0]!);
       if (this.queue.length > 0 && clock.monotonic() >= deadline) {
-        this.timer = clock.schedule(0, () => this.drain());
+        const next = (): void => this.drain();
+        this.timer = this.options.nextTurn ? this.options.nextTurn(next) : clock.schedule(0, next);
         return;
       }
     }

@@ -105,6 +105,10 @@ export class NodeRuntime {
         clock,
         timing: config.timing,
         logger: logger.child({ component: 'broker' }),
+        nextTurn: (fn) => {
+          const immediate = setImmediate(fn);
+          return { cancel: () => clearImmediate(immediate) };
+        },
       });
       this.replicaManager = new ReplicaManager({
         brokerId: config.nodeId,
