@@ -69,7 +69,7 @@ describe('replication between replica managers', () => {
 });
 
 describe('the replica fetcher', () => {
-  function follower(): { clock: ManualClock; rm: ReplicaManager } {
+  function follower(partitions = [ORDERS]): { clock: ManualClock; rm: ReplicaManager } {
     const clock = new ManualClock(0);
     const rm = new ReplicaManager({
       brokerId: 2,
@@ -80,7 +80,7 @@ describe('the replica fetcher', () => {
       openLog: (topic, partition) => memoryLog(clock, topic, partition),
       sendAlterPartition: () => Promise.reject(new Error('unused')),
     });
-    rm.applyMetadata({ partitions: [ORDERS] });
+    rm.applyMetadata({ partitions });
     return { clock, rm };
   }
 
@@ -147,17 +147,7 @@ describe('the replica fetcher', () => {
   });
 
   it('sends every partition once per session, then only what changed, and starts over when the leader lost the session', async () => {
-    const clock = new ManualClock(0);
-    const rm = new ReplicaManager({
-      brokerId: 2,
-      brokerEpoch: () => 12,
-      clock,
-      logger: silentLogger(),
-      timing: TIMING,
-      openLog: (topic, partition) => memoryLog(clock, topic, partition),
-      sendAlterPartition: () => Promise.reject(new Error('unused')),
-    });
-    rm.applyMetadata({ partitions: [0, 1, 2].map((partition) => registration({ partition, replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1 })) });
+    const { clock, rm } = follower([0, 1, 2].map((partition) => registration({ partition, replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1 })));
     const requests: ReplicaFetchRequest[] = [];
     const answers: ReplicaFetchResponse[] = [
       // Partition 1 learns the leader's high watermark 0: its position changes (what it knows).
