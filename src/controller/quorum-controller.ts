@@ -13,7 +13,7 @@
  */
 import type { Clock } from '../common/clock.js';
 import type { TimingConfig } from '../common/config.js';
-import { assert } from '../common/errors.js';
+import { assert, isBrokerError, type BrokerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Random } from '../common/random.js';
 import type { MetadataImage } from '../metadata/image.js';
@@ -178,7 +178,28 @@ export class QuorumController {
 
   /** Accepts or refuses a leader's ISR change; the response is the partition after the change. */
   alterPartition(req: AlterPartitionRequest): ControllerResult<PartitionRegistration> {
-    return this.decide((batch) => batch.because(undefined, () => alterPartition(batch, req, { checkMemberBrokerEpochs: this.options.checkIsrBrokerEpochs !== false })));
+    return this.decide((batch) => this.alterOne(batch, req));
+  }
+
+  /**
+   * Several ISR changes decided together, in order, as one batch of records (one Raft entry):
+   * each answer is the partition after its change, or the refusal of that change alone.
+   */
+  alterPartitions(requests: readonly AlterPartitionRequest[]): ControllerResult<Array<PartitionRegistration | BrokerError>> {
+    return this.decide((batch) =>
+      requests.map((req) => {
+        try {
+          return this.alterOne(batch, req);
+        } catch (e) {
+          if (isBrokerError(e)) return e;
+          throw e;
+        }
+      }),
+    );
+  }
+
+  private alterOne(batch: RecordBatch, req: AlterPartitionRequest): PartitionRegistration {
+    return batch.because(undefined, () => alterPartition(batch, req, { checkMemberBrokerEpochs: this.options.checkIsrBrokerEpochs !== false }));
   }
 
   createTopics(requests: readonly CreateTopicRequest[]): ControllerResult<CreateTopicResult[]> {

@@ -7,11 +7,12 @@
  */
 import type { Clock, Timer } from '../common/clock.js';
 import type { TimingConfig } from '../common/config.js';
-import { errors } from '../common/errors.js';
+import { BrokerError, errors } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Random } from '../common/random.js';
 import { QuorumController, type ControllerResult } from '../controller/index.js';
 import { encodeRecords, type MetadataImage } from '../metadata/index.js';
+import type { AlterPartitionRequest, PartitionRegistration } from '../metadata/types.js';
 import type { RaftDriver } from '../raft/driver.js';
 import { NONE } from '../raft/types.js';
 import type { BrokerProcessWatch, WatchedBroker } from './broker-process-watch.js';
@@ -35,6 +36,12 @@ export interface ControllerHostOptions {
   watchBrokerProcesses?: (onGone: (broker: WatchedBroker) => void) => BrokerProcessWatch;
 }
 
+interface PendingAlter {
+  readonly request: AlterPartitionRequest;
+  resolve(registration: PartitionRegistration): void;
+  reject(error: unknown): void;
+}
+
 export class ControllerHost implements ControllerApi {
   private controller: QuorumController | undefined;
   /** The last proposal not yet settled: later decisions may rest on it. */
@@ -43,6 +50,8 @@ export class ControllerHost implements ControllerApi {
   private processWatch: BrokerProcessWatch | undefined;
   private stopped = false;
   private readonly unsubscribe: Array<() => void> = [];
+  private alterQueue: PendingAlter[] = [];
+  private alterInFlight = false;
 
   constructor(private readonly options: ControllerHostOptions) {
     this.unsubscribe.push(
@@ -69,7 +78,17 @@ export class ControllerHost implements ControllerApi {
 
   registerBroker: ControllerApi['registerBroker'] = (request) => this.run((c) => c.registerBroker(request));
   heartbeat: ControllerApi['heartbeat'] = (request) => this.run((c) => c.heartbeat(request));
-  alterPartition: ControllerApi['alterPartition'] = (request) => this.run((c) => c.alterPartition(request));
+  /**
+   * ISR changes arrive one partition at a time, and after a large topic is created or a broker
+   * returns, thousands arrive at once. Each would be its own Raft entry, applied by every node. So
+   * while one batch of changes is being committed, the next ones wait and then go together as one
+   * entry; a change that arrives when none is in flight goes at once.
+   */
+  alterPartition: ControllerApi['alterPartition'] = (request) =>
+    new Promise((resolve, reject) => {
+      this.alterQueue.push({ request, resolve, reject });
+      if (!this.alterInFlight) this.flushAlterQueue();
+    });
   createTopics: ControllerApi['createTopics'] = (requests) => this.run((c) => c.createTopics(requests));
   createPartitions: ControllerApi['createPartitions'] = (requests) => this.run((c) => c.createPartitions(requests));
   deleteTopics: ControllerApi['deleteTopics'] = (targets) => this.run((c) => c.deleteTopics(targets));
@@ -112,6 +131,27 @@ export class ControllerHost implements ControllerApi {
     // Only now did the decision happen: events of a lost proposal are never logged.
     for (const e of events ?? []) this.options.logger.info({ event: e.event, ...e.fields }, e.message);
     return response;
+  }
+
+  private flushAlterQueue(): void {
+    const pending = this.alterQueue;
+    if (pending.length === 0) return;
+    this.alterQueue = [];
+    this.alterInFlight = true;
+    const settled = (): void => {
+      this.alterInFlight = false;
+      this.flushAlterQueue();
+    };
+    this.run((c) => c.alterPartitions(pending.map((p) => p.request))).then(
+      (results) => {
+        results.forEach((result, i) => (result instanceof BrokerError ? pending[i]!.reject(result) : pending[i]!.resolve(result)));
+        settled();
+      },
+      (error: unknown) => {
+        for (const p of pending) p.reject(error);
+        settled();
+      },
+    );
   }
 
   private async awaitLatestProposal(): Promise<void> {

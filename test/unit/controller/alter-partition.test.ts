@@ -111,6 +111,26 @@ describe('AlterPartition', () => {
     expect(isKafkaError(stopping, 'INELIGIBLE_REPLICA')).toBe(true);
   });
 
+  it('decides several changes as one batch of records, each refused or accepted on its own', () => {
+    const h = new Harness();
+    h.startBrokers(1, 2, 3);
+    h.createTopic({ name: 'many', assignments: [[1, 2, 3], [1, 2, 3], [1, 2, 3]] });
+    const ask = (partition: number, newIsr: number[], brokerId = 1): AlterPartitionRequest => {
+      const p = h.partition('many', partition);
+      return { brokerId, brokerEpoch: h.epochs.get(brokerId)!, topicId: p.topicId, partition, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, newIsr };
+    };
+    const result = h.controller.alterPartitions([ask(0, [1, 2]), ask(1, [2, 3], 2), ask(2, [1, 3])]);
+    expect(result.records.map((r) => r.type === 'PartitionChange' && [r.partition, r.isr])).toEqual([
+      [0, [1, 2]],
+      [2, [1, 3]],
+    ]);
+    const answers = h.commit(result);
+    expect(answers[0]).toMatchObject({ partition: 0, isr: [1, 2], partitionEpoch: 1 });
+    expect(isBrokerError(answers[1]) && answers[1].kafkaName).toBe('INVALID_REQUEST');
+    expect(answers[2]).toMatchObject({ partition: 2, isr: [1, 3], partitionEpoch: 1 });
+    expect(h.partition('many', 1).isr).toEqual([1, 2, 3]);
+  });
+
   it('changes nothing when it refuses', () => {
     const { h, req } = setup();
     const before = h.controller.latestImage();
