@@ -91,8 +91,11 @@ describe.skipIf(!nodeBuilt)(`metrics on every node (${SKIP_REASON})`, () => {
     expect(sumOf(samples, 'kafka_server_brokertopicmetrics_bytesin_total', { topic: 'orders' })).toBeGreaterThan(50 * 3);
     expect(sumOf(samples, 'kafka_network_requestmetrics_requests_total', { listener: 'kafka', request: 'Produce' })).toBeGreaterThanOrEqual(5);
     expect(histogramQuantile(samples, 'kafka_network_requestmetrics_totaltimems', 0.99, { request: 'Produce' })).toBeGreaterThan(0);
-    expect(sumOf(samples, 'kafka_log_log_size', { topic: 'orders', partition: '0' })).toBeGreaterThan(0);
-    expect(sumOf(samples, 'kafka_log_log_numlogsegments', { topic: 'orders', partition: '0' })).toBe(1);
+    // Should either be missing, say what the node did report, so the cause can be told apart.
+    const logSeries = samples.filter((x) => x.name.startsWith('kafka_log_log_')).map((x) => `${x.name}${JSON.stringify(x.labels)}=${x.value}`);
+    const logContext = `node ${leader} reported: ${logSeries.join(', ') || 'no kafka_log_log_* series'}`;
+    expect(sumOf(samples, 'kafka_log_log_size', { topic: 'orders', partition: '0' }) ?? -1, logContext).toBeGreaterThan(0);
+    expect(sumOf(samples, 'kafka_log_log_numlogsegments', { topic: 'orders', partition: '0' }), logContext).toBe(1);
     expect(sumOf(samples, 'kafka_server_replicamanager_underreplicatedpartitions')).toBe(0);
   });
 
