@@ -10,7 +10,7 @@ import type { DeleteRecordsResult } from '../../../src/broker/delete-records.js'
 import { lowWatermark } from '../../../src/broker/delete-records.js';
 import { ReplicaManager } from '../../../src/broker/replica-manager.js';
 import { ACKS_LEADER } from '../../../src/broker/types.js';
-import { ReplicatedPartition, batch, memoryLog, registration } from './helpers.js';
+import { ReplicatedPartition, batch, followerFetchRequest, memoryLog, registration } from './helpers.js';
 
 /** Five committed records on leader 1, followers 2 and 3 caught up (log start 0 everywhere). */
 function committedFive(): ReplicatedPartition {
@@ -105,17 +105,7 @@ describe('DeleteRecords through the replica manager', () => {
     });
     rm.applyMetadata({ partitions: [registration({ leader: 2, replicas: [2, 1], isr: [2, 1] })] });
     const followerFetch = (fetchOffset: number, logStartOffset: number): void =>
-      rm.handleReplicaFetch(
-        {
-          replicaId: 1,
-          brokerEpoch: 11,
-          maxWaitMs: 0,
-          minBytes: 1,
-          maxBytes: 1 << 20,
-          partitions: [{ topicId: 'id-orders', partition: 0, fetchOffset, lastFetchedEpoch: -1, currentLeaderEpoch: 0, logStartOffset, knownHighWatermark: -1 }],
-        },
-        () => undefined,
-      );
+      rm.handleReplicaFetch(followerFetchRequest([{ fetchOffset, logStartOffset }]), () => undefined);
     rm.produce({ acks: ACKS_LEADER, timeoutMs: 1_000, partitions: [{ topic: 'orders', partition: 0, records: batch(5) }] }, () => undefined);
     followerFetch(5, 0);
     expect(rm.getPartition('orders', 0)?.highWatermark()).toBe(5);

@@ -7,6 +7,7 @@ import { openPartitionLog } from '../../../src/log/open-log.js';
 import { MemoryStorage } from '../../../src/log/storage/memory-storage.js';
 import type { PartitionLog } from '../../../src/log/types.js';
 import type { AlterPartitionRequest, BrokerId, PartitionRegistration } from '../../../src/metadata/types.js';
+import type { ReplicaFetchPartitionRequest, ReplicaFetchRequest } from '../../../src/broker/fetch-messages.js';
 import type { FollowerFetchOutcome } from '../../../src/broker/follower-state.js';
 import { Partition } from '../../../src/broker/partition.js';
 import type { ProduceResult } from '../../../src/broker/types.js';
@@ -43,6 +44,27 @@ export function logValues(log: PartitionLog): string[] {
     offset = read.nextOffset;
   }
   return values;
+}
+
+/** A follower's (broker 1's) fetch of `orders` partitions, each from offset 0 of an empty log unless told otherwise. */
+export function followerFetchRequest(partitions: Partial<ReplicaFetchPartitionRequest>[], maxWaitMs = 0): ReplicaFetchRequest {
+  return {
+    replicaId: 1,
+    brokerEpoch: 11,
+    maxWaitMs,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    partitions: partitions.map((p) => ({
+      topicId: TOPIC_ID,
+      partition: PARTITION,
+      fetchOffset: 0,
+      lastFetchedEpoch: -1,
+      currentLeaderEpoch: 0,
+      logStartOffset: 0,
+      knownHighWatermark: -1,
+      ...p,
+    })),
+  };
 }
 
 export function registration(fields: Partial<PartitionRegistration> = {}): PartitionRegistration {

@@ -9,7 +9,7 @@ import type { ProduceResponse } from '../../../src/broker/produce-messages.js';
 import { ReplicaManager } from '../../../src/broker/replica-manager.js';
 import { ACKS_ALL, ACKS_LEADER } from '../../../src/broker/types.js';
 import { flush } from './cluster-harness.js';
-import { batch, memoryLog, registration, valuesIn } from './helpers.js';
+import { batch, followerFetchRequest, memoryLog, registration, valuesIn } from './helpers.js';
 
 interface Harness {
   clock: ManualClock;
@@ -153,17 +153,7 @@ describe('long polls', () => {
     const { clock, rm } = brokerTwo();
     rm.applyMetadata({ partitions: [led(0)] });
     let response: ReplicaFetchResponse | undefined;
-    rm.handleReplicaFetch(
-      {
-        replicaId: 1,
-        brokerEpoch: 11,
-        maxWaitMs: 500,
-        minBytes: 1,
-        maxBytes: 1 << 20,
-        partitions: [{ topicId: 'id-orders', partition: 0, fetchOffset: 0, lastFetchedEpoch: -1, currentLeaderEpoch: 0, logStartOffset: 0, knownHighWatermark: -1 }],
-      },
-      (r) => (response = r),
-    );
+    rm.handleReplicaFetch(followerFetchRequest([{}], 500), (r) => (response = r));
     clock.advance(100);
     expect(response).toBeUndefined();
     produce(rm, 'orders', 0, ACKS_LEADER, 3);
@@ -177,22 +167,10 @@ describe('long polls', () => {
     const fetchBoth = (knownHighWatermark: number, fetchOffset: number): ReplicaFetchResponse => {
       let response: ReplicaFetchResponse | undefined;
       rm.handleReplicaFetch(
-        {
-          replicaId: 1,
-          brokerEpoch: 11,
-          maxWaitMs: 0,
-          minBytes: 1,
-          maxBytes: 1 << 20,
-          partitions: [0, 1].map((partition) => ({
-            topicId: 'id-orders',
-            partition,
-            fetchOffset: partition === 0 ? fetchOffset : 0,
-            lastFetchedEpoch: partition === 0 && fetchOffset > 0 ? 0 : -1,
-            currentLeaderEpoch: 0,
-            logStartOffset: 0,
-            knownHighWatermark: partition === 0 ? knownHighWatermark : 0,
-          })),
-        },
+        followerFetchRequest([
+          { partition: 0, fetchOffset, lastFetchedEpoch: fetchOffset > 0 ? 0 : -1, knownHighWatermark },
+          { partition: 1, knownHighWatermark: 0 },
+        ]),
         (r) => (response = r),
       );
       clock.advance(0);
