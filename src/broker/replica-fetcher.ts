@@ -193,15 +193,19 @@ export class ReplicaFetcher {
       return { partitions: [...positions.values()], session: { id: this.session.id, epoch: 0, forgotten: [] } };
     }
     const changed: ReplicaFetchPartitionRequest[] = [];
+    const forgotten: Array<{ topicId: string; partition: number }> = [];
+    for (const [key, before] of current.sent) {
+      if (positions.has(key)) continue;
+      forgotten.push({ topicId: before.topicId, partition: before.partition });
+      current.sent.delete(key);
+    }
     for (const [key, position] of positions) {
       const before = current.sent.get(key);
-      if (!before || !samePosition(before, position)) changed.push(position);
+      if (before && samePosition(before, position)) continue;
+      changed.push(position);
+      current.sent.set(key, position);
     }
-    const forgotten: Array<{ topicId: string; partition: number }> = [];
-    for (const [key, before] of current.sent) if (!positions.has(key)) forgotten.push({ topicId: before.topicId, partition: before.partition });
     current.epoch++;
-    for (const position of changed) current.sent.set(partitionKey(position.topicId, position.partition), position);
-    for (const f of forgotten) current.sent.delete(partitionKey(f.topicId, f.partition));
     return { partitions: changed, session: { id: current.id, epoch: current.epoch, forgotten } };
   }
 

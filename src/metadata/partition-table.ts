@@ -14,6 +14,10 @@ const CHUNK = 64;
 
 type Chunk = ReadonlyArray<PartitionRegistration | undefined>;
 
+function lookup(chunks: readonly (Chunk | undefined)[], partition: number): PartitionRegistration | undefined {
+  return chunks[Math.floor(partition / CHUNK)]?.[partition % CHUNK];
+}
+
 export class PartitionTable implements ReadonlyMap<number, PartitionRegistration> {
   static readonly EMPTY = new PartitionTable([], 0);
 
@@ -29,7 +33,7 @@ export class PartitionTable implements ReadonlyMap<number, PartitionRegistration
   }
 
   get(partition: number): PartitionRegistration | undefined {
-    return this.chunks[Math.floor(partition / CHUNK)]?.[partition % CHUNK];
+    return lookup(this.chunks, partition);
   }
 
   has(partition: number): boolean {
@@ -84,7 +88,7 @@ export class PartitionTableDraft {
   }
 
   get(partition: number): PartitionRegistration | undefined {
-    return this.chunks[Math.floor(partition / CHUNK)]?.[partition % CHUNK];
+    return lookup(this.chunks, partition);
   }
 
   set(registration: PartitionRegistration): void {

@@ -11,6 +11,7 @@
  */
 import type { Clock, Timer } from '../common/clock.js';
 import type { HostedPartitionId, MetadataUpdate } from '../broker/index.js';
+import type { PartitionRegistration } from '../metadata/types.js';
 
 /** Partitions applied between two looks at the clock. */
 const CHUNK = 50;
@@ -34,7 +35,7 @@ export interface MetadataSlicesOptions {
 interface Pending {
   removals: HostedPartitionId[] | undefined;
   removedTopicIds: readonly string[];
-  partitions: MetadataUpdate['partitions'] & object;
+  partitions: readonly PartitionRegistration[];
   next: number;
 }
 
