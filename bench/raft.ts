@@ -32,7 +32,9 @@ function parseArgs(argv: readonly string[]): Args {
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, '') as keyof Args;
     const value = Number(argv[i + 1]);
-    if (!(key in args) || !Number.isFinite(value) || value <= 0) throw errors.invalidConfig(`bad argument ${argv[i]} ${argv[i + 1]}`);
+    // --failovers 0 measures throughput alone (and leaves the leader alive for a CPU profile).
+    const least = key === 'failovers' ? 0 : 1;
+    if (!(key in args) || !Number.isFinite(value) || value < least) throw errors.invalidConfig(`bad argument ${argv[i]} ${argv[i + 1]}`);
     args[key] = value;
   }
   return args;
@@ -156,8 +158,7 @@ async function main(): Promise<void> {
       proposalsPerSec: Math.round(median(throughput.map((t) => t.perSecond))),
       commitP50Ms: round(median(throughput.map((t) => percentile(t.latenciesMs, 50))), 2),
       commitP99Ms: round(median(throughput.map((t) => percentile(t.latenciesMs, 99))), 2),
-      failoverMs: Math.round(median(failovers)),
-      failoverMaxMs: Math.round(Math.max(...failovers)),
+      ...(failovers.length > 0 ? { failoverMs: Math.round(median(failovers)), failoverMaxMs: Math.round(Math.max(...failovers)) } : {}),
       runs: args.runs,
       failoverRuns: args.failovers,
       disturbedRuns: disturbed,

@@ -24,6 +24,14 @@ export interface WireProposeResponse {
   leader_id: number;
 }
 
+export interface WireProposeBatch {
+  proposals: WireProposeRequest[];
+}
+
+export interface WireProposeAnswers {
+  answers: WireProposeResponse[];
+}
+
 export interface RaftNodeStatus {
   id: NodeId;
   role: Role;
@@ -44,7 +52,7 @@ export interface RaftClientBackend {
 export function addRaftClientService(server: grpc.Server, backend: RaftClientBackend, logger: Logger): void {
   const service = serviceConstructor('raft.proto', 'brokerlab.raft.RaftClient').service;
   server.addService(service, {
-    Propose: (call: grpc.ServerDuplexStream<WireProposeRequest, WireProposeResponse>) => serveProposals(call, backend, logger),
+    Propose: (call: grpc.ServerDuplexStream<WireProposeBatch, WireProposeAnswers>) => serveProposals(call, backend, logger),
     Status: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       const s = backend.status();
       callback(null, {
@@ -61,13 +69,36 @@ export function addRaftClientService(server: grpc.Server, backend: RaftClientBac
   });
 }
 
-function serveProposals(call: grpc.ServerDuplexStream<WireProposeRequest, WireProposeResponse>, backend: RaftClientBackend, logger: Logger): void {
-  serveDuplex(call, (request, reply) => {
-    backend.propose(request.data).then(
-      ({ index, term }) => reply({ id: request.id, index, term, error_code: 0, error_message: '', leader_id: 0 }),
-      (error: unknown) => reply(errorResponse(request.id, error, logger)),
-    );
+function serveProposals(call: grpc.ServerDuplexStream<WireProposeBatch, WireProposeAnswers>, backend: RaftClientBackend, logger: Logger): void {
+  // One per stream (serveDuplex passes the same `reply` every time), so answers to several
+  // incoming batches that settle together still leave together.
+  let answer: ((answer: WireProposeResponse) => void) | undefined;
+  serveDuplex(call, (batch, reply) => {
+    answer ??= coalesced(reply);
+    for (const request of batch.proposals) {
+      backend.propose(request.data).then(
+        ({ index, term }) => answer!({ id: request.id, index, term, error_code: 0, error_message: '', leader_id: 0 }),
+        (error: unknown) => answer!(errorResponse(request.id, error, logger)),
+      );
+    }
   });
+}
+
+/**
+ * Gathers the answers settled in one burst (a whole applied batch settles its proposals together)
+ * into one stream message, written once the burst's microtasks have run.
+ */
+function coalesced(reply: (answers: WireProposeAnswers) => void): (answer: WireProposeResponse) => void {
+  let pending: WireProposeResponse[] | undefined;
+  return (answer) => {
+    if (pending) return void pending.push(answer);
+    pending = [answer];
+    queueMicrotask(() => {
+      const answers = pending!;
+      pending = undefined;
+      reply({ answers });
+    });
+  };
 }
 
 function errorResponse(id: string | number, error: unknown, logger: Logger): WireProposeResponse {

@@ -7,10 +7,10 @@ import type * as grpc from '@grpc/grpc-js';
 import { BrokerError, errors } from '../common/errors.js';
 import type { ProposalResult } from '../raft/driver.js';
 import { createClient, serviceConstructor, toSafeInteger, waitForReady } from './grpc.js';
-import { statusFromWire, type RaftNodeStatus, type WireProposeRequest, type WireProposeResponse } from './raft-client-service.js';
+import { statusFromWire, type RaftNodeStatus, type WireProposeAnswers, type WireProposeBatch, type WireProposeRequest, type WireProposeResponse } from './raft-client-service.js';
 
 type RaftClientStub = grpc.Client & {
-  Propose(): grpc.ClientDuplexStream<WireProposeRequest, WireProposeResponse>;
+  Propose(): grpc.ClientDuplexStream<WireProposeBatch, WireProposeAnswers>;
   Status(request: object, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response: Record<string, unknown>) => void): void;
 };
 
@@ -21,7 +21,9 @@ interface InFlight {
 
 export class RaftClientConnection {
   private readonly stub: RaftClientStub;
-  private stream: grpc.ClientDuplexStream<WireProposeRequest, WireProposeResponse> | undefined;
+  private stream: grpc.ClientDuplexStream<WireProposeBatch, WireProposeAnswers> | undefined;
+  /** Proposals made in the current burst, written together as one stream message. */
+  private unsent: WireProposeRequest[] = [];
   /** Set while waiting for the channel before opening a stream; proposals meanwhile wait on it. */
   private connecting: Promise<void> | undefined;
   private readonly inFlight = new Map<number, InFlight>();
@@ -45,14 +47,16 @@ export class RaftClientConnection {
     return new Promise((resolve, reject) => {
       this.inFlight.set(id, { resolve, reject });
       if (this.stream) {
-        this.stream.write(request);
+        this.queue(request);
         return;
       }
       // Opening a stream on a channel that is not connected yet would fail at once: wait first.
       this.connecting ??= waitForReady(this.stub, this.connectTimeoutMs).finally(() => (this.connecting = undefined));
       this.connecting.then(
         () => {
-          if (this.inFlight.has(id)) this.openStream().write(request);
+          if (!this.inFlight.has(id)) return;
+          this.openStream();
+          this.queue(request);
         },
         (error: Error) => {
           this.inFlight.delete(id);
@@ -81,11 +85,25 @@ export class RaftClientConnection {
     this.stub.close();
   }
 
-  private openStream(): grpc.ClientDuplexStream<WireProposeRequest, WireProposeResponse> {
+  /** Sends `request` with the rest of this burst once the burst's microtasks have run. */
+  private queue(request: WireProposeRequest): void {
+    this.unsent.push(request);
+    if (this.unsent.length > 1) return;
+    queueMicrotask(() => {
+      const proposals = this.unsent;
+      this.unsent = [];
+      // Their waiters were failed with the stream if it broke meanwhile.
+      this.stream?.write({ proposals });
+    });
+  }
+
+  private openStream(): grpc.ClientDuplexStream<WireProposeBatch, WireProposeAnswers> {
     if (this.stream) return this.stream;
     const stream = this.stub.Propose();
     this.stream = stream;
-    stream.on('data', (response: WireProposeResponse) => this.settle(response));
+    stream.on('data', (batch: WireProposeAnswers) => {
+      for (const response of batch.answers) this.settle(response);
+    });
     const broken = (reason: string): void => {
       if (this.stream !== stream) return;
       this.stream = undefined;

@@ -203,9 +203,14 @@ export class RaftProcessCluster {
     return text.trim().split('\n').slice(-lines).join('\n');
   }
 
-  /** Kills every process and removes all data. Safe to call more than once. */
+  /**
+   * Kills every process and removes all data. Safe to call more than once. Under
+   * BROKERLAB_BENCH_PROFILE_DIR the nodes get SIGTERM first, so they exit cleanly and write their
+   * CPU profiles (a SIGKILLed process writes none).
+   */
   async destroy(): Promise<void> {
-    await Promise.all(this.ids().map((id) => this.killNode(id)));
+    const signal = process.env['BROKERLAB_BENCH_PROFILE_DIR'] ? 'SIGTERM' : 'SIGKILL';
+    await Promise.all(this.ids().map((id) => this.killNode(id, signal)));
     await rm(this.root, { recursive: true, force: true });
   }
 
