@@ -29,6 +29,16 @@ export class ReadyPersister {
     private readonly onError: (error: unknown) => void,
   ) {}
 
+  /**
+   * Whether persisting `ready` changes nothing but the log and the commit index: no snapshot, and
+   * the term and vote already durable. Then a leader's messages need nothing from this write.
+   */
+  onlyLogAndCommit(ready: Ready): boolean {
+    if (ready.snapshot) return false;
+    const { hardState } = ready;
+    return !hardState || (hardState.term === this.persistedTerm && hardState.vote === this.persistedVote);
+  }
+
   /** Resolves when the Ready's messages may be sent. */
   async persist(ready: Ready): Promise<void> {
     const { storage } = this;

@@ -348,10 +348,21 @@ export class RaftDriver {
     }
   }
 
-  /** Persist -> send -> apply. Protected only so a test can show that the simulation catches a broken order. */
+  /**
+   * Persist -> send -> apply; a leader whose term and vote are already durable sends first.
+   * Protected only so a test can show that the simulation catches a broken order.
+   *
+   * The leader's early sends are safe (Raft thesis §10.2.1, the leader writing its log in parallel
+   * with replicating it): they acknowledge nothing, and the commit index they carry was reached in
+   * an earlier Ready, whose entries are durable here. Followers' answers to them wait in the inbox
+   * until this Ready's write is done, so no commit can count the leader's copy of an entry before
+   * it is on disk. Followers still answer only after their own write.
+   */
   protected async handleReady(ready: Ready): Promise<void> {
+    const sendFirst = this.core.role() === 'leader' && this.persister.onlyLogAndCommit(ready);
+    if (sendFirst) for (const message of ready.messages) this.options.transport.send(message);
     await this.persister.persist(ready);
-    for (const message of ready.messages) this.options.transport.send(message);
+    if (!sendFirst) for (const message of ready.messages) this.options.transport.send(message);
     if (ready.snapshot) await this.restoreSnapshot(ready.snapshot);
     if (ready.committed.length > 0) {
       await this.options.apply(ready.committed);

@@ -9,11 +9,11 @@ import { runScenario, safetyFailure, type ClusterSimResult } from '../../src/sim
  * are gone; with the check the same seeds lose nothing.
  *
  * The seeds: `npm run sim -- cluster --scenario stale-isr-epoch-unchecked --seeds 16` lost
- * acknowledged writes on 13 of seeds 1-16 (not on 1, 7, 16, where the power loss happened to keep
- * the follower's whole tail); these are the first four, and `--scenario stale-isr-epoch --seeds 16`
- * passed on all sixteen.
+ * acknowledged writes on 11 of seeds 1-16 (not on 1, 5, 6, 7 and 16, where the power loss happened
+ * to keep the follower's whole tail; which seeds do depends on the controller's Raft timing); these
+ * are the first four, and `--scenario stale-isr-epoch --seeds 16` passed on all sixteen.
  */
-const SEEDS = [2, 3, 4, 5];
+const SEEDS = [2, 3, 4, 8];
 
 async function run(seed: number, checked: boolean): Promise<{ result: ClusterSimResult; lines: string[] }> {
   const lines: string[] = [];
