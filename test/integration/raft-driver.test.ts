@@ -24,6 +24,12 @@ class Hub {
   }
 }
 
+/** `send:<type>:<term>`, and for a successful AppendResponse `:<index acknowledged>`. */
+function sendEvent(m: Message): string {
+  const acknowledged = m.type === 'AppendResponse' && m.success ? `:${m.index}` : '';
+  return `send:${m.type}:${m.term}${acknowledged}`;
+}
+
 /** Records the order of storage writes and sends, to check persist-before-send. */
 class RecordingStorage extends MemoryRaftStorage {
   constructor(private readonly events: string[]) {
@@ -68,7 +74,7 @@ async function cluster(options: { proposalTimeoutMs?: number } = {}): Promise<Me
       const faults = new NetworkFaults();
       const inner = hub.transport(id);
       const transport = faultyTransport(
-        { send: (m) => (events.push(`send:${m.type}:${m.term}`), inner.send(m)), onMessage: (h) => inner.onMessage(h) },
+        { send: (m) => (events.push(sendEvent(m)), inner.send(m)), onMessage: (h) => inner.onMessage(h) },
         faults,
       );
       const open = (): Promise<RaftDriver> =>
@@ -156,15 +162,25 @@ describe('RaftDriver', () => {
     expect(error.details['leaderId']).toBe(leader.id);
   });
 
-  it('persists entries and hard state before sending the messages of the same Ready', async () => {
+  it('acknowledges entries only once they are durable, and commits none before the leader wrote it', async () => {
     const members = await cluster();
     const leader = await until(() => leaderOf(members));
-    leader.events.length = 0;
+    for (const m of members) m.events.length = 0;
     const { index } = await leader.driver.propose(text('ordered'));
-    const appendAt = leader.events.indexOf(`append:${index}`);
-    const firstAppendSent = leader.events.findIndex((e) => e.startsWith('send:Append:'));
-    expect(appendAt).toBeGreaterThanOrEqual(0);
-    expect(firstAppendSent).toBeGreaterThan(appendAt);
+    // The leader may send its appends while it writes them, but the entry commits (and the
+    // proposal settles) only after the leader's own write.
+    expect(leader.events).toContain(`append:${index}`);
+    let acknowledged = 0;
+    for (const m of members.filter((x) => x !== leader)) {
+      const ackAt = m.events.findIndex((e) => e.startsWith('send:AppendResponse:') && Number(e.split(':')[3]) >= index);
+      if (ackAt < 0) continue;
+      acknowledged++;
+      const writtenAt = m.events.findIndex((e) => e.startsWith('append:') && Number(e.split(':')[1]) >= index);
+      expect(writtenAt, `node ${m.id} acknowledged ${index} before writing it`).toBeGreaterThanOrEqual(0);
+      expect(writtenAt).toBeLessThan(ackAt);
+    }
+    // A commit needs a follower's acknowledgement.
+    expect(acknowledged).toBeGreaterThanOrEqual(1);
   });
 
   it('makes its term and vote durable before asking for or granting a vote', async () => {
