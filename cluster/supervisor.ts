@@ -15,6 +15,8 @@ import { kafkaAddressOf, RunDir, type ClusterNodeRecord, type ClusterState } fro
 import { pollUntil, sleep, WaitTimeoutError } from './wait.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 20_000;
+/** How often `waitForReady` asks the nodes; a status round on loopback takes a few ms. */
+const READY_POLL_MS = 20;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8_000;
 /** How long a start waits for a just-stopped node's port to be released. */
 export const PORT_RELEASE_WAIT_MS = 10_000;
@@ -273,7 +275,7 @@ export class Supervisor {
           const problems = readinessProblems(status);
           return problems.length === 0 ? status : { problem: problems.join('; ') };
         },
-        { timeoutMs, intervalMs: 50, description: 'the cluster to be ready' },
+        { timeoutMs, intervalMs: READY_POLL_MS, description: 'the cluster to be ready' },
       );
     } catch (e) {
       if (!(e instanceof WaitTimeoutError)) throw e;

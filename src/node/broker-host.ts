@@ -18,6 +18,9 @@ import { MetadataSlices } from './metadata-slices.js';
 /** Longest stretch the broker spends opening or removing logs before it lets heartbeats and Raft run. */
 const METADATA_SLICE_BUDGET_MS = 20;
 
+
+/** Pause between registration attempts that failed (no active controller yet, mostly). */
+const REGISTRATION_RETRY_MS = 25;
 export type BrokerState = 'registering' | 'fenced' | 'active' | 'shutting-down' | 'stopped';
 
 export interface BrokerHostOptions {
@@ -43,6 +46,8 @@ export class BrokerHost {
   private wantShutdown = false;
   private heartbeatTimer: Timer | undefined;
   private heartbeatInFlight = false;
+  /** The next heartbeat should go at once, not after the interval (set while one is in flight). */
+  private heartbeatSoon = false;
   /** Numbers each register or heartbeat attempt, so a late answer to an abandoned one is ignored. */
   private attempt = 0;
   private shutdownWaiters: Array<() => void> = [];
@@ -127,6 +132,11 @@ export class BrokerHost {
     return t ? topicConfig(t).minInsyncReplicas : 1;
   }
 
+  private heartbeatNow(): void {
+    if (this.heartbeatInFlight) this.heartbeatSoon = true;
+    else this.scheduleHeartbeat(0);
+  }
+
   private scheduleHeartbeat(delayMs: number): void {
     if (this.state === 'stopped') return;
     this.heartbeatTimer?.cancel();
@@ -154,10 +164,14 @@ export class BrokerHost {
       } else {
         logger.debug({ err: e, state: this.state }, 'controller request failed; will retry');
       }
-      nextMs = Math.min(nextMs, 100);
+      // Registration retries sooner: until a controller is active (the quorum's first election) a
+      // refusal costs nothing, and a broker is of no use before it registers.
+      nextMs = Math.min(nextMs, this.epoch < 0 ? REGISTRATION_RETRY_MS : 100);
     } finally {
       this.heartbeatInFlight = false;
     }
+    if (this.heartbeatSoon) nextMs = 0;
+    this.heartbeatSoon = false;
     this.scheduleHeartbeat(this.state === 'shutting-down' ? Math.min(nextMs, 50) : nextMs);
   }
 
@@ -217,6 +231,9 @@ export class BrokerHost {
     if (!this.metadataReady) {
       this.metadataReady = true;
       slices.submit({ partitions: [...allPartitions(image)] });
+      // Caught up to its own registration: the controller unfences it on its next heartbeat, so
+      // send that now rather than after the interval (as Kafka's BrokerLifecycleManager does).
+      this.heartbeatNow();
       return;
     }
     if (!delta) return;

@@ -33,7 +33,15 @@ export class RaftState {
     this.term = initial.hardState.term;
     this.vote = initial.hardState.vote;
     this.role = this.followerRole();
-    this.resetElectionTimer();
+    if (config.preVote && config.checkQuorum) {
+      // A node that has just started knows of no leader, so its first timeout is drawn from
+      // [1, base] ticks instead of [base, 2 base). With pre-vote and the leader lease an early
+      // campaign cannot disturb a leader its peers still hear from (they ignore it), so a restart
+      // into a live quorum costs nothing, and a fresh quorum elects its first leader sooner.
+      this.randomizedElectionTimeout = config.random.int(1, config.electionTicks);
+    } else {
+      this.resetElectionTimer();
+    }
   }
 
   hardState(): HardState {
