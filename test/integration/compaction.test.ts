@@ -108,7 +108,11 @@ describe('log compaction on a running cluster', () => {
     const records = await compactedTo(sent / 4);
     expect(records.length).toBeLessThanOrEqual(sent / 4);
     expectLatestPerKey(records);
-    for (const node of cluster.nodes) expect(segmentBytesOnDisk(node.dataDir), `node ${node.id}`).toBeLessThan((sent * 100) / 3);
+    // Each broker cleans its own replica on its own schedule: the followers may be a pass behind.
+    const diskBound = (sent * 100) / 3;
+    const cleanedBy = Date.now() + 30_000;
+    while (cluster.nodes.some((node) => segmentBytesOnDisk(node.dataDir) >= diskBound) && Date.now() < cleanedBy) await sleep(CHECK_INTERVAL_MS);
+    for (const node of cluster.nodes) expect(segmentBytesOnDisk(node.dataDir), `node ${node.id}`).toBeLessThan(diskBound);
     // Tombstones go once delete.retention.ms has passed behind the clean part: more updates move it.
     expect(records.filter(([, key]) => key === 'user-3').at(-1)?.[2]).toBeNull();
     await sleep(1_000);
