@@ -13,7 +13,7 @@ export type ProfileName = 'fast' | 'kafka';
 export interface TimingConfig {
   /** Raft: ticks are this long; election and heartbeat timeouts are counted in ticks. */
   raftTickMs: number;
-  /** controller.quorum.election.timeout.ms: base election timeout (randomized up to 2x). */
+  /** controller.quorum.election.timeout.ms: base election timeout (randomized up to 2x; a node just started waits 1 tick to 1x). */
   controllerQuorumElectionTimeoutMs: number;
   /** Raft heartbeat interval from the leader. */
   controllerQuorumHeartbeatMs: number;
