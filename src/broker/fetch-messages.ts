@@ -79,7 +79,21 @@ export interface ReplicaFetchResponse {
 }
 
 /** True when the answer tells the follower nothing it does not know: it can be left out. */
-export function repeatsWhatFollowerKnows(request: ReplicaFetchPartitionRequest, response: ReplicaFetchPartitionResponse): boolean {
+/** Whether two fetch positions of one partition would tell the leader the same. */
+export function samePosition(a: Omit<ReplicaFetchPartitionRequest, 'topicId' | 'partition'>, b: Omit<ReplicaFetchPartitionRequest, 'topicId' | 'partition'>): boolean {
+  return (
+    a.fetchOffset === b.fetchOffset &&
+    a.lastFetchedEpoch === b.lastFetchedEpoch &&
+    a.currentLeaderEpoch === b.currentLeaderEpoch &&
+    a.logStartOffset === b.logStartOffset &&
+    a.knownHighWatermark === b.knownHighWatermark
+  );
+}
+
+export function repeatsWhatFollowerKnows(
+  request: ReplicaFetchPartitionRequest,
+  response: Pick<ReplicaFetchPartitionResponse, 'records' | 'error' | 'divergingEpoch' | 'highWatermark' | 'logStartOffset'>,
+): boolean {
   return (
     response.records.length === 0 &&
     response.error === undefined &&

@@ -21,14 +21,21 @@ export interface LeaderEvents {
   isrChangeProposed(request: AlterPartitionRequest): void;
 }
 
-export interface FollowerFetch {
+/** Who fetches: the same for every partition of one fetch request. */
+export interface FetchingFollower {
   readonly replicaId: BrokerId;
   readonly brokerEpoch: number;
+  readonly maxBytes: number;
+}
+
+/** Where the follower stands in one partition. */
+export interface FollowerPosition {
   readonly fetchOffset: number;
   readonly lastFetchedEpoch: number;
   readonly logStartOffset: number;
-  readonly maxBytes: number;
 }
+
+export type FollowerFetch = FetchingFollower & FollowerPosition;
 
 /** A read as the leader answers it; the partition adds its identity. */
 export interface LeaderRead {
@@ -104,9 +111,9 @@ export class LeaderReplica {
    * leader lies before it, or that this leader does not know, means the follower diverged: it is
    * told where and gets no records (its fetch says nothing reliable about its progress).
    */
-  serveFollowerFetch(fetch: FollowerFetch): LeaderRead {
-    if (!this.state.follower(fetch.replicaId)) {
-      return this.failedRead(errors.notLeaderOrFollower(`broker ${fetch.replicaId} is not a replica of this partition`));
+  serveFollowerFetch(fetch: FollowerPosition, follower: FetchingFollower): LeaderRead {
+    if (!this.state.follower(follower.replicaId)) {
+      return this.failedRead(errors.notLeaderOrFollower(`broker ${follower.replicaId} is not a replica of this partition`));
     }
     const leo = this.log.logEndOffset();
     // A follower at this log's end whose last batch carries this log's latest epoch cannot have
@@ -120,11 +127,11 @@ export class LeaderReplica {
     }
     if (fetch.fetchOffset < this.log.logStartOffset() || fetch.fetchOffset > leo) return this.failedRead(this.outOfRange(fetch.fetchOffset));
     const nowMs = this.ctx.clock.monotonic();
-    const effect = this.state.recordFollowerFetch(fetch.replicaId, fetch.fetchOffset, fetch.logStartOffset, fetch.brokerEpoch, nowMs, leo, this.ctx.brokerEpoch());
-    if (effect.isrExpansion) this.propose(effect.isrExpansion, 'expand', [fetch.replicaId]);
+    const effect = this.state.recordFollowerFetch(follower.replicaId, fetch.fetchOffset, fetch.logStartOffset, follower.brokerEpoch, nowMs, leo, this.ctx.brokerEpoch());
+    if (effect.isrExpansion) this.propose(effect.isrExpansion, 'expand', [follower.replicaId]);
     if (effect.highWatermarkAdvanced) this.onHighWatermarkAdvanced();
     if (fetch.fetchOffset === leo) return { highWatermark: this.state.highWatermark(), logStartOffset: this.log.logStartOffset(), records: NO_RECORDS };
-    return this.readOrFail(() => this.log.read(fetch.fetchOffset, fetch.maxBytes).records);
+    return this.readOrFail(() => this.log.read(fetch.fetchOffset, follower.maxBytes).records);
   }
 
   /** Consumers read only below the high watermark, never uncommitted data. */

@@ -15,13 +15,14 @@ import { DelayedProduceQueue } from './delayed-produce.js';
 import { deleteRecordsOnLeader, lowWatermark } from './delete-records.js';
 import {
   NO_RECORDS,
+  samePosition,
   type ConsumerFetchPartitionResponse,
   type ReplicaFetchPartitionRequest,
   type ReplicaFetchPartitionResponse,
 } from './fetch-messages.js';
 import { FollowerState, type FollowerFetchOutcome } from './follower-state.js';
 import type { AlterPartitionOutcome } from './isr-tracker.js';
-import { LeaderReplica, type FollowerFetch, type LeaderRead } from './leader-replica.js';
+import { LeaderReplica, type FetchingFollower, type FollowerFetch, type LeaderRead } from './leader-replica.js';
 import type { PartitionContext } from './partition-context.js';
 import { leaderEpochError } from './request-fencing.js';
 import { isValidAcks, partitionKey, UNKNOWN_OFFSET, type PartitionRole, type PartitionStatus, type ProduceResult } from './types.js';
@@ -43,6 +44,8 @@ export class Partition {
   /** The ISR as last registered; the leader keeps its own, fresher view. */
   private registeredIsr: readonly BrokerId[] = [];
   private leader: LeaderReplica | undefined;
+  /** The position `nextFetch` returned last, handed out again while it holds. */
+  private lastFetch: ReplicaFetchPartitionRequest | undefined;
   private follower: FollowerState | undefined;
   /** The high watermark while neither leader nor follower. */
   private idleHighWatermark: number;
@@ -173,8 +176,20 @@ export class Partition {
 
   /** Serves a follower's fetch (see `LeaderReplica.serveFollowerFetch`). */
   fetchFromFollower(args: FollowerFetchArgs): ReplicaFetchPartitionResponse {
-    const refusal = this.leaderRequestError(args.currentLeaderEpoch);
-    const read = refusal ? this.refusedRead(refusal) : this.leader!.serveFollowerFetch(args);
+    return this.answerFollower(this.readForFollower(args, args));
+  }
+
+  /**
+   * The same read without the partition's identity, the follower's details apart from its
+   * position: a fetch of thousands of partitions, most with nothing to say, allocates nothing
+   * for those (`answerFollower` adds the identity to the ones that go back).
+   */
+  readForFollower(position: ReplicaFetchPartitionRequest | FollowerFetchArgs, follower: FetchingFollower): LeaderRead {
+    const refusal = this.leaderRequestError(position.currentLeaderEpoch);
+    return refusal ? this.refusedRead(refusal) : this.leader!.serveFollowerFetch(position, follower);
+  }
+
+  answerFollower(read: LeaderRead): ReplicaFetchPartitionResponse {
     return { topicId: this.topicId, partition: this.partition, ...read };
   }
 
@@ -239,7 +254,12 @@ export class Partition {
   nextFetch(): ReplicaFetchPartitionRequest | undefined {
     if (!this.follower || this.follower.leaderId === NO_LEADER) return undefined;
     const position = this.follower.nextFetch(this.ctx.clock.monotonic());
-    return position && { topicId: this.topicId, partition: this.partition, ...position };
+    if (!position) return undefined;
+    // An idle follower asks the same at every poll: the same object then, which the fetch
+    // session recognises without comparing.
+    const last = this.lastFetch;
+    if (last && samePosition(last, position)) return last;
+    return (this.lastFetch = { topicId: this.topicId, partition: this.partition, ...position });
   }
 
   /** When a backing-off follower partition may fetch again. */

@@ -11,7 +11,7 @@
 import type { Clock, Timer } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { BrokerId } from '../metadata/types.js';
-import type { FetchSessionRef, ReplicaFetchPartitionRequest, ReplicaFetchPartitionResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './fetch-messages.js';
+import { samePosition, type FetchSessionRef, type ReplicaFetchPartitionRequest, type ReplicaFetchPartitionResponse, type ReplicaFetchRequest, type ReplicaFetchResponse } from './fetch-messages.js';
 import type { FollowerFetchOutcome } from './follower-state.js';
 import { partitionKey } from './types.js';
 
@@ -201,7 +201,7 @@ export class ReplicaFetcher {
     }
     for (const [key, position] of positions) {
       const before = current.sent.get(key);
-      if (before && samePosition(before, position)) continue;
+      if (before && (before === position || samePosition(before, position))) continue;
       changed.push(position);
       current.sent.set(key, position);
     }
@@ -249,16 +249,6 @@ export class ReplicaFetcher {
     this.timer?.cancel();
     this.timer = this.options.clock.schedule(Math.max(1, delayMs), () => this.fetchNext());
   }
-}
-
-function samePosition(a: ReplicaFetchPartitionRequest, b: ReplicaFetchPartitionRequest): boolean {
-  return (
-    a.fetchOffset === b.fetchOffset &&
-    a.lastFetchedEpoch === b.lastFetchedEpoch &&
-    a.currentLeaderEpoch === b.currentLeaderEpoch &&
-    a.logStartOffset === b.logStartOffset &&
-    a.knownHighWatermark === b.knownHighWatermark
-  );
 }
 
 /** Keeps one running fetcher per leader this broker follows some partition of. */

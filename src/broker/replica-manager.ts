@@ -258,8 +258,8 @@ export class ReplicaManager {
           partitions.push({ topicId: part.topicId, partition: part.partition, error, highWatermark: -1, logStartOffset: -1, records: NO_RECORDS });
           continue;
         }
-        const answer = partition.fetchFromFollower({ ...part, replicaId: request.replicaId, brokerEpoch: request.brokerEpoch, maxBytes: request.maxBytes });
-        if (!repeatsWhatFollowerKnows(part, answer)) partitions.push(answer);
+        const answer = partition.readForFollower(part, request);
+        if (!repeatsWhatFollowerKnows(part, answer)) partitions.push(partition.answerFollower(answer));
       }
       return { partitions };
     };
