@@ -73,10 +73,16 @@ export class DelayedProduceQueue {
     this.dropSettledHead();
   }
 
-  /** Fails every waiting produce (leadership lost, partition removed). */
-  failAll(error: BrokerError): void {
+  /**
+   * Fails every waiting produce (leadership lost, partition removed). The error is built only if
+   * one waits: a broker taking thousands of partitions as follower would otherwise build (and
+   * capture a stack for) thousands of errors nobody reads.
+   */
+  failAll(error: () => BrokerError): void {
+    if (this.waiting.length === 0) return;
+    const reason = error();
     const entries = this.waiting.splice(0, this.waiting.length);
-    for (const entry of entries) if (!entry.settled) this.settle(entry, error);
+    for (const entry of entries) if (!entry.settled) this.settle(entry, reason);
   }
 
   private settle(entry: WaitingProduce, error: BrokerError | undefined): void {

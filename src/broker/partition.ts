@@ -143,7 +143,7 @@ export class Partition {
     if (!this.isNewerLeadership(registration)) return false;
     const highWatermark = this.clampedHighWatermark();
     this.leader = undefined;
-    this.produces.failAll(errors.notLeaderOrFollower(`broker ${this.ctx.brokerId} is now a follower`));
+    this.produces.failAll(() => errors.notLeaderOrFollower(`broker ${this.ctx.brokerId} is now a follower`));
     this.adoptRegistration(registration);
     this.currentRole = 'follower';
     this.follower = new FollowerState(this.log, registration.leader, registration.leaderEpoch, highWatermark, this.ctx.fetchErrorBackoffMs, this.ctx.logger);
@@ -158,7 +158,7 @@ export class Partition {
     this.leader = undefined;
     this.follower = undefined;
     this.currentRole = 'none';
-    this.produces.failAll(errors.notLeaderOrFollower(`${this.topic}-${this.partition} is no longer hosted on broker ${this.ctx.brokerId}`));
+    this.produces.failAll(() => errors.notLeaderOrFollower(`${this.topic}-${this.partition} is no longer hosted on broker ${this.ctx.brokerId}`));
     this.ctx.listener?.roleChanged?.(this);
   }
 

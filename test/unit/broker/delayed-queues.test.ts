@@ -86,7 +86,7 @@ describe('the waiting-produce queue', () => {
     queue.add(2, 50, (e) => done.push(`b:${e?.kafkaName ?? 'NONE'}`));
     clock.advance(10);
     queue.onHighWatermark(1, 3, 1);
-    queue.failAll(errors.notLeaderOrFollower());
+    queue.failAll(() => errors.notLeaderOrFollower());
     clock.advance(100);
     expect(done).toEqual(['a:REQUEST_TIMED_OUT', 'b:NOT_LEADER_OR_FOLLOWER']);
   });
