@@ -33,12 +33,16 @@ export function openPartitionLog(options: OpenPartitionLogOptions): SegmentedLog
   const config = resolveLogConfig(options.config);
   const dir = partitionLogDir(options.dataDir, topic, partition);
   const logger = options.logger?.child({ topic, partition });
+  // A partition new to this broker has no directory yet, so nothing in it needs reading (no
+  // segments, no checkpoints): skipping those lookups matters when a broker takes thousands of new
+  // partitions at once. A crash after the directory is made just leads to the full load next time.
+  const fresh = !storage.exists(dir);
   storage.ensureDir(dir);
-  const epochCache = new LeaderEpochCache(storage, joinPath(dir, LEADER_EPOCH_CHECKPOINT), logger);
-  const logStartCheckpoint = new OffsetCheckpoint(storage, joinPath(dir, LOG_START_OFFSET_CHECKPOINT), topic, partition, logger);
-  const recoveryPointCheckpoint = new OffsetCheckpoint(storage, joinPath(dir, RECOVERY_POINT_CHECKPOINT), topic, partition, logger);
-  const cleanerCheckpoint = new OffsetCheckpoint(storage, joinPath(dir, CLEANER_OFFSET_CHECKPOINT), topic, partition, logger);
-  const loaded = loadLog({ storage, dir, config, nowMs: clock.monotonic(), logger, epochCache, logStartCheckpoint, recoveryPointCheckpoint });
+  const epochCache = new LeaderEpochCache(storage, joinPath(dir, LEADER_EPOCH_CHECKPOINT), logger, fresh);
+  const logStartCheckpoint = new OffsetCheckpoint(storage, joinPath(dir, LOG_START_OFFSET_CHECKPOINT), topic, partition, logger, fresh);
+  const recoveryPointCheckpoint = new OffsetCheckpoint(storage, joinPath(dir, RECOVERY_POINT_CHECKPOINT), topic, partition, logger, fresh);
+  const cleanerCheckpoint = new OffsetCheckpoint(storage, joinPath(dir, CLEANER_OFFSET_CHECKPOINT), topic, partition, logger, fresh);
+  const loaded = loadLog({ storage, dir, fresh, config, nowMs: clock.monotonic(), logger, epochCache, logStartCheckpoint, recoveryPointCheckpoint });
   if (loaded.recoveredSegments > 0) {
     logger?.info({ recoveredSegments: loaded.recoveredSegments, logEndOffset: loaded.recoveryPoint }, 'recovered log after an unclean shutdown');
   }

@@ -16,6 +16,8 @@ export class OffsetCheckpoint {
     private readonly topic: string,
     private readonly partition: number,
     private readonly logger?: Logger,
+    /** The file is known not to exist (a new partition directory): the first read skips the disk. */
+    private knownMissing = false,
   ) {}
 
   /**
@@ -24,7 +26,7 @@ export class OffsetCheckpoint {
    * start from the beginning), so a new log needs no file until its offset moves.
    */
   read(): number {
-    const result = readCheckpoint(this.storage, this.path, partitionOffsetCodec);
+    const result = this.knownMissing ? ({ status: 'missing' } as const) : readCheckpoint(this.storage, this.path, partitionOffsetCodec);
     if (result.status === 'missing') {
       this.lastWritten = 0;
       return 0;
@@ -43,5 +45,6 @@ export class OffsetCheckpoint {
     if (offset === this.lastWritten) return;
     writeCheckpoint(this.storage, this.path, partitionOffsetCodec, [{ topic: this.topic, partition: this.partition, offset }]);
     this.lastWritten = offset;
+    this.knownMissing = false;
   }
 }

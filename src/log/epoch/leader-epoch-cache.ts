@@ -49,8 +49,10 @@ export class LeaderEpochCache {
     private readonly storage: Storage,
     readonly checkpointPath: string,
     private readonly logger?: Logger,
+    /** The checkpoint is known not to exist (a new partition directory): do not look for it. */
+    knownMissing = false,
   ) {
-    const read = readCheckpoint(storage, checkpointPath, epochEntryCodec);
+    const read = knownMissing ? ({ status: 'missing' } as const) : readCheckpoint(storage, checkpointPath, epochEntryCodec);
     if (read.status === 'ok' && isStrictlyIncreasing(read.entries)) {
       this.entries = read.entries;
       this.needsRebuild = false;

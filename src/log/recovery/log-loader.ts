@@ -28,6 +28,8 @@ export interface LoadContext {
   dir: string;
   config: LogConfig;
   nowMs: number;
+  /** The directory was just made: it holds nothing to list, clean up or recover. */
+  fresh?: boolean;
   logger?: Logger | undefined;
   epochCache: LeaderEpochCache;
   logStartCheckpoint: OffsetCheckpoint;
@@ -45,9 +47,9 @@ export interface LoadedLog {
 
 export function loadLog(ctx: LoadContext): LoadedLog {
   const { storage, dir } = ctx;
-  storage.ensureDir(dir);
+  if (!ctx.fresh) storage.ensureDir(dir);
   const settings: SegmentSettings = { indexIntervalBytes: ctx.config.indexIntervalBytes, segmentIndexBytes: ctx.config.segmentIndexBytes };
-  const names = finishInterruptedCleaning(storage, dir, storage.list(dir), settings, ctx.logger);
+  const names = ctx.fresh ? [] : finishInterruptedCleaning(storage, dir, storage.list(dir), settings, ctx.logger);
   const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_MARKER);
   removeLeftovers(ctx, names);
 

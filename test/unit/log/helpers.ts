@@ -146,6 +146,8 @@ export function segmentFiles(h: StorageHarness): string[] {
 /** Counts syncs per kind of file so flush-policy tests can prove when fsync happens. */
 export class CountingStorage implements Storage {
   readonly syncs: string[] = [];
+  /** Paths read (readFile) and directories listed, in order. */
+  readonly lookups: string[] = [];
 
   constructor(private readonly inner: Storage) {}
 
@@ -158,6 +160,7 @@ export class CountingStorage implements Storage {
     this.inner.ensureDir(dir);
   }
   list(dir: string): string[] {
+    this.lookups.push(`list ${dir}`);
     return this.inner.list(dir);
   }
   exists(path: string): boolean {
@@ -180,6 +183,7 @@ export class CountingStorage implements Storage {
     };
   }
   readFile(path: string): Buffer | undefined {
+    this.lookups.push(`read ${path}`);
     return this.inner.readFile(path);
   }
   rename(from: string, to: string): void {

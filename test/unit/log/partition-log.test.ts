@@ -241,6 +241,23 @@ describe.each(HARNESSES)('partition log ($kind storage)', ({ create }) => {
       reopened.close();
     });
 
+    it('creates a new log without reading or listing anything, and a directory left empty by a crash still opens', () => {
+      h = create();
+      const counting = new CountingStorage(h.storage);
+      const log = openPartitionLog({ storage: counting, dataDir: h.dataDir, topic: TOPIC, partition: PARTITION, clock: new ManualClock() });
+      expect(counting.lookups).toEqual([]);
+      log.close();
+      // The directory exists now: the next open looks at what is there.
+      const again = new CountingStorage(h.storage);
+      openPartitionLog({ storage: again, dataDir: h.dataDir, topic: TOPIC, partition: PARTITION, clock: new ManualClock() }).close();
+      expect(again.lookups.some((l) => l.startsWith('list '))).toBe(true);
+      // A crash right after making the directory leaves it empty: it opens as an empty log.
+      h.storage.ensureDir(`${h.dataDir}/crashed-0`);
+      const crashed = openPartitionLog({ storage: h.storage, dataDir: h.dataDir, topic: 'crashed', partition: 0, clock: new ManualClock() });
+      expect([crashed.logStartOffset(), crashed.logEndOffset()]).toEqual([0, 0]);
+      crashed.close();
+    });
+
     it('goes offline after a storage failure: every later call fails with KAFKA_STORAGE_ERROR', () => {
       h = create();
       const failing = new FailingStorage(h.storage);
