@@ -63,15 +63,23 @@ export class FollowerState {
   }
 
   /** Where to fetch from next, or undefined while backing off after an error. */
-  nextFetch(nowMs: number): FollowerFetchPosition | undefined {
+  /** `previous` itself when the position has not moved since (an idle partition allocates nothing). */
+  nextFetch<P extends FollowerFetchPosition>(nowMs: number, previous?: P): P | FollowerFetchPosition | undefined {
     if (nowMs < this.backoffUntilMs) return undefined;
-    return {
-      fetchOffset: this.log.logEndOffset(),
-      lastFetchedEpoch: this.log.latestEpoch(),
-      currentLeaderEpoch: this.leaderEpoch,
-      logStartOffset: this.log.logStartOffset(),
-      knownHighWatermark: this.leaderHw,
-    };
+    const fetchOffset = this.log.logEndOffset();
+    const lastFetchedEpoch = this.log.latestEpoch();
+    const logStartOffset = this.log.logStartOffset();
+    if (
+      previous &&
+      previous.fetchOffset === fetchOffset &&
+      previous.lastFetchedEpoch === lastFetchedEpoch &&
+      previous.currentLeaderEpoch === this.leaderEpoch &&
+      previous.logStartOffset === logStartOffset &&
+      previous.knownHighWatermark === this.leaderHw
+    ) {
+      return previous;
+    }
+    return { fetchOffset, lastFetchedEpoch, currentLeaderEpoch: this.leaderEpoch, logStartOffset, knownHighWatermark: this.leaderHw };
   }
 
   applyFetchResponse(request: FollowerFetchPosition, response: ReplicaFetchPartitionResponse, nowMs: number): FollowerFetchOutcome {

@@ -15,7 +15,6 @@ import { DelayedProduceQueue } from './delayed-produce.js';
 import { deleteRecordsOnLeader, lowWatermark } from './delete-records.js';
 import {
   NO_RECORDS,
-  samePosition,
   type ConsumerFetchPartitionResponse,
   type ReplicaFetchPartitionRequest,
   type ReplicaFetchPartitionResponse,
@@ -253,12 +252,12 @@ export class Partition {
   /** The next fetch for this follower partition, or undefined (leads, follows no one, or backs off). */
   nextFetch(): ReplicaFetchPartitionRequest | undefined {
     if (!this.follower || this.follower.leaderId === NO_LEADER) return undefined;
-    const position = this.follower.nextFetch(this.ctx.clock.monotonic());
-    if (!position) return undefined;
     // An idle follower asks the same at every poll: the same object then, which the fetch
     // session recognises without comparing.
     const last = this.lastFetch;
-    if (last && samePosition(last, position)) return last;
+    const position = this.follower.nextFetch(this.ctx.clock.monotonic(), last);
+    if (!position) return undefined;
+    if (position === last) return last;
     return (this.lastFetch = { topicId: this.topicId, partition: this.partition, ...position });
   }
 
