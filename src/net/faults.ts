@@ -158,5 +158,10 @@ export function faultyTransport(inner: RaftTransport, faults: NetworkFaults): Ra
     onMessage(handler: (message: Message) => void): void {
       inner.onMessage((message) => faults.receive(message.from, () => handler(message)));
     },
+    // A real connection that broke (its process died). Injected faults break none: a node cut off
+    // this way is noticed as Raft notices a partition, by its silence.
+    onPeerLost(handler: (peer: NodeId) => void): void {
+      inner.onPeerLost?.(handler);
+    },
   };
 }

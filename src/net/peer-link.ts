@@ -66,6 +66,8 @@ export class PeerLink {
     readonly address: string,
     private readonly options: PeerLinkOptions,
     private readonly logger: Logger,
+    /** An open stream to the peer broke (not a failed attempt to connect). */
+    private readonly onLost: () => void = () => undefined,
   ) {
     this.queue = new BoundedQueue(options.maxQueuedMessages);
     this.backoff = new Backoff({ initialMs: options.reconnectInitialMs, maxMs: options.reconnectMaxMs });
@@ -131,6 +133,7 @@ export class PeerLink {
     if (call !== this.call || this.state !== 'open') return;
     this.call = undefined;
     call.cancel();
+    this.onLost();
     this.retryLater(reason);
   }
 

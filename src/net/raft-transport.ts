@@ -35,6 +35,7 @@ export class GrpcRaftTransport implements RaftTransport {
   private readonly incomingCalls = new Set<grpc.ServerDuplexStream<WireRaftBatch, WireRaftBatch>>();
   private readonly linkOptions: PeerLinkOptions;
   private handler: ((message: Message) => void) | undefined;
+  private lostHandler: ((peer: NodeId) => void) | undefined;
   private closed = false;
   private received = 0;
   private droppedIncoming = 0;
@@ -62,13 +63,17 @@ export class GrpcRaftTransport implements RaftTransport {
     this.handler = handler;
   }
 
+  onPeerLost(handler: (peer: NodeId) => void): void {
+    this.lostHandler = handler;
+  }
+
   /** Adds a peer or moves it to a new address (its queued messages are dropped). */
   setPeer(peer: NodeId, address: string): void {
     if (peer === this.options.id) return;
     const existing = this.links.get(peer);
     if (existing?.address === address) return;
     existing?.close();
-    this.links.set(peer, new PeerLink(peer, address, this.linkOptions, this.options.logger.child({ peer })));
+    this.links.set(peer, new PeerLink(peer, address, this.linkOptions, this.options.logger.child({ peer }), () => this.lostHandler?.(peer)));
   }
 
   removePeer(peer: NodeId): void {

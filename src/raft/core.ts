@@ -4,7 +4,7 @@
  */
 import { assert, errors } from '../common/errors.js';
 import { resolveConfig, type RaftConfig } from './config.js';
-import { campaign, tickElection } from './election.js';
+import { campaign, peerLost, tickElection } from './election.js';
 import { ReadyTracker } from './ready.js';
 import { broadcastAppend, selfAcknowledge, tickLeader } from './replication.js';
 import { RaftState } from './state.js';
@@ -55,6 +55,11 @@ export class RaftCore {
   /** Handles a message from a peer. Messages for another node, or from a stale term, are dropped or answered safely. */
   step(message: Message): void {
     stepMessage(this.state, message);
+  }
+
+  /** The transport lost its connection to `peer` (see `RaftTransport.onPeerLost`). */
+  peerLost(peer: NodeId): void {
+    peerLost(this.state, peer);
   }
 
   /** Starts an election now, as if the election timeout had passed (with a pre-vote round if configured). */

@@ -35,6 +35,7 @@ export type DrivenCore = Pick<
   RaftCore,
   | 'tick'
   | 'step'
+  | 'peerLost'
   | 'propose'
   | 'hasReady'
   | 'ready'
@@ -143,6 +144,11 @@ export class RaftDriver {
     this.lastRole = this.core.role();
     this.lastLeader = this.core.leader();
     options.transport.onMessage((message) => this.receive(message));
+    options.transport.onPeerLost?.((peer) => {
+      if (this.stopped) return;
+      this.inboxActions.push(() => this.core.peerLost(peer));
+      this.kick();
+    });
   }
 
   /**

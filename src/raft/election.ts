@@ -8,7 +8,7 @@
  */
 import { broadcastAppend } from './replication.js';
 import type { RaftState } from './state.js';
-import { NONE, type VoteRequest, type VoteResponse } from './types.js';
+import { NONE, type NodeId, type VoteRequest, type VoteResponse } from './types.js';
 
 /** A follower's or candidate's clock: campaign when no leader was heard for the election timeout. */
 export function tickElection(s: RaftState): void {
@@ -18,6 +18,19 @@ export function tickElection(s: RaftState): void {
     s.electionElapsed = 0;
     campaign(s, s.config.preVote);
   }
+}
+
+/**
+ * The connection to `peer` broke. If it is this follower's leader, its process may have died (a
+ * killed process's sockets close at once): stop honouring its lease and campaign within half an
+ * election timeout (randomized, so the followers that lost it together rarely split the vote)
+ * instead of a whole one. Only a hint, and only with pre-vote and the lease: a leader that is
+ * alive keeps its term, since the followers that still hear it ignore the pre-vote.
+ */
+export function peerLost(s: RaftState, peer: NodeId): void {
+  if (s.role !== 'follower' || s.lead !== peer || !s.isVoter() || !s.config.preVote || !s.config.checkQuorum) return;
+  const soon = s.randomizedElectionTimeout - s.config.random.int(1, Math.max(1, Math.floor(s.config.electionTicks / 2)));
+  s.electionElapsed = Math.max(s.electionElapsed, s.config.electionTicks, soon);
 }
 
 export function campaign(s: RaftState, preVote: boolean): void {

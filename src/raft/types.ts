@@ -155,4 +155,9 @@ export interface RaftStorage {
 export interface RaftTransport {
   send(message: Message): void;
   onMessage(handler: (message: Message) => void): void;
+  /**
+   * Optional: hears that an established connection to `peer` broke (its process may have died).
+   * A hint that speeds up elections, never needed for safety.
+   */
+  onPeerLost?(handler: (peer: NodeId) => void): void;
 }

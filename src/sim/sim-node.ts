@@ -182,6 +182,10 @@ export class SimNode implements Host, FaultableNode {
         core.step(message);
         changed();
       },
+      peerLost: (peer) => {
+        core.peerLost(peer);
+        changed();
+      },
       propose: (data) => {
         const proposed = core.propose(data);
         changed();

@@ -69,6 +69,50 @@ describe('leader election', () => {
     expect(h.node(3).leader()).toBe(1);
   });
 
+  it('followers that lose their connection to the leader elect a new one within half an election timeout', () => {
+    const ticksToLeader: number[] = [];
+    for (let seed = 1; seed <= 20; seed++) {
+      const h = new Harness({ voters: [1, 2, 3], electionTicks: 10, seed });
+      h.elect(1);
+      h.isolate(1);
+      h.node(2).peerLost(1);
+      h.node(3).peerLost(1);
+      let ticks = 0;
+      while (![2, 3].some((id) => h.node(id).role() === 'leader') && ticks < 40) {
+        h.tick(2);
+        h.tick(3);
+        h.flush();
+        ticks++;
+      }
+      ticksToLeader.push(ticks);
+    }
+    // A new leader every time; at once unless both campaigned in the same tick and split the vote.
+    expect(Math.max(...ticksToLeader)).toBeLessThan(40);
+    expect(ticksToLeader.filter((t) => t <= 5).length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('a follower alone losing its connection to a live leader disturbs nothing', () => {
+    const h = new Harness({ voters: [1, 2, 3], electionTicks: 10, seed: 3 });
+    h.elect(1);
+    h.cut(1, 2);
+    h.cut(2, 1);
+    h.node(2).peerLost(1);
+    h.tick(2, 3);
+    h.flush();
+    // Its pre-vote reached node 3, which still hears the leader and ignores it.
+    expect(h.node(1).role()).toBe('leader');
+    expect(h.node(3).term()).toBe(1);
+    expect(h.node(1).term()).toBe(1);
+  });
+
+  it('losing the connection to a peer that is not the leader changes nothing', () => {
+    const h = new Harness({ voters: [1, 2, 3], electionTicks: 10, seed: 5 });
+    h.elect(1);
+    h.node(2).peerLost(3);
+    h.tick(2, 3);
+    expect(h.node(2).role()).toBe('follower');
+  });
+
   it('a new leader commits a no-op of its term, which also commits the entries before it', () => {
     const h = new Harness({ voters: [1, 2, 3] });
     h.elect(1);
