@@ -63,6 +63,11 @@ export function handleVoteRequest(s: RaftState, m: VoteRequest): void {
     if (m.type === 'Vote') {
       s.electionElapsed = 0;
       s.vote = m.from;
+    } else if (s.role === 'precandidate' && m.from < s.id) {
+      // Two pre-candidates at once (followers that lost their leader together) would both go on
+      // to a real vote and split it, costing another election timeout. The higher id steps aside
+      // for the lower one it just granted, which can then win with this node's vote.
+      s.becomeFollower(s.term, NONE);
     }
   } else {
     s.send({ type: responseType, from: s.id, to: m.from, term: s.term, granted: false });

@@ -91,6 +91,19 @@ describe('leader election', () => {
     expect(ticksToLeader.filter((t) => t <= 5).length).toBeGreaterThanOrEqual(15);
   });
 
+  it('two followers that pre-campaign at once do not split the vote: the higher id steps aside', () => {
+    const h = new Harness({ voters: [1, 2, 3], electionTicks: 10, seed: 11 });
+    h.elect(1);
+    h.isolate(1);
+    h.node(2).peerLost(1);
+    h.node(3).peerLost(1);
+    h.node(2).campaign();
+    h.node(3).campaign();
+    h.flush();
+    expect(h.leaders()).toContain(2);
+    expect(h.node(3).leader()).toBe(2);
+  });
+
   it('a follower alone losing its connection to a live leader disturbs nothing', () => {
     const h = new Harness({ voters: [1, 2, 3], electionTicks: 10, seed: 3 });
     h.elect(1);
