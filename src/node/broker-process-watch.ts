@@ -11,6 +11,9 @@
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '../common/logger.js';
 
+/** Wait before a second connection attempt confirms a first refusal. */
+const REFUSAL_CONFIRM_MS = 20;
+
 export interface WatchedBroker {
   readonly brokerId: number;
   readonly brokerEpoch: number;
@@ -33,7 +36,7 @@ interface Watch {
   socket: Socket | undefined;
   /** A connection to this incarnation was established once: a refusal now means it died. */
   wasConnected: boolean;
-  /** Refusals in a row before any connection: two, a retry apart, mean it died before we watched. */
+  /** Refusals in a row before any connection: two, 20 ms apart, mean it died before we watched. */
   refusals: number;
   retry: NodeJS.Timeout | undefined;
   stopped: boolean;
@@ -95,18 +98,20 @@ export class BrokerProcessWatch {
       clearTimeout(timer);
       if (watch.stopped || watch.socket !== socket) return;
       watch.socket = undefined;
-      // A connection that was up and closed: look again at once. Otherwise try again a little later.
+      // A connection that was up and closed: look again at once. A first refusal is confirmed
+      // soon (a new active controller meets a broker that died with the old one this way).
+      // Anything else: try again a little later.
       if (connected) this.connect(watch);
-      else this.later(watch);
+      else this.later(watch, watch.refusals > 0 ? Math.min(REFUSAL_CONFIRM_MS, this.options.retryMs) : this.options.retryMs);
     });
   }
 
-  private later(watch: Watch): void {
+  private later(watch: Watch, delayMs: number): void {
     if (watch.stopped) return;
     watch.retry = setTimeout(() => {
       watch.retry = undefined;
       this.connect(watch);
-    }, this.options.retryMs);
+    }, delayMs);
     watch.retry.unref();
   }
 

@@ -60,7 +60,7 @@ describe('broker process watch', () => {
     expect(sockets.size).toBe(1);
   });
 
-  it('reports a broker that never listened only after two refusals a retry apart, and stops watching on update', async () => {
+  it('reports a broker that never listened only after a second refusal confirms the first, and stops watching on update', async () => {
     const { server, port } = await listen();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const gone = await watching(port);
