@@ -78,7 +78,6 @@ export interface ReplicaFetchResponse {
   readonly partitions: readonly ReplicaFetchPartitionResponse[];
 }
 
-/** True when the answer tells the follower nothing it does not know: it can be left out. */
 /** Whether two fetch positions of one partition would tell the leader the same. */
 export function samePosition(a: Omit<ReplicaFetchPartitionRequest, 'topicId' | 'partition'>, b: Omit<ReplicaFetchPartitionRequest, 'topicId' | 'partition'>): boolean {
   return (
@@ -90,6 +89,7 @@ export function samePosition(a: Omit<ReplicaFetchPartitionRequest, 'topicId' | '
   );
 }
 
+/** True when the answer tells the follower nothing it does not know: it can be left out. */
 export function repeatsWhatFollowerKnows(
   request: ReplicaFetchPartitionRequest,
   response: Pick<ReplicaFetchPartitionResponse, 'records' | 'error' | 'divergingEpoch' | 'highWatermark' | 'logStartOffset'>,

@@ -62,8 +62,10 @@ export class FollowerState {
     return this.backoffUntilMs;
   }
 
-  /** Where to fetch from next, or undefined while backing off after an error. */
-  /** `previous` itself when the position has not moved since (an idle partition allocates nothing). */
+  /**
+   * Where to fetch from next, or undefined while backing off after an error; `previous` itself
+   * when the position has not moved since it (an idle partition allocates nothing).
+   */
   nextFetch<P extends FollowerFetchPosition>(nowMs: number, previous?: P): P | FollowerFetchPosition | undefined {
     if (nowMs < this.backoffUntilMs) return undefined;
     const fetchOffset = this.log.logEndOffset();

@@ -179,9 +179,9 @@ export class Partition {
   }
 
   /**
-   * The same read without the partition's identity, the follower's details apart from its
-   * position: a fetch of thousands of partitions, most with nothing to say, allocates nothing
-   * for those (`answerFollower` adds the identity to the ones that go back).
+   * The same read, with the follower's identity passed apart from its position and without the
+   * partition's identity in the result: a fetch of thousands of partitions, most with nothing to
+   * say, allocates nothing for those (`answerFollower` adds the identity to the ones that go back).
    */
   readForFollower(position: ReplicaFetchPartitionRequest | FollowerFetchArgs, follower: FetchingFollower): LeaderRead {
     const refusal = this.leaderRequestError(position.currentLeaderEpoch);
