@@ -17,10 +17,9 @@ import { MetadataSlices } from './metadata-slices.js';
 
 /** Longest stretch the broker spends opening or removing logs before it lets heartbeats and Raft run. */
 const METADATA_SLICE_BUDGET_MS = 20;
-
-
 /** Pause between registration attempts that failed (no active controller yet, mostly). */
 const REGISTRATION_RETRY_MS = 25;
+
 export type BrokerState = 'registering' | 'fenced' | 'active' | 'shutting-down' | 'stopped';
 
 export interface BrokerHostOptions {
