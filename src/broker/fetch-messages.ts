@@ -78,17 +78,6 @@ export interface ReplicaFetchResponse {
   readonly partitions: readonly ReplicaFetchPartitionResponse[];
 }
 
-/** Whether two fetch positions of one partition would tell the leader the same. */
-export function samePosition(a: Omit<ReplicaFetchPartitionRequest, 'topicId' | 'partition'>, b: Omit<ReplicaFetchPartitionRequest, 'topicId' | 'partition'>): boolean {
-  return (
-    a.fetchOffset === b.fetchOffset &&
-    a.lastFetchedEpoch === b.lastFetchedEpoch &&
-    a.currentLeaderEpoch === b.currentLeaderEpoch &&
-    a.logStartOffset === b.logStartOffset &&
-    a.knownHighWatermark === b.knownHighWatermark
-  );
-}
-
 /** True when the answer tells the follower nothing it does not know: it can be left out. */
 export function repeatsWhatFollowerKnows(
   request: ReplicaFetchPartitionRequest,

@@ -11,7 +11,7 @@
 import type { Clock, Timer } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { BrokerId } from '../metadata/types.js';
-import { samePosition, type FetchSessionRef, type ReplicaFetchPartitionRequest, type ReplicaFetchPartitionResponse, type ReplicaFetchRequest, type ReplicaFetchResponse } from './fetch-messages.js';
+import type { FetchSessionRef, ReplicaFetchPartitionRequest, ReplicaFetchPartitionResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './fetch-messages.js';
 import type { FollowerFetchOutcome } from './follower-state.js';
 import { partitionKey } from './types.js';
 
@@ -35,7 +35,10 @@ export interface FetchTarget {
   readonly partition: number;
   /** `partitionKey(topicId, partition)`, computed once. */
   readonly key: string;
-  /** Undefined while the partition backs off or follows no leader. */
+  /**
+   * Undefined while the partition backs off or follows no leader. The same object while the
+   * position holds, so the session sees an unchanged partition by identity.
+   */
   nextFetch(): ReplicaFetchPartitionRequest | undefined;
   fetchableAtMs(): number;
   applyFetchResponse(request: ReplicaFetchPartitionRequest, response: ReplicaFetchPartitionResponse): FollowerFetchOutcome;
@@ -184,7 +187,7 @@ export class ReplicaFetcher {
 
   /**
    * The partitions to send: all of them in a full fetch that starts a new session, otherwise only
-   * those whose position differs from what the leader holds, plus the ones to forget.
+   * those whose position is not the one the leader holds, plus the ones to forget.
    */
   private nextSessionFetch(positions: Map<string, ReplicaFetchPartitionRequest>): { partitions: ReplicaFetchPartitionRequest[]; session: FetchSessionRef } {
     const current = this.session;
@@ -201,7 +204,7 @@ export class ReplicaFetcher {
     }
     for (const [key, position] of positions) {
       const before = current.sent.get(key);
-      if (before && (before === position || samePosition(before, position))) continue;
+      if (before === position) continue;
       changed.push(position);
       current.sent.set(key, position);
     }

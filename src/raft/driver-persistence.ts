@@ -35,8 +35,7 @@ export class ReadyPersister {
    */
   onlyLogAndCommit(ready: Ready): boolean {
     if (ready.snapshot) return false;
-    const { hardState } = ready;
-    return !hardState || (hardState.term === this.persistedTerm && hardState.vote === this.persistedVote);
+    return !ready.hardState || this.termAndVoteDurable(ready.hardState);
   }
 
   /** Resolves when the Ready's messages may be sent. */
@@ -49,8 +48,7 @@ export class ReadyPersister {
       if (entries.length > 0) await storage.append(entries);
       return;
     }
-    const commitOnly = hardState.term === this.persistedTerm && hardState.vote === this.persistedVote;
-    if (commitOnly && hardState.commit < firstNew) {
+    if (this.termAndVoteDurable(hardState) && hardState.commit < firstNew) {
       this.persistCommitLater(hardState);
       if (entries.length > 0) await storage.append(entries);
       return;
@@ -65,6 +63,11 @@ export class ReadyPersister {
     }
     this.persistedTerm = hardState.term;
     this.persistedVote = hardState.vote;
+  }
+
+  /** `state` differs from what is on disk in its commit index at most. */
+  private termAndVoteDurable(state: HardState): boolean {
+    return state.term === this.persistedTerm && state.vote === this.persistedVote;
   }
 
   stop(): void {
