@@ -51,7 +51,14 @@ export interface GroupCoordinatorOptions {
 
 type PartitionSlot = { kind: 'loading' } | { kind: 'loaded'; state: CoordinatorPartition };
 
+/** Group, topic and partition of a commit, as the pending-commit count knows it. */
+function pendingKey(groupId: string, topic: string, partition: number): string {
+  return `${groupId}\u0000${topic}\u0000${partition}`;
+}
+
 export class GroupCoordinator {
+  /** Commits appended and not yet acknowledged by the ISR, per group, topic and partition. */
+  private readonly pendingCommits = new Map<string, number>();
   readonly config: GroupCoordinatorConfig;
   private readonly slots = new Map<number, PartitionSlot>();
   private readonly machine: GroupStateMachine;
@@ -197,8 +204,15 @@ export class GroupCoordinator {
       const plan = planCommit(request, this.config.offsetMetadataMaxBytes, this.clock.now());
       if (plan.records.length === 0) return Promise.resolve(plan.result);
       const committedGroup = group;
+      const pendingKeys = plan.accepted.map(({ topic, partition: p }) => pendingKey(request.groupId, topic, p));
+      for (const key of pendingKeys) this.pendingCommits.set(key, (this.pendingCommits.get(key) ?? 0) + 1);
       return new Promise<OffsetCommitResult>((resolve, reject) => {
         partition.append(plan.records, (error) => {
+          for (const key of pendingKeys) {
+            const left = this.pendingCommits.get(key)! - 1;
+            if (left === 0) this.pendingCommits.delete(key);
+            else this.pendingCommits.set(key, left);
+          }
           if (error) return reject(commitAppendError(error));
           // A group deleted meanwhile stays deleted: its tombstones follow this commit in the log.
           if (partition.holds(committedGroup)) {
@@ -210,9 +224,21 @@ export class GroupCoordinator {
     });
   }
 
-  /** Durable commits only: a commit still waiting for acks=all is not visible yet. */
+  /**
+   * Durable commits only: a commit still waiting for acks=all is not visible yet. With
+   * `requireStable`, its partition is answered UNSTABLE_OFFSET_COMMIT instead, as Kafka does: a
+   * member taking over a partition right after its previous owner's last commit (a consumer that
+   * commits, then leaves) would otherwise start before that commit and read records twice.
+   */
   fetchOffsets(request: OffsetFetchRequest): OffsetFetchResult {
-    return fetchOffsets(this.loadedPartitionOf(request.groupId).offsets, request);
+    const result = fetchOffsets(this.loadedPartitionOf(request.groupId).offsets, request);
+    if (!request.requireStable || this.pendingCommits.size === 0) return result;
+    for (const t of result.topics) {
+      t.partitions = t.partitions.map((p) =>
+        this.pendingCommits.has(pendingKey(request.groupId, t.topic, p.partition)) ? { partition: p.partition, offset: -1, leaderEpoch: -1, metadata: '', unstable: true } : p,
+      );
+    }
+    return result;
   }
 
   describeGroup(groupId: string): GroupDescription {

@@ -139,6 +139,11 @@ export interface OffsetFetchRequest {
   groupId: string;
   /** null: every partition the group has committed. */
   topics: readonly { topic: string; partitions: readonly number[] }[] | null;
+  /**
+   * KIP-447's require_stable: a partition with a commit still waiting for acks=all is answered
+   * UNSTABLE_OFFSET_COMMIT (the client retries) rather than with the offset before that commit.
+   */
+  requireStable?: boolean;
 }
 
 export interface FetchedOffset {
@@ -147,6 +152,8 @@ export interface FetchedOffset {
   offset: number;
   leaderEpoch: number;
   metadata: string;
+  /** Set (with offset -1) when the request required stable offsets and a commit is pending. */
+  unstable?: true;
 }
 
 export interface OffsetFetchResult {

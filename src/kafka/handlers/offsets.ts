@@ -7,6 +7,7 @@ import type { OffsetCommitResponse } from '../protocol/messages/offset-commit-re
 import type { OffsetFetchRequest } from '../protocol/messages/offset-fetch-request.js';
 import type { OffsetFetchResponse } from '../protocol/messages/offset-fetch-response.js';
 import type { OffsetFetchResult } from '../../broker/group/types.js';
+import { KAFKA_ERRORS } from '../../common/errors.js';
 import { errorCodeOf, type RequestContext, brokerErrorOf } from '../context.js';
 
 
@@ -45,14 +46,14 @@ export function handleOffsetFetch(request: OffsetFetchRequest, ctx: RequestConte
       topics: [],
       errorCode: 0,
       groups: request.groups.map((g) => {
-        const { topics, errorCode } = fetchGroup(g.groupId, g.topics && g.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitionIndexes })), ctx);
+        const { topics, errorCode } = fetchGroup(g.groupId, g.topics && g.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitionIndexes })), request.requireStable, ctx);
         return { groupId: g.groupId, topics, errorCode };
       }),
     };
   }
   // v0-1 have no top-level error, and no "every topic" request.
   const requested = request.topics && request.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitionIndexes }));
-  const { topics, errorCode } = fetchGroup(request.groupId, v < 2 ? (requested ?? []) : requested, ctx);
+  const { topics, errorCode } = fetchGroup(request.groupId, v < 2 ? (requested ?? []) : requested, request.requireStable, ctx);
   if (v < 2 && errorCode !== 0) {
     const perPartition = (requested ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode })) }));
     return { throttleTimeMs: 0, topics: perPartition, errorCode: 0, groups: [] };
@@ -60,10 +61,15 @@ export function handleOffsetFetch(request: OffsetFetchRequest, ctx: RequestConte
   return { throttleTimeMs: 0, topics, errorCode, groups: [] };
 }
 
-function fetchGroup(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, ctx: RequestContext): { topics: ResponseTopic[]; errorCode: number } {
+function fetchGroup(
+  groupId: string,
+  topics: { name: string; partitionIndexes: number[] }[] | null,
+  requireStable: boolean,
+  ctx: RequestContext,
+): { topics: ResponseTopic[]; errorCode: number } {
   let result: OffsetFetchResult;
   try {
-    result = ctx.broker.front.groups().fetchOffsets({ groupId, topics: topics && topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })) });
+    result = ctx.broker.front.groups().fetchOffsets({ groupId, topics: topics && topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })), requireStable });
   } catch (e) {
     return { topics: [], errorCode: brokerErrorOf(e).code };
   }
@@ -71,7 +77,13 @@ function fetchGroup(groupId: string, topics: { name: string; partitionIndexes: n
     errorCode: 0,
     topics: result.topics.map((t) => ({
       name: t.topic,
-      partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: p.leaderEpoch, metadata: p.metadata, errorCode: 0 })),
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partition,
+        committedOffset: p.offset,
+        committedLeaderEpoch: p.leaderEpoch,
+        metadata: p.metadata,
+        errorCode: p.unstable ? KAFKA_ERRORS.UNSTABLE_OFFSET_COMMIT.code : 0,
+      })),
     })),
   };
 }

@@ -144,6 +144,28 @@ describe('commit durability', () => {
     expect(committed(s, GROUP, [0])).toEqual([50]);
   });
 
+  it('answers UNSTABLE_OFFSET_COMMIT for a partition with a pending commit when stable offsets are required (KIP-447)', async () => {
+    const s = await setup();
+    await s.coordinator.commitOffsets(commit(GROUP, -1, '', { 0: 10, 1: 20 }));
+    s.log.autoAck = false;
+    const pending = track(s.coordinator.commitOffsets(commit(GROUP, -1, '', { 0: 50 })));
+    await flush();
+    const stable = (): unknown[] => s.coordinator.fetchOffsets({ groupId: GROUP, topics: [{ topic: 'orders', partitions: [0, 1] }], requireStable: true }).topics[0]!.partitions;
+    expect(stable()).toEqual([
+      { partition: 0, offset: -1, leaderEpoch: -1, metadata: '', unstable: true },
+      { partition: 1, offset: 20, leaderEpoch: -1, metadata: '' },
+    ]);
+    // Without require_stable the durable offset is answered, as before.
+    expect(committed(s, GROUP, [0])).toEqual([10]);
+    s.log.ackAll();
+    await flush();
+    expect(pending.value).toBeDefined();
+    expect(stable()).toEqual([
+      { partition: 0, offset: 50, leaderEpoch: -1, metadata: '' },
+      { partition: 1, offset: 20, leaderEpoch: -1, metadata: '' },
+    ]);
+  });
+
   it('fails the commit when the append fails (NOT_ENOUGH_REPLICAS answered as Kafka does) and keeps the old offset', async () => {
     const s = await setup();
     await s.coordinator.commitOffsets(commit(GROUP, -1, '', { 0: 10 }));
