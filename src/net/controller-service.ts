@@ -12,6 +12,7 @@ import { isBrokerError } from '../common/errors.js';
 import type { PartitionRegistration } from '../metadata/types.js';
 import { NO_SEND_FAULTS, OPEN_LINK, type PeerLink, type SendFaults } from './faults.js';
 import { createClient, serviceConstructor, toSafeInteger } from './grpc.js';
+import { HeartbeatStream, type WireHeartbeatRequest, type WireHeartbeatResponse } from './heartbeat-stream.js';
 import { deadlineIn, fromGrpcError, NO_ERROR, toWireError, wireError, type WireError } from './wire-errors.js';
 import {
   fromWireAlterConfigs,
@@ -64,6 +65,36 @@ function handle<Req, Res>(
   };
 }
 
+/**
+ * Serves one broker's heartbeat stream: each heartbeat is answered on the stream, under the same
+ * faults as a call (dropped while they cut the broker off, answered after the node's delay).
+ */
+function serveHeartbeats(api: ControllerApi, faults: SendFaults): (call: grpc.ServerDuplexStream<WireHeartbeatRequest, WireHeartbeatResponse>) => void {
+  return (call) => {
+    const reply = (req: WireHeartbeatRequest, res: Omit<WireHeartbeatResponse, 'correlation_id'>): void =>
+      faults.route(req.broker_id, () => {
+        if (!call.cancelled && call.writable) call.write({ ...res, correlation_id: req.correlation_id });
+      });
+    call.on('data', (req: WireHeartbeatRequest) => {
+      if (faults.blocked(req.broker_id)) return; // the broker's own deadline ends the heartbeat
+      api
+        .heartbeat({
+          brokerId: req.broker_id,
+          brokerEpoch: toSafeInteger(req.broker_epoch),
+          currentMetadataOffset: toSafeInteger(req.current_metadata_offset),
+          wantFence: req.want_fence,
+          wantShutdown: req.want_shutdown,
+        })
+        .then(
+          (r) => reply(req, { ...NO_ERROR, is_fenced: r.isFenced, is_caught_up: r.isCaughtUp, should_shutdown: r.shouldShutdown, leader_id: 0 }),
+          (e: unknown) => reply(req, { ...toWireError(e), is_fenced: true, is_caught_up: false, should_shutdown: false, leader_id: leaderIdOf(e) }),
+        );
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => undefined); // the broker went away; nothing waits on its answers
+  };
+}
+
 export function addControllerService(server: grpc.Server, api: ControllerApi, faults: SendFaults = NO_SEND_FAULTS): void {
   const fail = (e: unknown): WireError & { leader_id: number } => ({ ...toWireError(e), leader_id: leaderIdOf(e) });
   const fromBroker = (req: { broker_id: number }): number => req.broker_id;
@@ -78,16 +109,7 @@ export function addControllerService(server: grpc.Server, api: ControllerApi, fa
       });
       return { ...NO_ERROR, broker_epoch: brokerEpoch, leader_id: 0 };
     }, fail),
-    BrokerHeartbeat: handle(fromBroker, faults, async (req: { broker_id: number; broker_epoch: string; current_metadata_offset: string; want_fence: boolean; want_shutdown: boolean }) => {
-      const r = await api.heartbeat({
-        brokerId: req.broker_id,
-        brokerEpoch: toSafeInteger(req.broker_epoch),
-        currentMetadataOffset: toSafeInteger(req.current_metadata_offset),
-        wantFence: req.want_fence,
-        wantShutdown: req.want_shutdown,
-      });
-      return { ...NO_ERROR, is_fenced: r.isFenced, is_caught_up: r.isCaughtUp, should_shutdown: r.shouldShutdown, leader_id: 0 };
-    }, fail),
+    BrokerHeartbeats: serveHeartbeats(api, faults),
     AlterPartition: handle(fromBroker, faults, async (req: WireAlterPartitionRequest) => {
       const p = await api.alterPartition({
         brokerId: req.broker_id,
@@ -175,11 +197,16 @@ function fromWireCreatePartitions(req: WireCreatePartitionsRequest): NewPartitio
   }));
 }
 
-type ControllerStub = grpc.Client & Record<string, (req: unknown, options: grpc.CallOptions, cb: (e: grpc.ServiceError | null, res: unknown) => void) => void>;
+type ControllerStub = grpc.Client &
+  Record<string, (req: unknown, options: grpc.CallOptions, cb: (e: grpc.ServiceError | null, res: unknown) => void) => void> & {
+    BrokerHeartbeats?: HeartbeatStreamOpen;
+  };
+type HeartbeatStreamOpen = () => grpc.ClientDuplexStream<WireHeartbeatRequest, WireHeartbeatResponse>;
 
 /** A remote node's controller, reached over gRPC with a deadline on every call. */
 export class GrpcControllerClient implements ControllerApi {
   private readonly stub: ControllerStub;
+  private readonly heartbeats: HeartbeatStream;
 
   constructor(
     address: string,
@@ -191,9 +218,11 @@ export class GrpcControllerClient implements ControllerApi {
     private readonly link: PeerLink = OPEN_LINK,
   ) {
     this.stub = createClient<ControllerStub>(serviceConstructor('controller.proto', SERVICE), address);
+    this.heartbeats = new HeartbeatStream(() => this.stub.BrokerHeartbeats!() as ReturnType<HeartbeatStreamOpen>, timeoutMs, link);
   }
 
   close(): void {
+    this.heartbeats.close();
     this.stub.close();
   }
 
@@ -207,15 +236,8 @@ export class GrpcControllerClient implements ControllerApi {
     return { brokerEpoch: toSafeInteger(res.broker_epoch) };
   }
 
-  async heartbeat(request: Parameters<ControllerApi['heartbeat']>[0]): ReturnType<ControllerApi['heartbeat']> {
-    const res = await this.call<WireError & { is_fenced: boolean; is_caught_up: boolean; should_shutdown: boolean }>('BrokerHeartbeat', {
-      broker_id: request.brokerId,
-      broker_epoch: request.brokerEpoch,
-      current_metadata_offset: request.currentMetadataOffset,
-      want_fence: request.wantFence ?? false,
-      want_shutdown: request.wantShutdown ?? false,
-    });
-    return { isFenced: res.is_fenced, isCaughtUp: res.is_caught_up, inControlledShutdown: request.wantShutdown ?? false, shouldShutdown: res.should_shutdown };
+  heartbeat(request: Parameters<ControllerApi['heartbeat']>[0]): ReturnType<ControllerApi['heartbeat']> {
+    return this.heartbeats.heartbeat(request);
   }
 
   async alterPartition(request: Parameters<ControllerApi['alterPartition']>[0]): Promise<PartitionRegistration> {
