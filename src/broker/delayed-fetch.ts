@@ -8,9 +8,22 @@
 import type { Clock, Timer } from '../common/clock.js';
 import { assert } from '../common/errors.js';
 
+/**
+ * Keys of the partitions whose changes may satisfy a fetch: a list, or a map keyed by them (a
+ * follower's whole fetch session, passed as it is rather than copied at every poll).
+ */
+export type WatchKeys = readonly string[] | ReadonlyMap<string, unknown>;
+
+/**
+ * A fetch watching more partitions than this is not indexed by each of them: parking and
+ * unparking it would cost a map update per partition at every poll (an idle follower of thousands
+ * of partitions polls several times a second). It is asked instead, on each wake, whether it
+ * watches that partition; few fetches are that broad (one per follower).
+ */
+const INDEXED_WATCH_MAX = 64;
+
 export interface WaitingFetch {
-  /** Keys of the partitions whose changes may satisfy this fetch. */
-  readonly watchKeys: readonly string[];
+  readonly watchKeys: WatchKeys;
   /** Answers the fetch and returns true if it can be answered now; otherwise changes nothing. */
   tryComplete(): boolean;
   /** The wait is over: answer with whatever is there. */
@@ -19,6 +32,8 @@ export interface WaitingFetch {
 
 interface Entry {
   readonly fetch: WaitingFetch;
+  /** Set for a broad fetch (see INDEXED_WATCH_MAX), which is not in `byKey`. */
+  readonly watches: ReadonlySet<string> | ReadonlyMap<string, unknown> | undefined;
   timer: Timer | undefined;
   done: boolean;
   /** Inside `tryComplete`: a nested wake must not answer the same fetch twice. */
@@ -27,6 +42,7 @@ interface Entry {
 
 export class DelayedFetchQueue {
   private readonly byKey = new Map<string, Set<Entry>>();
+  private readonly broad = new Set<Entry>();
   private count = 0;
 
   constructor(
@@ -43,11 +59,17 @@ export class DelayedFetchQueue {
   /** Parks `fetch` for at most `maxWaitMs`. Returns false (and parks nothing) when the queue is full. */
   park(fetch: WaitingFetch, maxWaitMs: number): boolean {
     if (this.count >= this.maxWaiting) return false;
-    const entry: Entry = { fetch, timer: undefined, done: false, checking: false };
-    for (const key of fetch.watchKeys) {
-      let set = this.byKey.get(key);
-      if (!set) this.byKey.set(key, (set = new Set()));
-      set.add(entry);
+    const keys = fetch.watchKeys;
+    const indexed = Array.isArray(keys) && keys.length <= INDEXED_WATCH_MAX;
+    const watches = indexed ? undefined : Array.isArray(keys) ? new Set<string>(keys) : (keys as ReadonlyMap<string, unknown>);
+    const entry: Entry = { fetch, watches, timer: undefined, done: false, checking: false };
+    if (watches) this.broad.add(entry);
+    else {
+      for (const key of keys as readonly string[]) {
+        let set = this.byKey.get(key);
+        if (!set) this.byKey.set(key, (set = new Set()));
+        set.add(entry);
+      }
     }
     this.count++;
     entry.timer = this.clock.schedule(Math.max(0, maxWaitMs), () => {
@@ -61,23 +83,13 @@ export class DelayedFetchQueue {
   /** Something changed for partition `key`: answer every fetch watching it that now can be. */
   wake(key: string): void {
     const set = this.byKey.get(key);
-    if (!set) return;
-    for (const entry of [...set]) {
-      if (entry.done || entry.checking) continue;
-      entry.checking = true;
-      let completed: boolean;
-      try {
-        completed = entry.fetch.tryComplete();
-      } finally {
-        entry.checking = false;
-      }
-      if (completed) this.remove(entry);
-    }
+    if (set) for (const entry of [...set]) this.check(entry);
+    if (this.broad.size > 0) for (const entry of [...this.broad]) if (entry.watches!.has(key)) this.check(entry);
   }
 
   /** Answers every waiting fetch now (shutdown). */
   completeAll(): void {
-    const entries = new Set<Entry>();
+    const entries = new Set<Entry>(this.broad);
     for (const set of this.byKey.values()) for (const entry of set) entries.add(entry);
     for (const entry of entries) {
       if (entry.done) continue;
@@ -86,12 +98,25 @@ export class DelayedFetchQueue {
     }
   }
 
+  private check(entry: Entry): void {
+    if (entry.done || entry.checking) return;
+    entry.checking = true;
+    let completed: boolean;
+    try {
+      completed = entry.fetch.tryComplete();
+    } finally {
+      entry.checking = false;
+    }
+    if (completed) this.remove(entry);
+  }
+
   private remove(entry: Entry): void {
     if (entry.done) return;
     entry.done = true;
     entry.timer?.cancel();
     this.count--;
-    for (const key of entry.fetch.watchKeys) {
+    if (entry.watches) return void this.broad.delete(entry);
+    for (const key of entry.fetch.watchKeys as readonly string[]) {
       const set = this.byKey.get(key);
       if (!set) continue;
       set.delete(entry);
@@ -101,7 +126,7 @@ export class DelayedFetchQueue {
 }
 
 export interface LongPoll<R> {
-  readonly watchKeys: readonly string[];
+  readonly watchKeys: WatchKeys;
   readonly maxWaitMs: number;
   /** Reads every partition of the fetch as it stands now. */
   read(): R;

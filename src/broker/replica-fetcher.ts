@@ -91,6 +91,8 @@ export class ReplicaFetcher {
   /** Bumped when a fetch is abandoned or the fetcher stops, so late answers are ignored. */
   private generation = 0;
   private timer: Timer | undefined;
+  /** Scratch for `nextSessionFetch`: the keys fetchable this round, kept to avoid an allocation per poll. */
+  private readonly fetchableKeys: string[] = [];
   private readonly logger: Logger;
 
   constructor(private readonly options: ReplicaFetcherOptions) {
@@ -136,16 +138,12 @@ export class ReplicaFetcher {
     if (!this.running || this.inFlight) return;
     const { options } = this;
     const targets = options.source.partitionsFollowing(options.leaderId);
-    const positions = new Map<string, ReplicaFetchPartitionRequest>();
-    for (const target of targets) {
-      const position = target.nextFetch();
-      if (position) positions.set(target.key, position);
-    }
-    if (positions.size === 0) {
+    const next = this.nextSessionFetch(targets);
+    if (!next) {
       this.session = undefined;
       return this.idle(targets);
     }
-    const { partitions, session } = this.nextSessionFetch(positions);
+    const { partitions, session } = next;
     const request: ReplicaFetchRequest = {
       replicaId: options.replicaId,
       brokerEpoch: options.brokerEpoch(),
@@ -187,26 +185,43 @@ export class ReplicaFetcher {
 
   /**
    * The partitions to send: all of them in a full fetch that starts a new session, otherwise only
-   * those whose position is not the one the leader holds, plus the ones to forget.
+   * those whose position is not the one the leader holds, plus the ones to forget. Undefined when
+   * no partition can be fetched now. An idle poll allocates nothing per partition: positions that
+   * hold are the same objects (see `FetchTarget.nextFetch`), so the session compares identities.
    */
-  private nextSessionFetch(positions: Map<string, ReplicaFetchPartitionRequest>): { partitions: ReplicaFetchPartitionRequest[]; session: FetchSessionRef } {
+  private nextSessionFetch(targets: readonly FetchTarget[]): { partitions: ReplicaFetchPartitionRequest[]; session: FetchSessionRef } | undefined {
     const current = this.session;
     if (!current) {
+      const positions = new Map<string, ReplicaFetchPartitionRequest>();
+      for (const target of targets) {
+        const position = target.nextFetch();
+        if (position) positions.set(target.key, position);
+      }
+      if (positions.size === 0) return undefined;
       this.session = { id: this.options.newSessionId(), epoch: 0, sent: positions };
       return { partitions: [...positions.values()], session: { id: this.session.id, epoch: 0, forgotten: [] } };
     }
     const changed: ReplicaFetchPartitionRequest[] = [];
-    const forgotten: Array<{ topicId: string; partition: number }> = [];
-    for (const [key, before] of current.sent) {
-      if (positions.has(key)) continue;
-      forgotten.push({ topicId: before.topicId, partition: before.partition });
-      current.sent.delete(key);
-    }
-    for (const [key, position] of positions) {
-      const before = current.sent.get(key);
-      if (before === position) continue;
+    const fetchable = this.fetchableKeys;
+    fetchable.length = 0;
+    for (const target of targets) {
+      const position = target.nextFetch();
+      if (!position) continue;
+      fetchable.push(target.key);
+      if (current.sent.get(target.key) === position) continue;
       changed.push(position);
-      current.sent.set(key, position);
+      current.sent.set(target.key, position);
+    }
+    if (fetchable.length === 0) return undefined;
+    // Every fetchable partition is in `sent` now, so `sent` holds more only if some were dropped.
+    const forgotten: Array<{ topicId: string; partition: number }> = [];
+    if (current.sent.size > fetchable.length) {
+      const keep = new Set(fetchable);
+      for (const [key, before] of current.sent) {
+        if (keep.has(key)) continue;
+        forgotten.push({ topicId: before.topicId, partition: before.partition });
+        current.sent.delete(key);
+      }
     }
     current.epoch++;
     return { partitions: changed, session: { id: current.id, epoch: current.epoch, forgotten } };

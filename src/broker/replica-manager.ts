@@ -65,7 +65,7 @@ export interface ReplicaManagerOptions {
   readonly brokerEpoch: () => number;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly timing: Pick<TimingConfig, 'replicaLagTimeMaxMs' | 'replicaFetchWaitMaxMs' | 'replicaSocketTimeoutMs' | 'requestTimeoutMs'>;
+  readonly timing: Pick<TimingConfig, 'replicaLagTimeMaxMs' | 'replicaFetchWaitMaxMs' | 'replicaFetchBackoffMs' | 'replicaSocketTimeoutMs' | 'requestTimeoutMs'>;
   /** Opens (creating if needed) the log of a replica this broker is assigned. */
   readonly openLog: (topic: string, partition: number, topicId: string) => PartitionLog;
   /** Disposes of the log of a replica no longer hosted (closed and deleted); defaults to closing it. */
@@ -135,7 +135,7 @@ export class ReplicaManager {
       retentionCheckIntervalMs: 300_000,
       logCleanerDedupeBufferSize: DEFAULT_DEDUPE_BUFFER_BYTES,
       alterPartitionRetryMs: Math.max(1, Math.min(1000, Math.floor(timing.replicaLagTimeMaxMs / 4))),
-      replicaFetchBackoffMs: timing.replicaFetchWaitMaxMs,
+      replicaFetchBackoffMs: timing.replicaFetchBackoffMs,
       replicaFetchMaxBytes: 1024 * 1024,
       replicaFetchMinBytes: 1,
       ...options.limits,
@@ -263,16 +263,15 @@ export class ReplicaManager {
       }
       return { partitions };
     };
-    const keys = [...fetched.keys()];
     serveWithLongPoll(this.replicaFetchWaits, {
-      watchKeys: keys,
+      watchKeys: fetched,
       maxWaitMs: Math.min(request.maxWaitMs, this.options.timing.requestTimeoutMs),
       read,
       isSatisfied: (r) => isSatisfied(r.partitions, request.minBytes),
       respond: done,
     });
     // The fetch (read at once above) told the leader each follower's log start: deletions waiting for it may be done.
-    if (this.deleteRecordsWaits.size() > 0) for (const key of keys) this.deleteRecordsWaits.wake(key);
+    if (this.deleteRecordsWaits.size() > 0) for (const key of fetched.keys()) this.deleteRecordsWaits.wake(key);
   }
 
   /**

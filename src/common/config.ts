@@ -20,7 +20,18 @@ export interface TimingConfig {
   brokerHeartbeatIntervalMs: number;
   brokerSessionTimeoutMs: number;
   replicaLagTimeMaxMs: number;
+  /**
+   * replica.fetch.wait.max.ms: how long a leader may hold a follower's fetch that finds nothing.
+   * New data answers it at once, so this sets only how often an idle follower polls: every poll
+   * visits each partition it follows, on both sides.
+   */
   replicaFetchWaitMaxMs: number;
+  /**
+   * replica.fetch.backoff.ms: a follower's pause after a failed fetch (leader unreachable, or a
+   * partition refused while the leader learns its new role). Short in the fast profile: failover
+   * waits on it.
+   */
+  replicaFetchBackoffMs: number;
   /**
    * replica.socket.timeout.ms: how long a follower waits for a fetch answer beyond its long poll
    * before it gives the fetch up and sends another. A fetch lost to the network (a cut link, an
@@ -49,7 +60,8 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<TimingConfig>>> = {
     brokerHeartbeatIntervalMs: 100,
     brokerSessionTimeoutMs: 600,
     replicaLagTimeMaxMs: 2000,
-    replicaFetchWaitMaxMs: 250,
+    replicaFetchWaitMaxMs: 500,
+    replicaFetchBackoffMs: 250,
     replicaSocketTimeoutMs: 1500,
     logRetentionCheckIntervalMs: 5000,
     leaderImbalanceCheckIntervalMs: 5000,
@@ -66,6 +78,7 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<TimingConfig>>> = {
     brokerSessionTimeoutMs: 9000,
     replicaLagTimeMaxMs: 30000,
     replicaFetchWaitMaxMs: 500,
+    replicaFetchBackoffMs: 1000,
     replicaSocketTimeoutMs: 30000,
     logRetentionCheckIntervalMs: 300000,
     leaderImbalanceCheckIntervalMs: 300000,

@@ -13,7 +13,7 @@ import { ReplicaManager } from '../../../src/broker/replica-manager.js';
 import type { ReplicaFetchSession } from '../../../src/broker/replica-fetcher.js';
 import { batch, memoryLog } from './helpers.js';
 
-export const TIMING = { replicaLagTimeMaxMs: 1_000, replicaFetchWaitMaxMs: 100, replicaSocketTimeoutMs: 2_000, requestTimeoutMs: 2_000 };
+export const TIMING = { replicaLagTimeMaxMs: 1_000, replicaFetchWaitMaxMs: 100, replicaFetchBackoffMs: 100, replicaSocketTimeoutMs: 2_000, requestTimeoutMs: 2_000 };
 
 /** Lets promise callbacks run (fetch answers, AlterPartition answers). */
 export function flush(): Promise<void> {

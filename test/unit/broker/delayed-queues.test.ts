@@ -53,6 +53,36 @@ describe('the long-poll queue', () => {
     expect(answers).toEqual(['quiet read 1', 'busy read 4']);
   });
 
+  it('wakes a fetch watching a whole session (a map, or a long list) by any of its partitions, and forgets it once answered', () => {
+    const clock = new ManualClock();
+    const queue = new DelayedFetchQueue(clock, 10);
+    const session = new Map(Array.from({ length: 1_000 }, (_, i) => [`t:${i}`, { fetchOffset: 0 }]));
+    const list = Array.from({ length: 1_000 }, (_, i) => `u:${i}`);
+    const answers: string[] = [];
+    const available = new Set<string>();
+    for (const [name, watchKeys] of [['session', session], ['list', list]] as const) {
+      serveWithLongPoll(queue, {
+        watchKeys,
+        maxWaitMs: 100,
+        read: () => [...available].filter((k) => (watchKeys instanceof Map ? watchKeys.has(k) : watchKeys.includes(k))),
+        isSatisfied: (news) => news.length > 0,
+        respond: (news) => answers.push(`${name}: ${news.join(',')}`),
+      });
+    }
+    available.add('other:1');
+    queue.wake('other:1');
+    expect(answers).toEqual([]);
+    available.add('t:999');
+    queue.wake('t:999');
+    expect(answers).toEqual(['session: t:999']);
+    available.add('u:500');
+    queue.wake('u:500');
+    queue.wake('t:999');
+    expect(answers).toEqual(['session: t:999', 'list: u:500']);
+    expect(queue.size()).toBe(0);
+    expect(clock.pendingCount()).toBe(0);
+  });
+
   it('answers at once with what it has when full', () => {
     const clock = new ManualClock();
     const queue = new DelayedFetchQueue(clock, 1);

@@ -99,7 +99,7 @@ describe('DeleteRecords through the replica manager', () => {
       brokerEpoch: () => 7,
       clock,
       logger: silentLogger(),
-      timing: { replicaLagTimeMaxMs: 1_000, replicaFetchWaitMaxMs: 100, replicaSocketTimeoutMs: 2_000, requestTimeoutMs: 2_000 },
+      timing: { replicaLagTimeMaxMs: 1_000, replicaFetchWaitMaxMs: 100, replicaFetchBackoffMs: 100, replicaSocketTimeoutMs: 2_000, requestTimeoutMs: 2_000 },
       openLog: (topic, partition) => memoryLog(clock, topic, partition),
       sendAlterPartition: () => new Promise(() => undefined),
     });

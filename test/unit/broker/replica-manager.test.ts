@@ -27,7 +27,7 @@ function brokerTwo(): Harness {
     brokerEpoch: () => 7,
     clock,
     logger: silentLogger(),
-    timing: { replicaLagTimeMaxMs: 1_000, replicaFetchWaitMaxMs: 100, replicaSocketTimeoutMs: 2_000, requestTimeoutMs: 2_000 },
+    timing: { replicaLagTimeMaxMs: 1_000, replicaFetchWaitMaxMs: 100, replicaFetchBackoffMs: 100, replicaSocketTimeoutMs: 2_000, requestTimeoutMs: 2_000 },
     openLog: (topic, partition) => memoryLog(clock, topic, partition),
     deleteLog: (log: PartitionLog) => {
       log.close();

@@ -42,7 +42,7 @@ class Broker {
       brokerEpoch: () => 1,
       clock,
       logger: silentLogger(),
-      timing: { replicaLagTimeMaxMs: 1_000, replicaFetchWaitMaxMs: 100, replicaSocketTimeoutMs: REQUEST_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS },
+      timing: { replicaLagTimeMaxMs: 1_000, replicaFetchWaitMaxMs: 100, replicaFetchBackoffMs: 100, replicaSocketTimeoutMs: REQUEST_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS },
       openLog: (topic, partition) => {
         const log = memoryLog(clock, topic, partition);
         const bytes = options.seed?.get(partition);

@@ -86,7 +86,7 @@ export async function createFakeBroker(options: FakeBrokerOptions = {}): Promise
           brokerEpoch: () => 1,
           clock,
           logger,
-          timing: { replicaLagTimeMaxMs: 30_000, replicaFetchWaitMaxMs: requestTimeoutMs, replicaSocketTimeoutMs: requestTimeoutMs, requestTimeoutMs },
+          timing: { replicaLagTimeMaxMs: 30_000, replicaFetchWaitMaxMs: requestTimeoutMs, replicaFetchBackoffMs: requestTimeoutMs, replicaSocketTimeoutMs: requestTimeoutMs, requestTimeoutMs },
           openLog: (topic, partition) =>
             new IdempotentLog(openPartitionLog({ storage: new MemoryStorage(), dataDir: '/data', topic, partition, clock }), { clock }),
           sendAlterPartition: (request) => Promise.reject(errors.notController(`fake controller refuses AlterPartition of ${request.topicId}`)),
