@@ -12,9 +12,12 @@
  * reader, we refuse what Kafka producers never write: dependent blocks, dictionaries, legacy and
  * skippable frames, and bytes after the frame.
  */
-import { compressFrameSync, uncompressSync } from 'lz4-napi';
+import type * as Lz4 from 'lz4-napi';
 import { errors } from '../../../common/errors.js';
+import { nativeCodec } from './native.js';
 import { xxhash32 } from './xxhash32.js';
+
+const lz4 = nativeCodec<typeof Lz4>('lz4-napi');
 
 const FRAME_MAGIC = 0x184d2204;
 const FLG_VERSION_MASK = 0xc0;
@@ -29,7 +32,7 @@ const BD_RESERVED = 0x8f;
 const BLOCK_UNCOMPRESSED = 0x8000_0000;
 
 export function compressLz4(records: Buffer): Buffer {
-  return compressFrameSync(records, { contentChecksum: false, blockChecksums: false });
+  return lz4().compressFrameSync(records, { contentChecksum: false, blockChecksums: false });
 }
 
 export function decompressLz4(input: Buffer, maxUncompressedBytes: number): Buffer {
@@ -101,8 +104,9 @@ function decodeBlock(data: Buffer, maxBlockBytes: number): Buffer {
   const framed = Buffer.allocUnsafe(4 + data.length);
   framed.writeUInt32LE(maxBlockBytes, 0);
   data.copy(framed, 4);
+  const codec = lz4();
   try {
-    return uncompressSync(framed);
+    return codec.uncompressSync(framed);
   } catch (e) {
     throw errors.corruptMessage(`lz4 block does not decompress: ${(e as Error).message}`);
   }

@@ -13,8 +13,11 @@
  * first, and a length no block of that size could produce (snappy expands at most 64 bytes per
  * 3-byte copy) is corrupt.
  */
-import { compressSync, uncompressSync } from 'snappy';
+import type * as Snappy from 'snappy';
 import { errors } from '../../../common/errors.js';
+import { nativeCodec } from './native.js';
+
+const snappy = nativeCodec<typeof Snappy>('snappy');
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER_BYTES = 16;
@@ -30,7 +33,7 @@ const MAX_PREAMBLE_BYTES = 5;
 export function compressSnappy(records: Buffer): Buffer {
   const parts: Buffer[] = [xerialHeader()];
   for (let pos = 0; pos < records.length; pos += XERIAL_BLOCK_BYTES) {
-    const block = compressSync(records.subarray(pos, pos + XERIAL_BLOCK_BYTES));
+    const block = snappy().compressSync(records.subarray(pos, pos + XERIAL_BLOCK_BYTES));
     const length = Buffer.allocUnsafe(4);
     length.writeInt32BE(block.length, 0);
     parts.push(length, block);
@@ -115,8 +118,9 @@ function readDeclaredLength(block: Buffer, what: string, limit: number): number 
 
 function decodeBlock(block: Buffer, declared: number, what: string): Buffer {
   let out: Buffer;
+  const codec = snappy();
   try {
-    out = uncompressSync(block, { asBuffer: true }) as Buffer;
+    out = codec.uncompressSync(block, { asBuffer: true }) as Buffer;
   } catch (e) {
     throw errors.corruptMessage(`${what} does not decompress: ${(e as Error).message}`);
   }
