@@ -392,3 +392,14 @@ function compressedBlock(content: readonly number[]): Buffer {
   const header = 1 | (2 << 1) | (content.length << 3);
   return Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00, header & 0xff, (header >> 8) & 0xff, header >>> 16, ...content]);
 }
+
+describe('the native codecs', () => {
+  it('load on first use, and a codec that cannot load fails with UNSUPPORTED_COMPRESSION_TYPE', async () => {
+    const { nativeCodec } = await import('../../../../src/log/batch/codecs/native.js');
+    const missing = nativeCodec<unknown>('brokerlab-no-such-codec');
+    expect(() => missing()).toThrow(/^UNSUPPORTED_COMPRESSION_TYPE: the brokerlab-no-such-codec codec cannot be loaded/);
+    const snappy = nativeCodec<{ compressSync(b: Buffer): Buffer }>('snappy');
+    expect(snappy()).toBe(snappy());
+    expect(snappy().compressSync(Buffer.from('abc')).length).toBeGreaterThan(0);
+  });
+});
