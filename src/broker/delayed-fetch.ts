@@ -24,6 +24,8 @@ const INDEXED_WATCH_MAX = 64;
 
 export interface WaitingFetch {
   readonly watchKeys: WatchKeys;
+  /** The follower whose fetch this is (replica fetches only), for `completeFetchesOf`. */
+  readonly fetcherId?: number;
   /** Answers the fetch and returns true if it can be answered now; otherwise changes nothing. */
   tryComplete(): boolean;
   /** The wait is over: answer with whatever is there. */
@@ -43,6 +45,7 @@ interface Entry {
 export class DelayedFetchQueue {
   private readonly byKey = new Map<string, Set<Entry>>();
   private readonly broad = new Set<Entry>();
+  private readonly byFetcher = new Map<number, Set<Entry>>();
   private count = 0;
 
   constructor(
@@ -63,6 +66,11 @@ export class DelayedFetchQueue {
     const indexed = Array.isArray(keys) && keys.length <= INDEXED_WATCH_MAX;
     const watches = indexed ? undefined : Array.isArray(keys) ? new Set<string>(keys) : (keys as ReadonlyMap<string, unknown>);
     const entry: Entry = { fetch, watches, timer: undefined, done: false, checking: false };
+    if (fetch.fetcherId !== undefined) {
+      let set = this.byFetcher.get(fetch.fetcherId);
+      if (!set) this.byFetcher.set(fetch.fetcherId, (set = new Set()));
+      set.add(entry);
+    }
     if (watches) this.broad.add(entry);
     else {
       for (const key of keys as readonly string[]) {
@@ -85,6 +93,21 @@ export class DelayedFetchQueue {
     const set = this.byKey.get(key);
     if (set) for (const entry of [...set]) this.check(entry);
     if (this.broad.size > 0) for (const entry of [...this.broad]) if (entry.watches!.has(key)) this.check(entry);
+  }
+
+  /**
+   * Answers the fetches of follower `fetcherId` now, with what they have. A follower's parked
+   * fetch names only the partitions it followed when it sent it: one this broker has just come to
+   * lead must not wait out that fetch's long poll before the follower can ask for it.
+   */
+  completeFetchesOf(fetcherId: number): void {
+    const set = this.byFetcher.get(fetcherId);
+    if (!set) return;
+    for (const entry of [...set]) {
+      if (entry.done || entry.checking) continue;
+      this.remove(entry);
+      entry.fetch.forceComplete();
+    }
   }
 
   /** Answers every waiting fetch now (shutdown). */
@@ -115,6 +138,12 @@ export class DelayedFetchQueue {
     entry.done = true;
     entry.timer?.cancel();
     this.count--;
+    const fetcherId = entry.fetch.fetcherId;
+    if (fetcherId !== undefined) {
+      const set = this.byFetcher.get(fetcherId);
+      set?.delete(entry);
+      if (set?.size === 0) this.byFetcher.delete(fetcherId);
+    }
     if (entry.watches) return void this.broad.delete(entry);
     for (const key of entry.fetch.watchKeys as readonly string[]) {
       const set = this.byKey.get(key);
@@ -127,6 +156,7 @@ export class DelayedFetchQueue {
 
 export interface LongPoll<R> {
   readonly watchKeys: WatchKeys;
+  readonly fetcherId?: number;
   readonly maxWaitMs: number;
   /** Reads every partition of the fetch as it stands now. */
   read(): R;
@@ -149,6 +179,7 @@ export function serveWithLongPoll<R>(queue: DelayedFetchQueue, poll: LongPoll<R>
   const parked = queue.park(
     {
       watchKeys: poll.watchKeys,
+      ...(poll.fetcherId !== undefined ? { fetcherId: poll.fetcherId } : {}),
       tryComplete: () => {
         woken = true;
         const result = poll.read();

@@ -88,6 +88,8 @@ export class ReplicaFetcher {
   /** The fetch session with this leader; undefined until the next full fetch starts one. */
   private session: FollowerSession | undefined;
   private inFlight = false;
+  /** A wake came while a fetch was in flight: send the next one as soon as it is answered. */
+  private wakePending = false;
   /** Bumped when a fetch is abandoned or the fetcher stops, so late answers are ignored. */
   private generation = 0;
   private timer: Timer | undefined;
@@ -128,14 +130,16 @@ export class ReplicaFetcher {
 
   /** New partitions to follow: fetch now instead of at the end of an idle wait. */
   wake(): void {
-    if (!this.running || this.inFlight) return;
-    this.fetchNext();
+    if (!this.running) return;
+    if (this.inFlight) this.wakePending = true;
+    else this.fetchNext();
   }
 
   private fetchNext(): void {
     this.timer?.cancel();
     this.timer = undefined;
     if (!this.running || this.inFlight) return;
+    this.wakePending = false;
     const { options } = this;
     const targets = options.source.partitionsFollowing(options.leaderId);
     const next = this.nextSessionFetch(targets);
@@ -246,7 +250,7 @@ export class ReplicaFetcher {
       const outcome = target.applyFetchResponse(position, part);
       if ((outcome.kind === 'appended' && outcome.bytes > 0) || outcome.kind === 'truncated') moved = true;
     }
-    if (moved) return this.fetchNext();
+    if (moved || this.wakePending) return this.fetchNext();
     // The leader answered with nothing: wait out the rest of the long poll so a leader that does
     // not hold fetches is not polled in a tight loop.
     const elapsedMs = this.options.clock.monotonic() - sentAtMs;

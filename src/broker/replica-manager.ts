@@ -198,6 +198,8 @@ export class ReplicaManager {
     };
     if (this.stopped) return changes;
     const { brokerId } = this.options;
+    /** Followers of partitions this broker has just come to lead. */
+    const newFollowers = new Set<BrokerId>();
     for (const { topicId, partition } of update.removedPartitions ?? []) {
       const existing = this.partitions.get(partitionKey(topicId, partition));
       if (existing) this.removePartition(existing, changes.removed);
@@ -218,9 +220,16 @@ export class ReplicaManager {
       const applied = registration.leader === brokerId ? partition.makeLeader(registration) : partition.makeFollower(registration);
       // Only a new leadership counts as a role change; an ISR update within one epoch does not.
       if (!applied || (roleBefore !== 'none' && partition.leaderEpoch() === epochBefore)) continue;
-      (partition.role() === 'leader' ? changes.becameLeader : changes.becameFollower).push(ref);
+      if (partition.role() === 'leader') {
+        changes.becameLeader.push(ref);
+        for (const id of registration.replicas) if (id !== brokerId) newFollowers.add(id);
+      } else changes.becameFollower.push(ref);
     }
     this.fetchers?.reconcile(this.followedLeaders());
+    // Their parked fetches do not name these partitions yet: answer them now, so each follower
+    // asks for the new ones at once (a failover's first acks=all write waits for exactly that)
+    // instead of after the rest of its long poll.
+    for (const id of newFollowers) this.replicaFetchWaits.completeFetchesOf(id);
     return changes;
   }
 
@@ -265,6 +274,7 @@ export class ReplicaManager {
     };
     serveWithLongPoll(this.replicaFetchWaits, {
       watchKeys: fetched,
+      fetcherId: request.replicaId,
       maxWaitMs: Math.min(request.maxWaitMs, this.options.timing.requestTimeoutMs),
       read,
       isSatisfied: (r) => isSatisfied(r.partitions, request.minBytes),

@@ -180,6 +180,25 @@ describe('the replica fetcher', () => {
     f.stop();
   });
 
+  it.each([
+    ['the follower applies the new leadership first', [1, 2, 3]],
+    ['the new leader applies it first', [3, 2, 1]],
+  ])('fails over without waiting out a parked fetch that predates the new leadership (%s)', async (_order, ids) => {
+    // Broker 2 follows broker 3 already (partition 1), and its fetch to 3 sits parked for up to
+    // 100 ms. When partition 0 moves to broker 3, that fetch does not name partition 0; the first
+    // acks=all write there needs broker 2 to fetch it, so the parked fetch is answered at once.
+    const cluster = new Cluster(ids);
+    cluster.minInsync = 2;
+    cluster.publish(ORDERS);
+    cluster.publish({ ...ORDERS, partition: 1, leader: 3 });
+    await cluster.run(250);
+    expect(cluster.broker(2).fetcherLeaders().sort()).toEqual([1, 3]);
+    cluster.publish({ ...ORDERS, leader: 3, isr: [3, 2], leaderEpoch: 1, partitionEpoch: 1 });
+    const produced = cluster.produce(3, 'orders', 0, 1, ACKS_ALL);
+    await cluster.run(20, 5);
+    expect(produced.response?.partitions[0]).toEqual({ topic: 'orders', partition: 0, baseOffset: 0, lastOffset: 0, logStartOffset: 0 });
+  });
+
   it('moves to the new leader when metadata moves the partition, closing the old session', async () => {
     const cluster = new Cluster([1, 2, 3]);
     cluster.publish(ORDERS);
