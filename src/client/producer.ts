@@ -17,6 +17,7 @@ import { RecordAccumulator } from './record-accumulator.js';
 import { monotonicNowMs } from './retry.js';
 import { Sender } from './sender.js';
 import type { Bytes, ProducerMessage, RecordMetadata, SendRequest } from './types.js';
+import type { TopicInfo } from './wire.js';
 
 export interface CloseOptions {
   /** How long to wait for pending sends before failing them (default: the delivery timeout). */
@@ -32,6 +33,7 @@ export class Producer {
   private readonly partitioner: Partitioner;
   /** Every send not yet settled, so flush and close can wait for them. */
   private readonly pendingSends = new Set<Promise<unknown>>();
+  private readonly availablePartitionsCache = new WeakMap<TopicInfo, readonly number[]>();
   private state: 'open' | 'closing' | 'closed' = 'open';
 
   constructor(pool: BrokerPool, clientOptions: ResolvedClientOptions, options: ProducerOptions = {}) {
@@ -111,6 +113,20 @@ export class Producer {
     }
   }
 
+  /**
+   * The partitions of `info` that have a leader, worked out once per metadata snapshot rather than
+   * per send: a topic of thousands of partitions would otherwise cost a scan and two arrays for
+   * every record.
+   */
+  private availablePartitionsOf(info: TopicInfo): readonly number[] {
+    let available = this.availablePartitionsCache.get(info);
+    if (!available) {
+      available = info.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
+      this.availablePartitionsCache.set(info, available);
+    }
+    return available;
+  }
+
   private async enqueue(topic: string, messages: readonly ProducerMessage[], acks: 0 | 1 | -1): Promise<RecordMetadata[]> {
     if (messages.length === 0) return [];
     const [info] = await Promise.all([
@@ -120,7 +136,7 @@ export class Producer {
     ]);
     if (this.state === 'closed') throw errors.invalidRequest('the producer is closed');
     const numPartitions = info.partitions.length;
-    const availablePartitions = info.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
+    const availablePartitions = this.availablePartitionsOf(info);
     const wallNowMs = Date.now();
     const nowMs = monotonicNowMs();
     // Records are grouped by partition (keeping their order within it) and appended a group at a

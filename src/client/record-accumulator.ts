@@ -36,6 +36,8 @@ export interface AccumulatorOptions {
 export interface PartitionQueue {
   readonly topic: string;
   readonly partition: number;
+  /** `partitionKey` of the partition, built once: the sender looks queues up on every pass. */
+  readonly key: string;
   readonly batches: ProducerBatch[];
 }
 
@@ -64,7 +66,7 @@ export class RecordAccumulator {
 
   /** The partition's sequence state (idempotence); undefined before its first batch. */
   sequenceOf(queue: PartitionQueue): PartitionSequence | undefined {
-    return this.sequences.get(partitionKey(queue));
+    return this.sequences.get(queue.key);
   }
 
   /**
@@ -74,7 +76,7 @@ export class RecordAccumulator {
    */
   adoptIdentity(queue: PartitionQueue, identity: ProducerIdentity): void {
     const state = this.sequenceOf(queue);
-    this.sequences.set(partitionKey(queue), { identity, next: 0, retired: state?.retired });
+    this.sequences.set(queue.key, { identity, next: 0, retired: state?.retired });
   }
 
   /**
@@ -246,7 +248,7 @@ export class RecordAccumulator {
     const key = partitionKey({ topic, partition });
     let queue = this.queues.get(key);
     if (!queue) {
-      queue = { topic, partition, batches: [] };
+      queue = { topic, partition, key, batches: [] };
       this.queues.set(key, queue);
     }
     return queue;
@@ -255,7 +257,7 @@ export class RecordAccumulator {
   private retireIdentity(queue: PartitionQueue): void {
     const state = this.sequenceOf(queue);
     if (!state?.identity) return;
-    this.sequences.set(partitionKey(queue), { identity: undefined, next: 0, retired: state.identity });
+    this.sequences.set(queue.key, { identity: undefined, next: 0, retired: state.identity });
   }
 }
 

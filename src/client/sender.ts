@@ -21,7 +21,6 @@ import type { ProducerBatch } from './producer-batch.js';
 import { sameIdentity, type ProducerIdentities } from './producer-identity.js';
 import { deliveryTimeoutError, type PartitionQueue, type RecordAccumulator } from './record-accumulator.js';
 import { backoffDelayMs, monotonicNowMs, type BackoffOptions } from './retry.js';
-import { partitionKey } from './types.js';
 import type { ProduceResponse } from './wire.js';
 
 export interface SenderOptions extends BackoffOptions {
@@ -81,7 +80,8 @@ export class Sender {
     this.accumulator.expire(nowMs);
     let leaderMissing = false;
     for (const queue of this.accumulator.partitionQueues()) {
-      if (!this.sendReady(queue, nowMs)) leaderMissing = true;
+      // Most of a many-partition topic's queues are empty on any one pass.
+      if (queue.batches.length > 0 && !this.sendReady(queue, nowMs)) leaderMissing = true;
     }
     if (leaderMissing) void this.refreshMetadata();
     this.armTimer(nowMs);
@@ -251,7 +251,7 @@ export class Sender {
   }
 
   private inFlightOf(queue: PartitionQueue): PartitionInFlight {
-    const key = partitionKey(queue);
+    const key = queue.key;
     let inFlight = this.inFlightByPartition.get(key);
     if (!inFlight) {
       inFlight = new PartitionInFlight(this.identities !== undefined);

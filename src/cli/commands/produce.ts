@@ -90,9 +90,15 @@ async function produce(topic: string, flags: ProduceFlags, command: Command): Pr
   });
 }
 
-/** Keeps at most `maxInFlight` sends outstanding, recording each outcome and its latency. */
+/**
+ * Keeps at most `maxInFlight` sends outstanding, recording each outcome and its latency. A count and
+ * one waiter, not a race over the outstanding sends: racing thousands of promises per send costs
+ * time and memory in proportion to them.
+ */
 class BoundedSender {
-  private readonly inFlight = new Set<Promise<void>>();
+  private inFlight = 0;
+  /** Resolves the one caller waiting for a send to finish (`send` or `drain`; they run in turn). */
+  private onSettled: (() => void) | undefined;
 
   constructor(
     private readonly producer: Producer,
@@ -102,23 +108,32 @@ class BoundedSender {
   ) {}
 
   async send(key: string | null, value: string): Promise<void> {
-    while (this.inFlight.size >= this.flags.maxInFlight) await Promise.race(this.inFlight);
+    while (this.inFlight >= this.flags.maxInFlight) await this.nextSettled();
     const started = performance.now();
     const message = this.flags.partition !== undefined ? { key, value, partition: this.flags.partition } : { key, value };
     this.stats.sent++;
-    const outcome = this.producer
+    this.inFlight++;
+    void this.producer
       .send({ topic: this.topic, messages: [message] })
       .then(
         () => this.stats.recordAck(performance.now() - started),
         (e: unknown) => this.stats.recordFailure(e),
       )
-      .finally(() => this.inFlight.delete(outcome));
-    this.inFlight.add(outcome);
+      .finally(() => {
+        this.inFlight--;
+        const wake = this.onSettled;
+        this.onSettled = undefined;
+        wake?.();
+      });
   }
 
   async drain(): Promise<void> {
     await this.producer.flush();
-    await Promise.all(this.inFlight);
+    while (this.inFlight > 0) await this.nextSettled();
+  }
+
+  private nextSettled(): Promise<void> {
+    return new Promise((resolve) => (this.onSettled = resolve));
   }
 }
 
