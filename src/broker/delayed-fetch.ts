@@ -92,7 +92,11 @@ export class DelayedFetchQueue {
   wake(key: string): void {
     const set = this.byKey.get(key);
     if (set) for (const entry of [...set]) this.check(entry);
-    if (this.broad.size > 0) for (const entry of [...this.broad]) if (entry.watches!.has(key)) this.check(entry);
+    if (this.broad.size === 0) return;
+    // Every append wakes its partition: copy only the broad fetches that watch it, if any do.
+    let watching: Entry[] | undefined;
+    for (const entry of this.broad) if (entry.watches!.has(key)) (watching ??= []).push(entry);
+    if (watching) for (const entry of watching) this.check(entry);
   }
 
   /**
