@@ -155,12 +155,10 @@ export class SegmentedLog implements PartitionLog {
       const logEndOffset = this.logEndOffset();
       const headers = validateFollowerBatches(batches, logEndOffset, this.config);
       if (headers.length === 0) return { firstOffset: logEndOffset, lastOffset: logEndOffset - 1, maxTimestamp: -1, batches: [], sizeInBytes: 0 };
-      this.epochCache.deferFlush(() => {
-        for (const header of headers) {
-          const epoch = header.partitionLeaderEpoch;
-          if (epoch >= 0 && epoch > this.epochCache.latestEpoch()) this.epochCache.assign(epoch, header.baseOffset);
-        }
-      });
+      for (const header of headers) {
+        const epoch = header.partitionLeaderEpoch;
+        if (epoch >= 0 && epoch > this.epochCache.latestEpoch()) this.epochCache.assign(epoch, header.baseOffset);
+      }
       this.appendValidated(batches, headers);
       let maxTimestamp = -1;
       for (const header of headers) maxTimestamp = Math.max(maxTimestamp, header.maxTimestamp);
@@ -205,6 +203,7 @@ export class SegmentedLog implements PartitionLog {
       this.logger?.info({ offset, logEndOffset }, 'truncated log');
       if (this.logStart > logEndOffset) this.setLogStart(logEndOffset);
       if (this.recoveryPointValue > logEndOffset) {
+        // Moving back needs no epoch flush: recovery rescans from here and rebuilds those entries.
         this.recoveryPointValue = logEndOffset;
         this.recoveryPointCheckpoint.write(logEndOffset);
       }
@@ -380,7 +379,7 @@ export class SegmentedLog implements PartitionLog {
     this.segments.push(LogSegment.create(this.storage, this.dir, baseOffset, this.settings));
     this.storage.syncDir(this.dir);
     this.recoveryPointValue = baseOffset;
-    this.recoveryPointCheckpoint.write(baseOffset);
+    this.checkpointRecoveryPoint(baseOffset);
     this.logger?.debug({ baseOffset }, 'rolled a new segment');
   }
 
@@ -398,9 +397,18 @@ export class SegmentedLog implements PartitionLog {
     }
     this.recoveryPointValue = logEndOffset;
     if (this.flushPolicy.flushed() || explicit) {
-      this.recoveryPointCheckpoint.write(logEndOffset);
+      this.checkpointRecoveryPoint(logEndOffset);
       this.flushPolicy.checkpointed();
     }
+  }
+
+  /**
+   * Records that everything below `offset` is on disk. Recovery will not rescan it, so the epoch
+   * entries that describe it must be on disk first.
+   */
+  private checkpointRecoveryPoint(offset: number): void {
+    this.epochCache.flush();
+    this.recoveryPointCheckpoint.write(offset);
   }
 
   private truncateFullyAndStartAtUnguarded(offset: number): void {
@@ -411,9 +419,9 @@ export class SegmentedLog implements PartitionLog {
     fresh.flush();
     this.storage.syncDir(this.dir);
     this.setLogStart(offset);
-    this.recoveryPointValue = offset;
-    this.recoveryPointCheckpoint.write(offset);
     this.epochCache.clear();
+    this.recoveryPointValue = offset;
+    this.checkpointRecoveryPoint(offset);
     this.setFirstDirtyOffset(offset);
     this.logger?.info({ offset }, 'emptied the log and restarted it');
     this.checkInvariants();

@@ -8,7 +8,13 @@
  *   any later entries that would break that (they belong to a history that was truncated away);
  * - `endOffsetFor(E)` answers the largest known epoch <= E together with the start offset of the
  *   next larger epoch, or the log end offset when E is the latest epoch;
- * - every change is written to the `leader-epoch-checkpoint` file before the call returns.
+ * - changes stay in memory until `flush()` writes the `leader-epoch-checkpoint` file durably.
+ *
+ * Writing on every change would cost two fsyncs per new epoch per partition, on the thread that
+ * serves everything else: a leadership change across thousands of partitions then stalls a node
+ * for seconds. The checkpoint only has to cover what recovery will not rescan: the log flushes it
+ * before its recovery point moves forward, and crash recovery rebuilds the entries of every
+ * segment it rescans from the epochs stamped in their batches (see the log loader).
  */
 import { assert } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -37,7 +43,7 @@ const epochEntryCodec: EntryCodec<EpochEntry> = {
 
 export class LeaderEpochCache {
   private entries: EpochEntry[] = [];
-  private deferDepth = 0;
+  /** Changed since the checkpoint was last written. */
   private dirty = false;
   /**
    * True when the checkpoint was missing or could not be trusted: the log rebuilds the cache from
@@ -60,7 +66,8 @@ export class LeaderEpochCache {
       this.needsRebuild = true;
       if (read.status !== 'missing') {
         logger?.warn({ path: checkpointPath }, 'leader-epoch checkpoint is corrupt; rebuilding it from the log');
-        // Rewritten even if the rebuild finds no epochs, so the next start does not warn again.
+        // Rewritten at the next flush even if the rebuild finds no epochs, so the next start does
+        // not warn again.
         this.dirty = true;
       }
     }
@@ -150,19 +157,9 @@ export class LeaderEpochCache {
     this.changed();
   }
 
-  /** Runs `fn` with checkpoint writes held back, then writes once if anything changed. */
-  deferFlush<T>(fn: () => T): T {
-    this.deferDepth++;
-    try {
-      return fn();
-    } finally {
-      this.deferDepth--;
-      if (this.deferDepth === 0 && this.dirty) this.flush();
-    }
-  }
-
-  /** Writes the checkpoint now, whether or not anything changed. */
+  /** Writes the checkpoint (durably) if anything changed since it was last written. */
   flush(): void {
+    if (!this.dirty) return;
     writeCheckpoint(this.storage, this.checkpointPath, epochEntryCodec, this.entries);
     this.dirty = false;
   }
@@ -181,7 +178,6 @@ export class LeaderEpochCache {
 
   private changed(): void {
     this.dirty = true;
-    if (this.deferDepth === 0) this.flush();
   }
 }
 

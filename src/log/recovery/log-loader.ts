@@ -7,7 +7,9 @@
  *   (every batch checked, indexes rebuilt); the first invalid byte ends the log, and any later
  *   segment is deleted. Earlier segments are trusted, but one whose index or tail does not check out
  *   is recovered too.
- * - The leader-epoch cache learns the epochs of recovered batches and loses entries past the end.
+ * - The leader-epoch cache forgets what it says about the recovered segments and learns it again
+ *   from their batches (its checkpoint is only written before the recovery point moves forward, so
+ *   entries there may be missing or stale), then loses entries past the end.
  */
 import { assert } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -59,10 +61,7 @@ export function loadLog(ctx: LoadContext): LoadedLog {
 
   const storedRecoveryPoint = ctx.recoveryPointCheckpoint.read();
   const checkpointedRecoveryPoint = hadCleanShutdown ? Number.MAX_SAFE_INTEGER : storedRecoveryPoint;
-  let recovered = 0;
-  ctx.epochCache.deferFlush(() => {
-    recovered = loadSegments(ctx, segments, checkpointedRecoveryPoint);
-  });
+  const recovered = loadSegments(ctx, segments, checkpointedRecoveryPoint);
 
   const checkpointedLogStart = ctx.logStartCheckpoint.read();
   if (segments.length > 0 && checkpointedLogStart > segments[segments.length - 1]!.nextOffset()) {
@@ -79,14 +78,13 @@ export function loadLog(ctx: LoadContext): LoadedLog {
   // Whatever recovery found on disk may still sit only in the page cache: make it durable before
   // the recovery point moves past it.
   if (recovered > 0) for (const segment of segments) segment.flush();
+  if (ctx.epochCache.needsRebuild) rebuildEpochCache(ctx.epochCache, segments);
+  ctx.epochCache.truncateFromEnd(logEndOffset);
+  ctx.epochCache.truncateFromStart(logStartOffset);
+  // The epoch entries go first: once the recovery point says so, nothing here is rescanned.
+  ctx.epochCache.flush();
   ctx.recoveryPointCheckpoint.write(logEndOffset);
   ctx.logStartCheckpoint.write(logStartOffset);
-
-  ctx.epochCache.deferFlush(() => {
-    if (ctx.epochCache.needsRebuild) rebuildEpochCache(ctx.epochCache, segments);
-    ctx.epochCache.truncateFromEnd(logEndOffset);
-    ctx.epochCache.truncateFromStart(logStartOffset);
-  });
 
   if (hadCleanShutdown) {
     storage.remove(joinPath(dir, CLEAN_SHUTDOWN_MARKER));
@@ -119,6 +117,10 @@ function loadSegments(ctx: LoadContext, segments: LogSegment[], recoveryPoint: n
       if (doubt === undefined) continue;
       ctx.logger?.warn({ segment: segment.baseOffset, reason: doubt }, 'segment failed its load checks; recovering it');
     }
+    // From the recovery point's segment on, every entry is rebuilt from the batches: the checkpoint
+    // may predate them, or still hold entries of batches a truncation removed before the crash.
+    // (Entries below it were flushed before the recovery point moved past them.)
+    if (i === firstToRecover) ctx.epochCache.truncateFromEnd(segment.baseOffset);
     recovered++;
     const result = recoverSegment(segment, (header) => {
       if (header.partitionLeaderEpoch >= 0 && header.partitionLeaderEpoch > ctx.epochCache.latestEpoch()) {
@@ -158,17 +160,15 @@ function removeLeftovers(ctx: LoadContext, names: string[]): void {
 
 /** Rebuilds the epoch cache from the epochs stamped in every batch (the checkpoint was corrupt). */
 function rebuildEpochCache(cache: LeaderEpochCache, segments: readonly LogSegment[]): void {
-  // Written once at the end, and only if the rebuild changed something: a new, empty log has no
-  // epochs to record, and a missing checkpoint already says so.
-  cache.deferFlush(() => {
-    cache.clear();
-    for (const segment of segments) {
-      walkBatchHeaders(segment.log, 0, segment.sizeBytes(), (header) => {
-        if (header.partitionLeaderEpoch >= 0 && header.partitionLeaderEpoch > cache.latestEpoch()) {
-          cache.assign(header.partitionLeaderEpoch, header.baseOffset);
-        }
-        return true;
-      });
-    }
-  });
+  // Written with the next flush, and only if the rebuild changed something: a new, empty log has
+  // no epochs to record, and a missing checkpoint already says so.
+  cache.clear();
+  for (const segment of segments) {
+    walkBatchHeaders(segment.log, 0, segment.sizeBytes(), (header) => {
+      if (header.partitionLeaderEpoch >= 0 && header.partitionLeaderEpoch > cache.latestEpoch()) {
+        cache.assign(header.partitionLeaderEpoch, header.baseOffset);
+      }
+      return true;
+    });
+  }
 }

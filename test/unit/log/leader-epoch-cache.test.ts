@@ -100,10 +100,12 @@ describe('LeaderEpochCache', () => {
     expect(cache.epochEntries()).toEqual([{ epoch: 3, startOffset: 20 }]);
   });
 
-  it('persists every change in Kafka checkpoint format and reloads it', () => {
+  it('persists its entries in Kafka checkpoint format on flush, durably, and reloads them', () => {
     const { storage, cache } = cacheWith([[0, 0], [3, 42]]);
+    cache.flush();
     expect(storage.readFile(PATH)?.toString()).toBe('0\n2\n0 0\n3 42\n');
     cache.truncateFromEnd(42);
+    cache.flush();
     expect(storage.readFile(PATH)?.toString()).toBe('0\n1\n0 0\n');
     storage.crash();
     const reloaded = new LeaderEpochCache(storage, PATH);
@@ -111,16 +113,22 @@ describe('LeaderEpochCache', () => {
     expect(reloaded.needsRebuild).toBe(false);
   });
 
-  it('writes once for a batch of changes made under deferFlush', () => {
+  it('writes nothing until flushed, then once for all changes, and not again until the next change', () => {
     const { storage, cache } = freshCache();
     const before = storage.syncCount;
-    cache.deferFlush(() => {
-      cache.assign(1, 0);
-      cache.assign(2, 5);
-      cache.assign(3, 9);
-    });
+    cache.assign(1, 0);
+    cache.assign(2, 5);
+    cache.assign(3, 9);
+    expect(storage.readFile(PATH)).toBeUndefined();
+    expect(storage.syncCount - before).toBe(0);
+    cache.flush();
     expect(storage.syncCount - before).toBe(1);
     expect(storage.readFile(PATH)?.toString()).toBe('0\n3\n1 0\n2 5\n3 9\n');
+    cache.flush();
+    expect(storage.syncCount - before).toBe(1);
+    cache.assign(3, 9);
+    cache.flush();
+    expect(storage.syncCount - before).toBe(1);
   });
 
   it.each([

@@ -259,6 +259,26 @@ describe('recovery from damaged files', () => {
     expect(readFileSync(`${h.partitionDir}/leader-epoch-checkpoint`, 'utf8')).toBe('0\n3\n1 0\n4 10\n9 20\n');
   });
 
+  it('a crash after a truncation rebuilds the epochs of the rescanned segment from its batches, not the stale checkpoint', () => {
+    h = fileHarness();
+    const config = { segmentBytes: BATCH_BYTES * 3 };
+    const log = openTestLog(h, config);
+    log.appendAsFollower(Buffer.concat([replicatedBatch(0, 5, 1), replicatedBatch(5, 5, 1), replicatedBatch(10, 5, 1)]));
+    log.appendAsFollower(Buffer.concat([replicatedBatch(15, 5, 3), replicatedBatch(20, 5, 5), replicatedBatch(25, 5, 5)]));
+    // The roll at 30 writes the checkpoint with epoch 5 in it.
+    log.appendAsFollower(replicatedBatch(30, 5, 5));
+    // Epoch 5 diverged from the leader's log: the follower takes epoch 4 from 20 instead.
+    log.truncateTo(20);
+    log.appendAsFollower(Buffer.concat([replicatedBatch(20, 5, 4), replicatedBatch(25, 5, 4)]));
+    expect(log.epochEntries()).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 15 }, { epoch: 4, startOffset: 20 }]);
+    expect(readFileSync(`${h.partitionDir}/leader-epoch-checkpoint`, 'utf8')).toBe('0\n3\n1 0\n3 15\n5 20\n');
+    const reopened = crashAndReopen(config);
+    expect(reopened.logEndOffset()).toBe(30);
+    expect(reopened.epochEntries()).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 15 }, { epoch: 4, startOffset: 20 }]);
+    expect(reopened.endOffsetForEpoch(4)).toEqual({ epoch: 4, endOffset: 30 });
+    reopened.close();
+  });
+
   it('leader epochs that started beyond the recovered end are dropped', () => {
     h = fileHarness();
     const log = openTestLog(h);
