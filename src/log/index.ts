@@ -11,12 +11,13 @@
  */
 export type { AppendInfo, EpochEndOffset, LogReadResult, PartitionLog } from './types.js';
 export { DEFAULT_LOG_CONFIG, NEVER, resolveLogConfig, RUNTIME_LOG_SETTINGS, type LogConfig, type RuntimeLogSettings } from './config.js';
-export { openPartitionLog, deletePartitionLog, partitionLogDir, type OpenPartitionLogOptions } from './open-log.js';
+export { openPartitionLog, deletePartitionLog, isNewPartitionDir, partitionLogDir, type OpenPartitionLogOptions } from './open-log.js';
 export { SegmentedLog } from './segmented-log.js';
 export { DEFAULT_DEDUPE_BUFFER_BYTES } from './cleaner/offset-map.js';
 export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEntry } from './epoch/leader-epoch-cache.js';
 export type { Storage, StorageFile } from './storage/storage.js';
 export { FileStorage } from './storage/file-storage.js';
+export { preparePartitionDirs } from './storage/prepare-partition-dirs.js';
 export { MemoryStorage, type CrashOptions } from './storage/memory-storage.js';
 export { partitionDirName } from './segment/file-names.js';
 export * from './batch/index.js';

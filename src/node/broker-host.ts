@@ -35,6 +35,8 @@ export interface BrokerHostOptions {
   logger: Logger;
   /** Runs `fn` after the I/O waiting in the event loop (see `MetadataSlicesOptions.nextTurn`). */
   nextTurn?: (fn: () => void) => Timer;
+  /** Readies the storage of partitions new to this broker before their logs open (see `preparePartitionDirs`). */
+  prepareLogs?: (partitions: ReadonlyArray<{ topic: string; partition: number }>) => Promise<void>;
 }
 
 export class BrokerHost {
@@ -68,6 +70,12 @@ export class BrokerHost {
       ...(this.options.nextTurn ? { nextTurn: this.options.nextTurn } : {}),
       apply: (slice) => this.publishRoleChanges(replicaManager.applyMetadata(slice)),
       hostedOf: (topicIds) => replicaManager.hostedPartitionsOf(topicIds),
+      prepare: (partitions) => {
+        const { prepareLogs, brokerId } = this.options;
+        if (!prepareLogs) return undefined;
+        const arriving = partitions.filter((p) => p.replicas.includes(brokerId) && !replicaManager.getPartition(p.topic, p.partition));
+        return arriving.length > 0 ? prepareLogs(arriving) : undefined;
+      },
     });
   }
 

@@ -8,6 +8,9 @@
  * heartbeat; here each slice runs for at most `budgetMs` before the rest waits for the next turn
  * of the event loop. Updates stay in order: a later one waits behind the slices of an earlier one.
  * A small update with nothing queued ahead of it is applied at once, as before.
+ *
+ * An update that brings partitions new to this broker may first wait for `prepare` (the process
+ * makes their directories and files off the event loop); later updates wait behind it.
  */
 import type { Clock, Timer } from '../common/clock.js';
 import type { HostedPartitionId, MetadataUpdate } from '../broker/index.js';
@@ -30,6 +33,12 @@ export interface MetadataSlicesOptions {
    * and heartbeats would wait behind every slice). Defaults to `clock.schedule(0, fn)`.
    */
   nextTurn?: (fn: () => void) => Timer;
+  /**
+   * Work to finish before an update's partitions are applied, started once the updates ahead of it
+   * are done; undefined when there is none. Whether it succeeds or fails, the partitions are
+   * applied next: `apply` does whatever it left undone.
+   */
+  prepare?: (partitions: readonly PartitionRegistration[]) => Promise<void> | undefined;
 }
 
 interface Pending {
@@ -37,6 +46,8 @@ interface Pending {
   removedTopicIds: readonly string[];
   partitions: readonly PartitionRegistration[];
   next: number;
+  /** Unset until `prepare` is asked; false while its work runs. */
+  prepared?: boolean;
 }
 
 export class MetadataSlices {
@@ -69,7 +80,8 @@ export class MetadataSlices {
     const { clock, budgetMs } = this.options;
     const deadline = clock.monotonic() + budgetMs;
     while (this.queue.length > 0 && !this.stopped) {
-      this.applyNextSlice(this.queue[0]!);
+      // Waiting for `prepare`: its completion drains again.
+      if (!this.applyNextSlice(this.queue[0]!)) return;
       if (this.queue.length > 0 && clock.monotonic() >= deadline) {
         const next = (): void => this.drain();
         this.timer = this.options.nextTurn ? this.options.nextTurn(next) : clock.schedule(0, next);
@@ -78,24 +90,44 @@ export class MetadataSlices {
     }
   }
 
-  /** Removals first (a deleted topic's replicas, then the topic itself), then the partitions. */
-  private applyNextSlice(head: Pending): void {
+  /**
+   * Removals first (a deleted topic's replicas, then the topic itself), then the partitions.
+   * Returns false when the head waits for `prepare` instead.
+   */
+  private applyNextSlice(head: Pending): boolean {
     const { apply, hostedOf } = this.options;
     if (head.removedTopicIds.length > 0) {
       head.removals ??= hostedOf(head.removedTopicIds);
       if (head.removals.length > CHUNK) {
         apply({ removedPartitions: head.removals.splice(0, CHUNK) });
-        return;
+        return true;
       }
       apply({ removedPartitions: head.removals, removedTopicIds: head.removedTopicIds });
       head.removedTopicIds = [];
       head.removals = [];
       if (head.partitions.length === 0) this.queue.shift();
-      return;
+      return true;
     }
+    if (head.prepared === undefined) this.startPreparing(head);
+    if (head.prepared === false) return false;
     const slice = head.partitions.slice(head.next, head.next + CHUNK);
     head.next += slice.length;
     if (head.next >= head.partitions.length) this.queue.shift();
     if (slice.length > 0) apply({ partitions: slice });
+    return true;
+  }
+
+  private startPreparing(head: Pending): void {
+    const work = head.partitions.length > 0 ? this.options.prepare?.(head.partitions) : undefined;
+    if (work === undefined) {
+      head.prepared = true;
+      return;
+    }
+    head.prepared = false;
+    const done = (): void => {
+      head.prepared = true;
+      if (!this.stopped && this.timer === undefined && this.queue[0] === head) this.drain();
+    };
+    work.then(done, done);
   }
 }

@@ -13,7 +13,7 @@ import type { PartitionLog } from '../log/types.js';
 import type { Endpoint } from '../metadata/types.js';
 import { RaftDriver } from '../raft/driver.js';
 import type { NodeId, RaftStorage, RaftTransport } from '../raft/types.js';
-import { BrokerHost } from './broker-host.js';
+import { BrokerHost, type BrokerHostOptions } from './broker-host.js';
 import type { ControllerApi } from './controller-api.js';
 import { ControllerHost, type ControllerHostOptions } from './controller-host.js';
 import { ControllerRouter } from './controller-router.js';
@@ -36,6 +36,8 @@ export interface NodeRuntimeDeps {
   readonly raftTransport: RaftTransport;
   readonly openLog: (topic: string, partition: number, topicId: string) => PartitionLog;
   readonly deleteLog: (log: PartitionLog, topicId: string) => void;
+  /** See BrokerHostOptions.prepareLogs: real processes only. */
+  readonly prepareLogs?: BrokerHostOptions['prepareLogs'];
   readonly remoteController: (nodeId: NodeId) => ControllerApi;
   readonly openFetchSession: (leaderId: NodeId) => ReplicaFetchSession;
   /**
@@ -109,6 +111,7 @@ export class NodeRuntime {
           const immediate = setImmediate(fn);
           return { cancel: () => clearImmediate(immediate) };
         },
+        ...(deps.prepareLogs ? { prepareLogs: deps.prepareLogs } : {}),
       });
       this.replicaManager = new ReplicaManager({
         brokerId: config.nodeId,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { IdempotentLog } from '../broker/producer-state/index.js';
-import { deletePartitionLog, FileStorage, openPartitionLog, partitionLogDir, type SegmentedLog } from '../log/index.js';
+import { deletePartitionLog, FileStorage, openPartitionLog, partitionLogDir, preparePartitionDirs, type SegmentedLog } from '../log/index.js';
 import { parseCleanupPolicy, type RuntimeLogSettings } from '../log/config.js';
 import type { PartitionLog } from '../log/types.js';
 import { topicByName, topicConfig, type MetadataImage } from '../metadata/index.js';
@@ -17,6 +17,8 @@ import type { NodeConfig } from './config.js';
 
 export interface PartitionLogFactory {
   openLog(topic: string, partition: number): PartitionLog;
+  /** Makes the directories and files of partitions new to this broker, off the event loop. */
+  prepareLogs(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void>;
   deleteLog(log: PartitionLog): void;
   /** Bytes on disk and segment count of a log this factory opened (for the metrics); undefined for others. */
   sizeOf(log: PartitionLog): LogSize | undefined;
@@ -68,6 +70,7 @@ export function partitionLogFactory(config: NodeConfig, clock: Clock, logger: Lo
       segmentedLogs.set(opened, log);
       return opened;
     },
+    prepareLogs: (partitions) => preparePartitionDirs(logsDir, partitions),
     deleteLog: (log) => {
       // A deleted log needs no final flush, snapshot or clean-shutdown marker: only its files closed.
       const segmented = segmentedLogs.get(log);

@@ -135,6 +135,7 @@ export async function runNode(config: NodeConfig, logger: Logger = createLogger(
     raftTransport: faultyTransport(grpcTransport, faults),
     openLog: (topic, partition) => partitionLogs.openLog(topic, partition),
     deleteLog: (log) => partitionLogs.deleteLog(log),
+    prepareLogs: (partitions) => partitionLogs.prepareLogs(partitions),
     remoteController: (nodeId) => {
       let client = controllerClients.get(nodeId);
       if (!client) {

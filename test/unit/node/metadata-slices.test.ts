@@ -32,12 +32,13 @@ const registration = (topic: string, partition: number): PartitionRegistration =
   ({ topic, topicId: `${topic}-id`, partition, replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1, leaderEpoch: 0, partitionEpoch: 0 }) as unknown as PartitionRegistration;
 const partitions = (topic: string, n: number) => Array.from({ length: n }, (_, i) => registration(topic, i));
 
-function setUp(msPerSlice: number, hosted: HostedPartitionId[] = []) {
+function setUp(msPerSlice: number, hosted: HostedPartitionId[] = [], prepare?: (partitions: readonly PartitionRegistration[]) => Promise<void> | undefined) {
   const clock = new TurnClock();
   const applied: MetadataUpdate[] = [];
   const slices = new MetadataSlices({
     clock,
     budgetMs: 20,
+    ...(prepare ? { prepare } : {}),
     hostedOf: (ids) => hosted.filter((h) => ids.includes(h.topicId)),
     apply: (slice) => {
       applied.push(slice);
@@ -87,6 +88,39 @@ describe('metadata slices', () => {
       [20, ['gone-id'], 0],
       [0, [], 1],
     ]);
+  });
+
+  it('apply an update only once its preparation settles, after the removals before it, with later updates behind it', async () => {
+    const hosted = [{ topicId: 'gone-id', partition: 0 }];
+    const prepared: Array<{ names: string[]; settle: (ok: boolean) => void }> = [];
+    const { applied, slices } = setUp(1, hosted, (ps) => {
+      if (ps[0]!.topic === 'known') return undefined;
+      return new Promise<void>((resolve, reject) => {
+        prepared.push({ names: ps.map((p) => `${p.topic}-${p.partition}`), settle: (ok) => (ok ? resolve() : reject(new Error('disk full'))) });
+      });
+    });
+    slices.submit({ removedTopicIds: ['gone-id'], partitions: partitions('new', 2) });
+    // The removal goes at once; the new partitions wait for their preparation.
+    expect(applied.map((u) => u.removedTopicIds ?? [])).toEqual([['gone-id']]);
+    expect(prepared.map((p) => p.names)).toEqual([['new-0', 'new-1']]);
+    slices.submit({ partitions: partitions('next', 1) });
+    expect(names(applied)).toEqual([]);
+    expect(slices.busy()).toBe(true);
+    // The next update's preparation starts only when it reaches the head of the queue.
+    expect(prepared).toHaveLength(1);
+    prepared[0]!.settle(true);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(names(applied)).toEqual(['new-0', 'new-1']);
+    expect(prepared.map((p) => p.names)).toEqual([['new-0', 'new-1'], ['next-0']]);
+    // A failed preparation still applies the update: opening the log does what it left undone.
+    prepared[1]!.settle(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(names(applied)).toEqual(['new-0', 'new-1', 'next-0']);
+    // Nothing to prepare: applied at once, as before.
+    slices.submit({ partitions: partitions('known', 1) });
+    expect(names(applied)).toEqual(['new-0', 'new-1', 'next-0', 'known-0']);
+    expect(slices.busy()).toBe(false);
   });
 
   it('drop what waits when stopped', () => {
