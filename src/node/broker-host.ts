@@ -19,6 +19,8 @@ import { MetadataSlices } from './metadata-slices.js';
 const METADATA_SLICE_BUDGET_MS = 20;
 /** Pause between registration attempts that failed (no active controller yet, mostly). */
 const REGISTRATION_RETRY_MS = 25;
+/** Heartbeats sent and not yet answered, at most: each is also bounded in time. */
+const MAX_HEARTBEATS_IN_FLIGHT = 4;
 
 export type BrokerState = 'registering' | 'fenced' | 'active' | 'shutting-down' | 'stopped';
 
@@ -46,11 +48,12 @@ export class BrokerHost {
   private metadataReady = false;
   private wantShutdown = false;
   private heartbeatTimer: Timer | undefined;
-  private heartbeatInFlight = false;
-  /** The next heartbeat should go at once, not after the interval (set while one is in flight). */
-  private heartbeatSoon = false;
+  private registering = false;
+  private heartbeatsInFlight = 0;
   /** Numbers each register or heartbeat attempt, so a late answer to an abandoned one is ignored. */
   private attempt = 0;
+  /** The latest heartbeat whose answer was applied: an older answer arriving after it is stale. */
+  private appliedAttempt = 0;
   private shutdownWaiters: Array<() => void> = [];
   private replicaManager: ReplicaManager | undefined;
   private slices: MetadataSlices | undefined;
@@ -140,46 +143,73 @@ export class BrokerHost {
   }
 
   private heartbeatNow(): void {
-    if (this.heartbeatInFlight) this.heartbeatSoon = true;
-    else this.scheduleHeartbeat(0);
+    this.scheduleHeartbeat(0);
   }
 
   private scheduleHeartbeat(delayMs: number): void {
     if (this.state === 'stopped') return;
     this.heartbeatTimer?.cancel();
-    this.heartbeatTimer = this.options.clock.schedule(delayMs, () => void this.beat());
+    this.heartbeatTimer = this.options.clock.schedule(delayMs, () => this.beat());
   }
 
-  private async beat(): Promise<void> {
-    if (this.heartbeatInFlight || this.state === 'stopped') return;
-    this.heartbeatInFlight = true;
+  private beat(): void {
+    if (this.state === 'stopped') return;
+    if (this.epoch < 0) {
+      void this.registerOnce();
+      return;
+    }
+    // Heartbeats keep their pace whatever their answers do. Under load an answer can take longer
+    // than the interval (it waits for the controller's latest Raft commit); a broker that waited
+    // for each answer before the next heartbeat, as it did, fell silent for several intervals at a
+    // time and was fenced although healthy. The controller notes a heartbeat when it arrives.
+    const intervalMs = this.options.timing.brokerHeartbeatIntervalMs;
+    this.scheduleHeartbeat(this.state === 'shutting-down' ? Math.min(intervalMs, 50) : intervalMs);
+    if (this.heartbeatsInFlight < MAX_HEARTBEATS_IN_FLIGHT) void this.heartbeatOnce();
+  }
+
+  private async registerOnce(): Promise<void> {
+    if (this.registering) return;
+    this.registering = true;
     const { timing, logger } = this.options;
-    const attempt = ++this.attempt;
     let nextMs = timing.brokerHeartbeatIntervalMs;
     try {
-      // A lost heartbeat must not hold the next one back past the session timeout: each heartbeat
-      // gets a third of the session, and a late answer to an abandoned attempt is ignored.
       // Registration has no session to keep yet and waits as long as any request.
-      const boundMs =
-        this.epoch < 0 ? timing.requestTimeoutMs : Math.max(timing.brokerHeartbeatIntervalMs, Math.floor(timing.brokerSessionTimeoutMs / 3));
-      await this.withinMs(boundMs, this.epoch < 0 ? this.register(attempt) : this.heartbeat(attempt));
+      await this.withinMs(timing.requestTimeoutMs, this.register(++this.attempt));
     } catch (e) {
-      if (isBrokerError(e, 'STALE_BROKER_EPOCH')) {
+      logger.debug({ err: e, state: this.state }, 'registration failed; will retry');
+      // Until a controller is active (the quorum's first election) a refusal costs nothing, and a
+      // broker is of no use before it registers: try again soon.
+      nextMs = REGISTRATION_RETRY_MS;
+    } finally {
+      this.registering = false;
+    }
+    this.scheduleHeartbeat(nextMs);
+  }
+
+  private async heartbeatOnce(): Promise<void> {
+    const { timing, logger } = this.options;
+    this.heartbeatsInFlight++;
+    const epoch = this.epoch;
+    try {
+      // A lost heartbeat is given up after a third of the session, so a stuck answer cannot pin
+      // the in-flight slots; a late answer to it is then ignored.
+      const boundMs = Math.max(timing.brokerHeartbeatIntervalMs, Math.floor(timing.brokerSessionTimeoutMs / 3));
+      await this.withinMs(boundMs, this.heartbeat(++this.attempt, epoch));
+    } catch (e) {
+      // Only for the life it was sent in: a late refusal must not undo a registration since.
+      if (isBrokerError(e, 'STALE_BROKER_EPOCH') && epoch === this.epoch) {
         logger.warn({ brokerEpoch: this.epoch }, 'controller no longer knows this broker epoch; registering again');
         this.epoch = -1;
         this.metadataReady = false;
+        this.scheduleHeartbeat(0);
       } else {
-        logger.debug({ err: e, state: this.state }, 'controller request failed; will retry');
+        logger.debug({ err: e, state: this.state }, 'heartbeat failed; will retry');
+        // With a long interval (the kafka profile) a failed heartbeat is retried sooner.
+        if (timing.brokerHeartbeatIntervalMs > 100) this.scheduleHeartbeat(100);
       }
-      // Registration retries sooner: until a controller is active (the quorum's first election) a
-      // refusal costs nothing, and a broker is of no use before it registers.
-      nextMs = Math.min(nextMs, this.epoch < 0 ? REGISTRATION_RETRY_MS : 100);
     } finally {
-      this.heartbeatInFlight = false;
+      this.heartbeatsInFlight--;
     }
-    if (this.heartbeatSoon) nextMs = 0;
-    this.heartbeatSoon = false;
-    this.scheduleHeartbeat(this.state === 'shutting-down' ? Math.min(nextMs, 50) : nextMs);
   }
 
   private withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
@@ -208,15 +238,17 @@ export class BrokerHost {
     this.onMetadata(publisher.image());
   }
 
-  private async heartbeat(attempt: number): Promise<void> {
+  private async heartbeat(attempt: number, brokerEpoch: number): Promise<void> {
     const { brokerId, controller, publisher, logger } = this.options;
     const response = await controller.heartbeat({
       brokerId,
-      brokerEpoch: this.epoch,
+      brokerEpoch,
       currentMetadataOffset: publisher.appliedIndex(),
       wantShutdown: this.wantShutdown,
     });
-    if (attempt !== this.attempt) return;
+    // Answers may overtake each other; one for an earlier heartbeat, or an earlier life, is stale.
+    if (attempt < this.appliedAttempt || brokerEpoch !== this.epoch) return;
+    this.appliedAttempt = attempt;
     if (response.isFenced !== this.fenced) {
       logger.info({ brokerEpoch: this.epoch }, response.isFenced ? 'broker fenced' : 'broker unfenced');
     }
