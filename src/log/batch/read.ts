@@ -22,8 +22,16 @@ export interface ReadOptions {
   maxUncompressedBytes?: number;
 }
 
-/** Opens the records of the batch at `pos` for decoding, decompressing them if needed. */
-export function openRecords(buf: Buffer, pos = 0, options: ReadOptions = {}): RecordWalker {
+/** The records section of a batch: `bytes[start, end)`, decompressed when the batch is compressed. */
+export interface RecordsSection {
+  header: BatchHeader;
+  bytes: Buffer;
+  start: number;
+  end: number;
+}
+
+/** The records section of the batch at `pos`, decompressing it if needed. */
+export function recordsSection(buf: Buffer, pos = 0, options: ReadOptions = {}): RecordsSection {
   const size = checkedBatchSize(buf, pos);
   const magic = buf.readInt8(pos + MAGIC_OFFSET);
   if (magic !== CURRENT_MAGIC) throw errors.corruptMessage(`unsupported magic ${magic}, only magic 2 batches are read`);
@@ -31,9 +39,15 @@ export function openRecords(buf: Buffer, pos = 0, options: ReadOptions = {}): Re
   const start = pos + BATCH_HEADER_SIZE;
   const end = pos + size;
   const codec = compressionOf(header.attributes);
-  if (codec === CompressionType.NONE) return new RecordWalker(header, buf, start, end);
+  if (codec === CompressionType.NONE) return { header, bytes: buf, start, end };
   const records = decompressRecords(codec, buf.subarray(start, end), options.maxUncompressedBytes);
-  return new RecordWalker(header, records, 0, records.length);
+  return { header, bytes: records, start: 0, end: records.length };
+}
+
+/** Opens the records of the batch at `pos` for decoding, decompressing them if needed. */
+export function openRecords(buf: Buffer, pos = 0, options: ReadOptions = {}): RecordWalker {
+  const { header, bytes, start, end } = recordsSection(buf, pos, options);
+  return new RecordWalker(header, bytes, start, end);
 }
 
 /** The records of the batch at `pos`, decoded lazily. */

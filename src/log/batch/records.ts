@@ -24,10 +24,10 @@ export interface BatchRecord {
  * The smallest possible record body: attributes, timestamp delta, offset delta, key length, value
  * length and header count, one byte each; with its length varint a record takes at least 7 bytes.
  */
-const MIN_RECORD_BODY_BYTES = 6;
-const MIN_RECORD_BYTES = MIN_RECORD_BODY_BYTES + 1;
+export const MIN_RECORD_BODY_BYTES = 6;
+export const MIN_RECORD_BYTES = MIN_RECORD_BODY_BYTES + 1;
 /** A header needs at least its key length and value length. */
-const MIN_HEADER_BYTES = 2;
+export const MIN_HEADER_BYTES = 2;
 const INT32_MAX = 0x7fff_ffff;
 
 /** Kafka's DefaultRecordBatch.incrementSequence: sequences wrap from int32 max to 0. */
@@ -37,17 +37,9 @@ export function sequenceAt(baseSequence: number, offsetDelta: number): number {
   return baseSequence + offsetDelta;
 }
 
-/** What validation needs of a record; `RecordWalker.nextShape` fills one object again and again. */
-export interface RecordShape {
-  offset: number;
-  timestamp: number;
-  hasKey: boolean;
-}
-
 export class RecordWalker {
   private readonly cursor: ByteCursor;
   private remaining: number;
-  private readonly shape: RecordShape = { offset: 0, timestamp: 0, hasKey: false };
 
   /** Walks `header.recordCount` records in `bytes[start, end)`. */
   constructor(
@@ -65,16 +57,7 @@ export class RecordWalker {
 
   /** The next record, or undefined once all were read and the section ended exactly. */
   next(): BatchRecord | undefined {
-    return this.hasNext() ? this.readRecord(true) : undefined;
-  }
-
-  /**
-   * The next record's offset, timestamp and whether it has a key, checked exactly as `next` checks
-   * it but without copying keys, values or headers out: the leader's validation of a produced batch
-   * allocates nothing per record. The returned object is the same one on every call.
-   */
-  nextShape(): RecordShape | undefined {
-    return this.hasNext() ? this.readRecord(false) : undefined;
+    return this.hasNext() ? this.readRecord() : undefined;
   }
 
   private hasNext(): boolean {
@@ -88,9 +71,7 @@ export class RecordWalker {
     return true;
   }
 
-  private readRecord(materialize: true): BatchRecord;
-  private readRecord(materialize: false): RecordShape;
-  private readRecord(materialize: boolean): BatchRecord | RecordShape {
+  private readRecord(): BatchRecord {
     const { bytes, cursor, header } = this;
     const sectionEnd = cursor.end;
     const length = readVarint(bytes, cursor);
@@ -103,9 +84,9 @@ export class RecordWalker {
     cursor.pos++; // record attributes: unused by Kafka
     const timestampDelta = readVarlong(bytes, cursor);
     const offsetDelta = readVarint(bytes, cursor);
-    const key = materialize ? this.readNullableBytes() : this.skipNullableBytes();
-    const value = materialize ? this.readNullableBytes() : this.skipNullableBytes();
-    const headers = materialize ? this.readHeaders() : this.skipHeaders();
+    const key = this.readNullableBytes();
+    const value = this.readNullableBytes();
+    const headers = this.readHeaders();
     if (cursor.pos !== recordEnd) {
       throw errors.corruptMessage(`record ends at byte ${cursor.pos}, its length says ${recordEnd}`);
     }
@@ -113,13 +94,7 @@ export class RecordWalker {
 
     const timestamp = header.baseTimestamp + timestampDelta;
     if (!Number.isSafeInteger(timestamp)) throw errors.corruptMessage(`record timestamp ${timestamp} is beyond 2^53`);
-    if (!materialize) {
-      this.shape.offset = header.baseOffset + offsetDelta;
-      this.shape.timestamp = timestamp;
-      this.shape.hasKey = key !== null;
-      return this.shape;
-    }
-    const record: BatchRecord = { offset: header.baseOffset + offsetDelta, timestamp, key: key as Buffer | null, value: value as Buffer | null, headers: headers as RecordHeader[] };
+    const record: BatchRecord = { offset: header.baseOffset + offsetDelta, timestamp, key, value, headers };
     if (header.baseSequence !== NO_SEQUENCE) record.sequence = sequenceAt(header.baseSequence, offsetDelta);
     return record;
   }
@@ -138,31 +113,6 @@ export class RecordWalker {
       headers[i] = { key: bytes.toString('utf8', keyStart, keyStart + keyLength), value: this.readNullableBytes() };
     }
     return headers;
-  }
-
-  /** Checks a header list's structure, skipping its bytes. */
-  private skipHeaders(): undefined {
-    const { bytes, cursor } = this;
-    const count = readVarint(bytes, cursor);
-    if (count < 0 || count > (cursor.end - cursor.pos) / MIN_HEADER_BYTES) {
-      throw errors.corruptMessage(`header count ${count} does not fit the ${cursor.end - cursor.pos} bytes left`);
-    }
-    for (let i = 0; i < count; i++) {
-      const keyLength = readVarint(bytes, cursor);
-      if (keyLength < 0) throw errors.corruptMessage(`header key length ${keyLength} is negative`);
-      this.take(keyLength);
-      this.skipNullableBytes();
-    }
-    return undefined;
-  }
-
-  /** Skips nullable bytes: null when absent, true when present. */
-  private skipNullableBytes(): true | null {
-    const length = readVarint(this.bytes, this.cursor);
-    if (length === -1) return null;
-    if (length < -1) throw errors.corruptMessage(`byte length ${length} is negative`);
-    this.take(length);
-    return true;
   }
 
   private readNullableBytes(): Buffer | null {

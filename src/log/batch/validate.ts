@@ -4,9 +4,10 @@
  * damaged (CRC, lengths, counts), INVALID_RECORD when they are intact but break a rule Kafka's
  * LogValidator enforces on produce (offset deltas, one batch per produce, no control batches).
  */
-import { errors, type BrokerError } from '../../common/errors.js';
+import { errors } from '../../common/errors.js';
 import { CONTROL_FLAG, NO_PRODUCER_ID, validateBatchHeader, type BatchHeader } from './layout.js';
-import { openRecords, type ReadOptions } from './read.js';
+import { recordsSection, type ReadOptions } from './read.js';
+import { skimRecords, type SkimRules } from './record-skim.js';
 
 export interface ValidateOptions extends ReadOptions {
   /** Batches larger than this fail with MESSAGE_TOO_LARGE. */
@@ -30,12 +31,7 @@ export interface ValidatedBatch {
  */
 export function validateBatch(buf: Buffer, pos = 0, options: ValidateOptions = {}): ValidatedBatch {
   const header = validateBatchHeader(buf, pos, options.maxBatchBytes);
-  const maxRecordTimestamp = walkRecords(buf, pos, header, options, (offsetDelta, previous) =>
-    offsetDelta <= previous || offsetDelta > header.lastOffsetDelta
-      ? errors.corruptMessage(`offset delta ${offsetDelta} after ${previous} outside [0, ${header.lastOffsetDelta}]`)
-      : undefined,
-  );
-  return { header, maxRecordTimestamp };
+  return { header, maxRecordTimestamp: checkRecords(buf, pos, options, 'increasing') };
 }
 
 /**
@@ -55,27 +51,11 @@ export function validateProducedBatch(buf: Buffer, options: ValidateOptions = {}
   if (header.producerId !== NO_PRODUCER_ID && header.baseSequence < 0) {
     throw errors.invalidRecord(`invalid base sequence ${header.baseSequence} for producer id ${header.producerId}`);
   }
-  const maxRecordTimestamp = walkRecords(buf, 0, header, options, (offsetDelta, previous) =>
-    offsetDelta !== previous + 1 ? errors.invalidRecord(`record ${previous + 1} has offset delta ${offsetDelta}`) : undefined,
-  );
-  return { header, maxRecordTimestamp };
+  return { header, maxRecordTimestamp: checkRecords(buf, 0, options, 'exact') };
 }
 
-/** Judges one record's offset delta given the previous one (-1 before the first). */
-type OffsetDeltaRule = (offsetDelta: number, previous: number) => BrokerError | undefined;
-
-/** Decodes every record, applying `rule` to the offset deltas; returns the largest timestamp. */
-function walkRecords(buf: Buffer, pos: number, header: BatchHeader, options: ValidateOptions, rule: OffsetDeltaRule): number {
-  const walker = openRecords(buf, pos, options);
-  let maxTimestamp = header.recordCount === 0 ? header.baseTimestamp : Number.NEGATIVE_INFINITY;
-  let previousDelta = -1;
-  for (let record = walker.nextShape(); record !== undefined; record = walker.nextShape()) {
-    const offsetDelta = record.offset - header.baseOffset;
-    const error = rule(offsetDelta, previousDelta);
-    if (error) throw error;
-    previousDelta = offsetDelta;
-    if (record.timestamp > maxTimestamp) maxTimestamp = record.timestamp;
-    if (options.requireKeys && !record.hasKey) throw errors.invalidRecord('a compacted topic cannot accept a record without a key');
-  }
-  return maxTimestamp;
+/** Checks every record of the batch at `pos`; returns the largest record timestamp. */
+function checkRecords(buf: Buffer, pos: number, options: ValidateOptions, offsets: SkimRules['offsets']): number {
+  const section = recordsSection(buf, pos, options);
+  return skimRecords(section.header, section.bytes, section.start, section.end, { offsets, requireKeys: options.requireKeys ?? false });
 }
