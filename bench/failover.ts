@@ -4,8 +4,10 @@
  * of its leader. Per run it measures the window from the kill to the first acknowledgement of a
  * write made by the new leader (the first acknowledged offset at or past where the new leader's
  * epoch starts in its own log), and, after the old leader returns, the acknowledged records
- * missing from the partition when read back (must be 0). Each run uses a fresh topic in the same
- * cluster; the figure is the median over runs.
+ * missing from the partition when read back (must be 0), and the brokers other than the killed
+ * one that the controller fenced for an expired session (must be 0: a healthy broker is never
+ * fenced under load). Each run uses a fresh topic in the same cluster; the figure is the median
+ * over runs.
  *
  *   npm run bench -- failover [--runs 5] [--rate 2000] [--profile fast|kafka] [--retry-backoff-max-ms N]
  *
@@ -16,6 +18,7 @@ import { loadavg } from 'node:os';
 import { startCluster, type LocalCluster } from '../cluster/index.js';
 import { checkHistory, describeReport } from '../src/check/index.js';
 import { finalPartition, readReplicaLog, SendLoad } from '../test/support/cluster-load.js';
+import { sessionFences } from './_fences.js';
 import { describeMachine, machineFigures, measureMachine } from './_machine.js';
 import { median, printResult, round } from './_stats.js';
 
@@ -37,10 +40,13 @@ interface RunResult {
   acknowledged: number;
   lost: number;
   valid: boolean;
+  /** Session-expiry fences of brokers that were not killed, during the run. */
+  healthyFenced: number;
 }
 
 async function runOnce(cluster: LocalCluster, run: number): Promise<RunResult> {
   const topic = `failover-${run}`;
+  const runStartedAt = Date.now();
   await cluster.createTopic(topic, { partitions: 1, replicationFactor: 3, minInsync: 2, timeoutMs: 30_000 });
   await cluster.waitForIsr(topic, 0, 3, 30_000);
   const load = new SendLoad({ bootstrapServers: cluster.bootstrapServers, topic, partition: 0, acks: 'all', senders: 4, valuesPerSend: 5, ratePerSecond: rate, prefix: `r${run}`, ...(retryBackoffMaxMs !== undefined ? { producer: { retryBackoffMaxMs } } : {}) });
@@ -50,6 +56,7 @@ async function runOnce(cluster: LocalCluster, run: number): Promise<RunResult> {
     const status = await cluster.status();
     const before = status.partitions.find((p) => p.topic === topic)!;
     const killedWasController = status.activeController === before.leader;
+    const killedEpoch = status.nodes.find((n) => n.id === before.leader)?.broker?.brokerEpoch;
     const killedAt = performance.now();
     await cluster.kill(before.leader);
     const newLeader = await cluster.waitForLeader(topic, 0, { not: before.leader, timeoutMs: 30_000 });
@@ -66,7 +73,12 @@ async function runOnce(cluster: LocalCluster, run: number): Promise<RunResult> {
     const final = await finalPartition(cluster, topic, 0, 3, 60_000);
     const report = checkHistory({ topic, sends: load.sends, polls: [], final: [final] });
     if (!report.valid) console.log(describeReport(report));
+    const healthyFenced = sessionFences(
+      cluster.nodes.map((n) => n.logFile),
+      runStartedAt,
+    ).filter((f) => !(f.broker === before.leader && f.brokerEpoch === killedEpoch));
     return {
+      healthyFenced: healthyFenced.length,
       windowMs: firstAck - killedAt,
       leaderSeenMs,
       killedWasController,
@@ -97,7 +109,8 @@ async function main(): Promise<void> {
       results.push(r);
       console.log(
         `  run ${run}: ${Math.round(r.windowMs)} ms from kill to the first ack from the new leader (leader visible in status after ${Math.round(r.leaderSeenMs)} ms)` +
-          `${r.killedWasController ? ', the killed node was also the active controller' : ''}; ${r.acknowledged} acknowledged, ${r.lost} lost${r.valid ? '' : ', CHECK FAILED'}`,
+          `${r.killedWasController ? ', the killed node was also the active controller' : ''}; ${r.acknowledged} acknowledged, ${r.lost} lost${r.valid ? '' : ', CHECK FAILED'}; ` +
+          `${r.healthyFenced} healthy broker(s) fenced`,
       );
     }
     const figures = {
@@ -112,10 +125,11 @@ async function main(): Promise<void> {
       acknowledged: results.reduce((n, r) => n + r.acknowledged, 0),
       lost: results.reduce((n, r) => n + r.lost, 0),
       allChecksPassed: results.every((r) => r.valid),
+      healthyBrokersFenced: results.reduce((n, r) => n + r.healthyFenced, 0),
     };
     console.log(
       `median window ${figures.windowMedianMs} ms (max ${figures.windowMaxMs} ms; target < 1000 ms with the fast profile); ` +
-        `${figures.lost} of ${figures.acknowledged} acknowledged records lost`,
+        `${figures.lost} of ${figures.acknowledged} acknowledged records lost; ${figures.healthyBrokersFenced} healthy broker(s) fenced for an expired session (target 0)`,
     );
     // A window in milliseconds has no ratio to a throughput; the limits say how fast the machine was.
     console.log(describeMachine(machine));

@@ -6,18 +6,23 @@
  * - each node process's CPU (percent of one core) and RSS, empty before the topic and after
  *   `--idle-seconds` at rest with it, read from /proc so the nodes are not disturbed;
  * - the time to produce `--records` records to every partition (acks=all, one send call);
+ * - a keyed acks=all load of `--load-records` records over all partitions (keys k-0..k-4999, sent
+ *   1,000 at a time with up to 5 sends in flight), in records per second;
  * - the time DeleteTopics takes to answer, bounded as the CLI bounds it (--timeout's default), and
- *   until no node hosts the topic any more; RSS again after that.
+ *   until no node hosts the topic any more; RSS again after that;
+ * - the brokers the controller fenced for an expired session over the whole run, from the node
+ *   logs: nothing is killed here, so every one is a healthy broker fenced (the goal is none).
  * Every wait is bounded; a phase that fails or passes its bound is reported in the table and the
  * run goes on with the phases that still make sense. The exit status is 1 if any phase failed.
  *
  *   npm run bench -- scale [--runs 1] [--partitions 2000] [--idle-seconds 30] [--window-seconds 10]
- *                          [--records 3] [--wait-seconds max(120, partitions / 33)]
+ *                          [--records 3] [--load-records 50000] [--wait-seconds max(120, partitions / 33)]
  */
 import { startCluster, type ClusterStatus, type LocalCluster } from '../cluster/index.js';
 import { DEFAULT_CLIENT_TIMEOUT_MS } from '../src/cli/client-context.js';
 import { createClient } from '../src/client/index.js';
 import { describeMachine, machineFigures, measureMachine } from './_machine.js';
+import { sessionFences } from './_fences.js';
 import { rssMbOf, sampleCpuPercent } from './_proc.js';
 import { median, printResult, round } from './_stats.js';
 
@@ -36,6 +41,10 @@ const partitions = Math.max(1, option('partitions', 2000));
 const idleSeconds = option('idle-seconds', 30);
 const windowSeconds = Math.max(1, option('window-seconds', 10));
 const recordsPerPartition = Math.max(1, option('records', 3));
+const loadRecords = option('load-records', 50_000);
+const LOAD_KEYS = 5_000;
+const LOAD_SEND_SIZE = 1_000;
+const LOAD_SENDS_IN_FLIGHT = 5;
 const waitMs = option('wait-seconds', Math.max(120, Math.ceil(partitions / 33))) * 1000;
 const TOPIC = 'bench-scale';
 const RF = 3;
@@ -90,8 +99,41 @@ async function timed(body: () => Promise<unknown>, afterRetry?: string): Promise
   }
 }
 
+/** Keyed acks=all records over the whole topic, `LOAD_SENDS_IN_FLIGHT` sends at a time: records/s, or the error. */
+async function keyedLoad(client: ReturnType<typeof createClient>, records: number): Promise<Figure> {
+  const producer = client.producer({ acks: 'all', deliveryTimeoutMs: waitMs });
+  const value = Buffer.alloc(100, 'x');
+  let next = 0;
+  const sender = async (): Promise<void> => {
+    while (next < records) {
+      const from = next;
+      next = Math.min(records, next + LOAD_SEND_SIZE);
+      const messages = Array.from({ length: next - from }, (_, i) => ({ key: `k-${(from + i) % LOAD_KEYS}`, value }));
+      await producer.send({ topic: TOPIC, messages });
+    }
+  };
+  try {
+    const ms = await timed(() => Promise.all(Array.from({ length: LOAD_SENDS_IN_FLIGHT }, sender)));
+    return typeof ms === 'number' ? (records / ms) * 1000 : ms;
+  } finally {
+    await producer.close({ timeoutMs: 5_000 });
+  }
+}
+
 /** Fills `r` as it goes, so the figures before a failure are kept. */
 async function oneRun(cluster: LocalCluster, r: Run): Promise<void> {
+  const runStartedAt = Date.now();
+  try {
+    await measureRun(cluster, r);
+  } finally {
+    r['healthy brokers fenced (session expired)'] = sessionFences(
+      cluster.nodes.map((n) => n.logFile),
+      runStartedAt,
+    ).length;
+  }
+}
+
+async function measureRun(cluster: LocalCluster, r: Run): Promise<void> {
   const pids = cluster.nodes.map((n) => n.pid!);
   const rss = (): number[] => pids.map(rssMbOf);
   await sleep(EMPTY_SETTLE_MS);
@@ -114,6 +156,7 @@ async function oneRun(cluster: LocalCluster, r: Run): Promise<void> {
     const messages = Array.from({ length: partitions * recordsPerPartition }, (_, i) => ({ key: null, value, partition: i % partitions }));
     r[`produce ${recordsPerPartition}/partition acks=all, ms`] = await timed(() => producer.send({ topic: TOPIC, messages }));
     await producer.close({ timeoutMs: 5_000 });
+    if (loadRecords > 0) r[`keyed load of ${loadRecords} acks=all, records/s`] = await keyedLoad(client, loadRecords);
   } finally {
     await client.close({ timeoutMs: 5_000 });
   }
@@ -163,7 +206,8 @@ async function main(): Promise<void> {
   const machine = await measureMachine();
   console.log(
     `scale: ${runs} run(s), each a fresh 3-node cluster (default timing profile) with one topic of ${partitions.toLocaleString('en-US')} partitions, RF ${RF}; ` +
-      `idle ${idleSeconds} s, CPU sampled over ${windowSeconds} s (100 % = one core); ${recordsPerPartition} records of 100 B per partition; waits bounded at ${waitMs / 1000} s`,
+      `idle ${idleSeconds} s, CPU sampled over ${windowSeconds} s (100 % = one core); ${recordsPerPartition} records of 100 B per partition, then ${loadRecords} keyed; ` +
+      `waits bounded at ${waitMs / 1000} s`,
   );
   console.log(describeMachine(machine));
   let current: LocalCluster | undefined;
@@ -191,7 +235,7 @@ async function main(): Promise<void> {
   const failed = results.flatMap((r, i) => Object.entries(r).flatMap(([k, f]) => (typeof f === 'object' && !Array.isArray(f) ? [`run ${i + 1} ${k}: ${f.error}`] : [])));
   for (const f of failed) console.log(`FAILED ${f}`);
   console.log(describeMachine(machine));
-  printResult('scale', { runs, partitions, replicationFactor: RF, idleSeconds, windowSeconds, recordsPerPartition, ...machineFigures(machine), medians, failures: failed });
+  printResult('scale', { runs, partitions, replicationFactor: RF, idleSeconds, windowSeconds, recordsPerPartition, loadRecords, ...machineFigures(machine), medians, failures: failed });
   // Channels and timers of finished runs must not keep the benchmark alive.
   process.exit(failed.length > 0 ? 1 : 0);
 }
