@@ -11,7 +11,7 @@
  */
 export type { AppendInfo, EpochEndOffset, LogReadResult, PartitionLog } from './types.js';
 export { DEFAULT_LOG_CONFIG, NEVER, resolveLogConfig, RUNTIME_LOG_SETTINGS, type LogConfig, type RuntimeLogSettings } from './config.js';
-export { openPartitionLog, deletePartitionLog, isNewPartitionDir, partitionLogDir, type OpenPartitionLogOptions } from './open-log.js';
+export { openPartitionLog, deletePartitionLog, partitionLogDir, type OpenPartitionLogOptions } from './open-log.js';
 export { SegmentedLog } from './segmented-log.js';
 export { DEFAULT_DEDUPE_BUFFER_BYTES } from './cleaner/offset-map.js';
 export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEntry } from './epoch/leader-epoch-cache.js';

@@ -8,15 +8,7 @@ import { OffsetCheckpoint } from './checkpoint/offset-checkpoint.js';
 import { resolveLogConfig, type LogConfig } from './config.js';
 import { LeaderEpochCache } from './epoch/leader-epoch-cache.js';
 import { loadLog } from './recovery/log-loader.js';
-import {
-  CLEANER_OFFSET_CHECKPOINT,
-  LEADER_EPOCH_CHECKPOINT,
-  LOG_START_OFFSET_CHECKPOINT,
-  RECOVERY_POINT_CHECKPOINT,
-  indexFilePath,
-  logFilePath,
-  partitionDirName,
-} from './segment/file-names.js';
+import { CLEANER_OFFSET_CHECKPOINT, LEADER_EPOCH_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, partitionDirName } from './segment/file-names.js';
 import { SegmentedLog } from './segmented-log.js';
 import { joinPath, type Storage } from './storage/storage.js';
 
@@ -30,6 +22,11 @@ export interface OpenPartitionLogOptions {
   config?: Partial<LogConfig>;
   clock: Clock;
   logger?: Logger;
+  /**
+   * The caller just made the partition's directory holding only the empty files of the segment at
+   * offset 0 (`preparePartitionDirs`), and nothing has written there since: open it as new.
+   */
+  isNew?: boolean;
 }
 
 export function partitionLogDir(dataDir: string, topic: string, partition: number): string {
@@ -44,7 +41,7 @@ export function openPartitionLog(options: OpenPartitionLogOptions): SegmentedLog
   // A partition new to this broker has nothing in its directory to read (no segments, no
   // checkpoints): skipping those lookups matters when a broker takes thousands of new partitions at
   // once. A crash after the directory is made just leads to the full load next time.
-  const fresh = isNewPartitionDir(storage, dir);
+  const fresh = options.isNew === true || !storage.exists(dir);
   storage.ensureDir(dir);
   const epochCache = new LeaderEpochCache(storage, joinPath(dir, LEADER_EPOCH_CHECKPOINT), logger, fresh);
   const logStartCheckpoint = new OffsetCheckpoint(storage, joinPath(dir, LOG_START_OFFSET_CHECKPOINT), topic, partition, logger, fresh);
@@ -71,24 +68,6 @@ export function openPartitionLog(options: OpenPartitionLogOptions): SegmentedLog
     recoveryPointCheckpoint,
     cleanerCheckpoint,
   });
-}
-
-/**
- * True when `dir` does not exist, or holds only the empty files of the segment at offset 0 (made
- * ahead of time by `preparePartitionDirs`): either way the partition has no data, checkpoint or
- * recovery to look at. Anything else, even an empty log beside a checkpoint, takes the full load.
- */
-export function isNewPartitionDir(storage: Storage, dir: string): boolean {
-  if (!storage.exists(dir)) return true;
-  const names = storage.list(dir);
-  const firstSegment = [logFilePath(dir, 0), indexFilePath(dir, 0)];
-  return (
-    names.length <= firstSegment.length &&
-    names.every((name) => {
-      const path = joinPath(dir, name);
-      return firstSegment.includes(path) && storage.readFile(path)?.length === 0;
-    })
-  );
 }
 
 /** Deletes a partition's directory and everything in it (the topic was deleted). The log must be closed. */

@@ -9,8 +9,9 @@
  * of the event loop. Updates stay in order: a later one waits behind the slices of an earlier one.
  * A small update with nothing queued ahead of it is applied at once, as before.
  *
- * An update that brings partitions new to this broker may first wait for `prepare` (the process
- * makes their directories and files off the event loop); later updates wait behind it.
+ * An update's partitions may first wait for `prepare` (the process makes the directories and files
+ * of partitions new to this broker off the event loop), a group at a time: the next group is
+ * prepared while the one before is applied. Later updates wait behind it.
  */
 import type { Clock, Timer } from '../common/clock.js';
 import type { HostedPartitionId, MetadataUpdate } from '../broker/index.js';
@@ -18,6 +19,8 @@ import type { PartitionRegistration } from '../metadata/types.js';
 
 /** Partitions applied between two looks at the clock. */
 const CHUNK = 50;
+/** Partitions prepared at a time: the next group is prepared while this one is applied. */
+const PREPARE_CHUNK = 2 * CHUNK;
 
 export interface MetadataSlicesOptions {
   clock: Clock;
@@ -34,9 +37,9 @@ export interface MetadataSlicesOptions {
    */
   nextTurn?: (fn: () => void) => Timer;
   /**
-   * Work to finish before an update's partitions are applied, started once the updates ahead of it
-   * are done; undefined when there is none. Whether it succeeds or fails, the partitions are
-   * applied next: `apply` does whatever it left undone.
+   * Work to finish before some of an update's partitions are applied, started once the updates
+   * ahead of it are done; undefined when there is none. Whether it succeeds or fails, the
+   * partitions are applied next: `apply` does whatever it left undone.
    */
   prepare?: (partitions: readonly PartitionRegistration[]) => Promise<void> | undefined;
 }
@@ -46,8 +49,10 @@ interface Pending {
   removedTopicIds: readonly string[];
   partitions: readonly PartitionRegistration[];
   next: number;
-  /** Unset until `prepare` is asked; false while its work runs. */
-  prepared?: boolean;
+  /** Partitions [0, prepared) are ready to apply. */
+  prepared: number;
+  /** A `prepare` of the partitions from `prepared` on is running. */
+  preparing: boolean;
 }
 
 export class MetadataSlices {
@@ -59,7 +64,7 @@ export class MetadataSlices {
 
   submit(update: MetadataUpdate): void {
     if (this.stopped) return;
-    this.queue.push({ removals: undefined, removedTopicIds: update.removedTopicIds ?? [], partitions: update.partitions ?? [], next: 0 });
+    this.queue.push({ removals: undefined, removedTopicIds: update.removedTopicIds ?? [], partitions: update.partitions ?? [], next: 0, prepared: 0, preparing: false });
     if (this.timer === undefined) this.drain();
   }
 
@@ -108,26 +113,32 @@ export class MetadataSlices {
       if (head.partitions.length === 0) this.queue.shift();
       return true;
     }
-    if (head.prepared === undefined) this.startPreparing(head);
-    if (head.prepared === false) return false;
-    const slice = head.partitions.slice(head.next, head.next + CHUNK);
+    this.prepareAhead(head);
+    if (head.next >= head.prepared && head.next < head.partitions.length) return false;
+    const slice = head.partitions.slice(head.next, Math.min(head.next + CHUNK, head.prepared));
     head.next += slice.length;
     if (head.next >= head.partitions.length) this.queue.shift();
     if (slice.length > 0) apply({ partitions: slice });
     return true;
   }
 
-  private startPreparing(head: Pending): void {
-    const work = head.partitions.length > 0 ? this.options.prepare?.(head.partitions) : undefined;
-    if (work === undefined) {
-      head.prepared = true;
-      return;
+  /** Starts preparing the next group of the head's partitions, unless one is being prepared. */
+  private prepareAhead(head: Pending): void {
+    const { prepare } = this.options;
+    while (!head.preparing && head.prepared < head.partitions.length) {
+      const to = prepare ? Math.min(head.partitions.length, head.prepared + PREPARE_CHUNK) : head.partitions.length;
+      const work = prepare?.(head.partitions.slice(head.prepared, to));
+      if (work === undefined) {
+        head.prepared = to;
+        continue;
+      }
+      head.preparing = true;
+      const done = (): void => {
+        head.preparing = false;
+        head.prepared = to;
+        if (!this.stopped && this.timer === undefined && this.queue[0] === head) this.drain();
+      };
+      work.then(done, done);
     }
-    head.prepared = false;
-    const done = (): void => {
-      head.prepared = true;
-      if (!this.stopped && this.timer === undefined && this.queue[0] === head) this.drain();
-    };
-    work.then(done, done);
   }
 }

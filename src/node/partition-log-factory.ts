@@ -51,14 +51,18 @@ export function partitionLogFactory(config: NodeConfig, clock: Clock, logger: Lo
   const logsDir = join(config.dataDir, 'logs');
   // The replica manager holds the producer-state wrapper; its segments are the inner log's.
   const segmentedLogs = new WeakMap<PartitionLog, SegmentedLog>();
+  // Directories `prepareLogs` made empty, not yet opened: nothing else writes there meanwhile.
+  const prepared = new Set<string>();
   return {
     openLog: (topic, partition) => {
       const settings = topicLogSettings(image(), topic);
+      const dir = partitionLogDir(logsDir, topic, partition);
       const log = openPartitionLog({
         storage,
         dataDir: logsDir,
         topic,
         partition,
+        isNew: prepared.delete(dir),
         clock,
         logger: logger.child({ component: 'log' }),
         config: {
@@ -66,16 +70,19 @@ export function partitionLogFactory(config: NodeConfig, clock: Clock, logger: Lo
           ...(config.broker.flushIntervalMessages > 0 ? { flushIntervalMessages: config.broker.flushIntervalMessages } : {}),
         },
       });
-      const opened = new IdempotentLog(log, { clock, snapshots: { storage, dir: partitionLogDir(logsDir, topic, partition) }, logger: logger.child({ component: 'producer-state', topic, partition }) });
+      const opened = new IdempotentLog(log, { clock, snapshots: { storage, dir }, logger: logger.child({ component: 'producer-state', topic, partition }) });
       segmentedLogs.set(opened, log);
       return opened;
     },
-    prepareLogs: (partitions) => preparePartitionDirs(logsDir, partitions),
+    prepareLogs: async (partitions) => {
+      for (const dir of await preparePartitionDirs(logsDir, partitions)) prepared.add(dir);
+    },
     deleteLog: (log) => {
       // A deleted log needs no final flush, snapshot or clean-shutdown marker: only its files closed.
       const segmented = segmentedLogs.get(log);
       if (segmented) segmented.closeForDeletion();
       else log.close();
+      prepared.delete(partitionLogDir(logsDir, log.topic, log.partition));
       deletePartitionLog(storage, logsDir, log.topic, log.partition);
     },
     sizeOf: (log) => {

@@ -6,8 +6,7 @@
  * the machine fsync (Raft, flushed logs, checkpoints) that wait grows from microseconds to
  * milliseconds. Opening a topic of thousands of partitions then held a broker's event loop for
  * seconds, long enough for its session with the controller to expire. Made here, the files only
- * have to be opened (no journal) when `openPartitionLog` finds them: a directory holding nothing but
- * the empty files of the segment at offset 0 is a new partition (see `isNewPartitionDir`).
+ * have to be opened (no journal) when the log opens with `isNew` (see `openPartitionLog`).
  *
  * A directory that already exists is left alone (the partition has data from an earlier life), and
  * a failure here is not an error: the log then makes what is missing itself, the slow way, and
@@ -20,29 +19,31 @@ import { indexFilePath, logFilePath } from '../segment/file-names.js';
 /** Filesystem calls in flight at once: enough to keep the thread pool busy, not to flood it. */
 const CONCURRENCY = 8;
 
-export async function preparePartitionDirs(dataDir: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
+/**
+ * Makes what is missing; returns the directories it made whole: each holds nothing but the empty
+ * files of the segment at offset 0.
+ */
+export async function preparePartitionDirs(dataDir: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<string[]> {
   await mkdir(dataDir, { recursive: true }).catch(() => undefined);
+  const made: string[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < partitions.length) {
       const { topic, partition } = partitions[next++]!;
-      await prepareOne(partitionLogDir(dataDir, topic, partition));
+      const dir = partitionLogDir(dataDir, topic, partition);
+      if (await prepareOne(dir)) made.push(dir);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, partitions.length) }, worker));
+  return made;
 }
 
-async function prepareOne(dir: string): Promise<void> {
+async function prepareOne(dir: string): Promise<boolean> {
   try {
     await mkdir(dir);
+    for (const path of [logFilePath(dir, 0), indexFilePath(dir, 0)]) await (await open(path, 'wx')).close();
+    return true;
   } catch {
-    return; // Already there (an existing partition), or the log will report what is wrong.
-  }
-  for (const path of [logFilePath(dir, 0), indexFilePath(dir, 0)]) {
-    try {
-      await (await open(path, 'wx')).close();
-    } catch {
-      return;
-    }
+    return false; // Already there (an existing partition), or the log will report what is wrong.
   }
 }

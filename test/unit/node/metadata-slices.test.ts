@@ -123,6 +123,27 @@ describe('metadata slices', () => {
     expect(slices.busy()).toBe(false);
   });
 
+  it('prepare a large update a group at a time, the next group while the one before is applied', async () => {
+    const groups: Array<{ size: number; settle: () => void }> = [];
+    const { applied, slices } = setUp(1, [], (ps) => new Promise<void>((resolve) => groups.push({ size: ps.length, settle: resolve })));
+    slices.submit({ partitions: partitions('big', 250) });
+    expect(groups.map((g) => g.size)).toEqual([100]);
+    expect(names(applied)).toEqual([]);
+    groups[0]!.settle();
+    await Promise.resolve();
+    // The first group is applied, and the second is being prepared meanwhile.
+    expect(names(applied)).toHaveLength(100);
+    expect(groups.map((g) => g.size)).toEqual([100, 100]);
+    groups[1]!.settle();
+    await Promise.resolve();
+    expect(names(applied)).toHaveLength(200);
+    expect(groups.map((g) => g.size)).toEqual([100, 100, 50]);
+    groups[2]!.settle();
+    await Promise.resolve();
+    expect(names(applied)).toEqual(partitions('big', 250).map((p) => `big-${p.partition}`));
+    expect(slices.busy()).toBe(false);
+  });
+
   it('drop what waits when stopped', () => {
     const { clock, applied, slices } = setUp(25);
     slices.submit({ partitions: partitions('big', 200) });
