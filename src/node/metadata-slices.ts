@@ -17,8 +17,10 @@ import type { Clock, Timer } from '../common/clock.js';
 import type { HostedPartitionId, MetadataUpdate } from '../broker/index.js';
 import type { PartitionRegistration } from '../metadata/types.js';
 
-/** Partitions applied between two looks at the clock. */
+/** Partitions applied between two looks at the clock, at most. */
 const CHUNK = 50;
+/** The first slice's size, before the cost of a partition is known. */
+const FIRST_CHUNK = 10;
 /** Partitions prepared at a time: the next group is prepared while this one is applied. */
 const PREPARE_CHUNK = 2 * CHUNK;
 
@@ -59,6 +61,11 @@ export class MetadataSlices {
   private readonly queue: Pending[] = [];
   private timer: Timer | undefined;
   private stopped = false;
+  /**
+   * Partitions per slice: fewer when the last slice took long per partition (logs recovered after
+   * a crash take milliseconds each), so a slice stays near the budget.
+   */
+  private chunk = FIRST_CHUNK;
 
   constructor(private readonly options: MetadataSlicesOptions) {}
 
@@ -115,10 +122,16 @@ export class MetadataSlices {
     }
     this.prepareAhead(head);
     if (head.next >= head.prepared && head.next < head.partitions.length) return false;
-    const slice = head.partitions.slice(head.next, Math.min(head.next + CHUNK, head.prepared));
+    const slice = head.partitions.slice(head.next, Math.min(head.next + this.chunk, head.prepared));
     head.next += slice.length;
     if (head.next >= head.partitions.length) this.queue.shift();
-    if (slice.length > 0) apply({ partitions: slice });
+    if (slice.length > 0) {
+      const { clock, budgetMs } = this.options;
+      const startedAt = clock.monotonic();
+      apply({ partitions: slice });
+      const msPerPartition = (clock.monotonic() - startedAt) / slice.length;
+      this.chunk = msPerPartition > 0 ? Math.max(1, Math.min(CHUNK, Math.floor(budgetMs / msPerPartition))) : CHUNK;
+    }
     return true;
   }
 

@@ -42,7 +42,9 @@ function setUp(msPerSlice: number, hosted: HostedPartitionId[] = [], prepare?: (
     hostedOf: (ids) => hosted.filter((h) => ids.includes(h.topicId)),
     apply: (slice) => {
       applied.push(slice);
-      clock.time += msPerSlice;
+      // `msPerSlice` is the cost of a full slice of 50 partitions (or of a removal slice).
+      const n = slice.partitions?.length ?? 50;
+      clock.time += (msPerSlice * n) / 50;
     },
   });
   return { clock, applied, slices };
@@ -62,11 +64,12 @@ describe('metadata slices', () => {
   it('yield to the event loop once a slice passes the budget, and keep later updates behind earlier ones', () => {
     const { clock, applied, slices } = setUp(15);
     slices.submit({ partitions: partitions('big', 500) });
-    // 15 ms per slice of 50 against a 20 ms budget: two slices, then the next turn.
-    expect(names(applied)).toHaveLength(100);
+    // A first slice of 10 shows the cost (0.3 ms each); then 15 ms per slice of 50 against a
+    // 20 ms budget: two more slices, then the next turn.
+    expect(names(applied)).toHaveLength(110);
     expect(slices.busy()).toBe(true);
     slices.submit({ partitions: partitions('small', 1) });
-    expect(names(applied)).toHaveLength(100);
+    expect(names(applied)).toHaveLength(110);
     let turns = 0;
     while (clock.nextTurn()) turns++;
     expect(turns).toBe(5);
@@ -144,14 +147,34 @@ describe('metadata slices', () => {
     expect(slices.busy()).toBe(false);
   });
 
+  it('shrink slices when partitions are slow to apply, so each slice stays near the budget', () => {
+    const clock = new TurnClock();
+    const sizes: number[] = [];
+    const slices = new MetadataSlices({
+      clock,
+      budgetMs: 20,
+      hostedOf: () => [],
+      apply: (slice) => {
+        const n = slice.partitions?.length ?? 0;
+        sizes.push(n);
+        // Logs recovered after a crash: 10 ms each.
+        clock.time += 10 * n;
+      },
+    });
+    slices.submit({ partitions: partitions('recovered', 60) });
+    while (clock.nextTurn());
+    // The first, small slice learns the cost; every later one fits the 20 ms budget.
+    expect(sizes).toEqual([10, ...Array<number>(25).fill(2)]);
+  });
+
   it('drop what waits when stopped', () => {
     const { clock, applied, slices } = setUp(25);
     slices.submit({ partitions: partitions('big', 200) });
-    expect(applied).toHaveLength(1);
+    expect(applied).toHaveLength(2);
     slices.stop();
     while (clock.nextTurn());
-    expect(applied).toHaveLength(1);
+    expect(applied).toHaveLength(2);
     slices.submit({ partitions: partitions('late', 1) });
-    expect(applied).toHaveLength(1);
+    expect(applied).toHaveLength(2);
   });
 });
