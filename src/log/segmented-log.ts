@@ -28,7 +28,6 @@ import { FlushPolicy } from './flush-policy.js';
 import { segmentsToRetain } from './retention.js';
 import { LogSegment, type SegmentSettings } from './segment/log-segment.js';
 import { SegmentList } from './segment/segment-list.js';
-import { writeFileAtomically } from './storage/atomic-write.js';
 import { joinPath } from './storage/storage.js';
 import { CLEAN_SHUTDOWN_MARKER } from './segment/file-names.js';
 
@@ -314,7 +313,10 @@ export class SegmentedLog implements PartitionLog {
     this.guard(() => {
       this.flushUnflushed(true);
       for (const segment of this.segments.all()) segment.close();
-      writeFileAtomically(this.storage, joinPath(this.dir, CLEAN_SHUTDOWN_MARKER), Buffer.alloc(0));
+      // Created after everything above is on disk, so the marker never vouches for data that is
+      // not. The marker itself needs no fsync: losing it to a crash only costs a recovery scan,
+      // and with thousands of partitions its two fsyncs each were most of a clean shutdown.
+      this.storage.open(joinPath(this.dir, CLEAN_SHUTDOWN_MARKER)).close();
     });
     this.closed = true;
   }
