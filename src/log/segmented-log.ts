@@ -315,7 +315,7 @@ export class SegmentedLog implements PartitionLog {
       for (const segment of this.segments.all()) segment.close();
       // Created after everything above is on disk, so the marker never vouches for data that is
       // not. The marker itself needs no fsync: losing it to a crash only costs a recovery scan,
-      // and with thousands of partitions its two fsyncs each were most of a clean shutdown.
+      // and with thousands of partitions two fsyncs each add up.
       this.storage.open(joinPath(this.dir, CLEAN_SHUTDOWN_MARKER)).close();
     });
     this.closed = true;
