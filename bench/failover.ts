@@ -73,10 +73,7 @@ async function runOnce(cluster: LocalCluster, run: number): Promise<RunResult> {
     const final = await finalPartition(cluster, topic, 0, 3, 60_000);
     const report = checkHistory({ topic, sends: load.sends, polls: [], final: [final] });
     if (!report.valid) console.log(describeReport(report));
-    const healthyFenced = sessionFences(
-      cluster.nodes.map((n) => n.logFile),
-      runStartedAt,
-    ).filter((f) => !(f.broker === before.leader && f.brokerEpoch === killedEpoch));
+    const healthyFenced = sessionFences(cluster.dir, runStartedAt).filter((f) => !(f.broker === before.leader && f.brokerEpoch === killedEpoch));
     return {
       healthyFenced: healthyFenced.length,
       windowMs: firstAck - killedAt,

@@ -126,10 +126,7 @@ async function oneRun(cluster: LocalCluster, r: Run): Promise<void> {
   try {
     await measureRun(cluster, r);
   } finally {
-    r['healthy brokers fenced (session expired)'] = sessionFences(
-      cluster.nodes.map((n) => n.logFile),
-      runStartedAt,
-    ).length;
+    r['healthy brokers fenced (session expired)'] = sessionFences(cluster.dir, runStartedAt).length;
   }
 }
 
