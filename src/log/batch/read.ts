@@ -32,12 +32,16 @@ export interface RecordsSection {
 
 /** The records section of the batch at `pos`, decompressing it if needed. */
 export function recordsSection(buf: Buffer, pos = 0, options: ReadOptions = {}): RecordsSection {
-  const size = checkedBatchSize(buf, pos);
+  checkedBatchSize(buf, pos);
   const magic = buf.readInt8(pos + MAGIC_OFFSET);
   if (magic !== CURRENT_MAGIC) throw errors.corruptMessage(`unsupported magic ${magic}, only magic 2 batches are read`);
-  const header = readBatchHeader(buf, pos);
+  return recordsSectionOf(buf, pos, readBatchHeader(buf, pos), options);
+}
+
+/** The records section of the batch at `pos` whose `header` was already read and checked (`validateBatchHeader`). */
+export function recordsSectionOf(buf: Buffer, pos: number, header: BatchHeader, options: ReadOptions = {}): RecordsSection {
   const start = pos + BATCH_HEADER_SIZE;
-  const end = pos + size;
+  const end = pos + header.sizeInBytes;
   const codec = compressionOf(header.attributes);
   if (codec === CompressionType.NONE) return { header, bytes: buf, start, end };
   const records = decompressRecords(codec, buf.subarray(start, end), options.maxUncompressedBytes);

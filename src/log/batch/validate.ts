@@ -6,7 +6,7 @@
  */
 import { errors } from '../../common/errors.js';
 import { CONTROL_FLAG, NO_PRODUCER_ID, validateBatchHeader, type BatchHeader } from './layout.js';
-import { recordsSection, type ReadOptions } from './read.js';
+import { recordsSectionOf, type ReadOptions } from './read.js';
 import { skimRecords, type SkimRules } from './record-skim.js';
 
 export interface ValidateOptions extends ReadOptions {
@@ -31,7 +31,7 @@ export interface ValidatedBatch {
  */
 export function validateBatch(buf: Buffer, pos = 0, options: ValidateOptions = {}): ValidatedBatch {
   const header = validateBatchHeader(buf, pos, options.maxBatchBytes);
-  return { header, maxRecordTimestamp: checkRecords(buf, pos, options, 'increasing') };
+  return { header, maxRecordTimestamp: checkRecords(buf, pos, header, options, 'increasing') };
 }
 
 /**
@@ -51,11 +51,11 @@ export function validateProducedBatch(buf: Buffer, options: ValidateOptions = {}
   if (header.producerId !== NO_PRODUCER_ID && header.baseSequence < 0) {
     throw errors.invalidRecord(`invalid base sequence ${header.baseSequence} for producer id ${header.producerId}`);
   }
-  return { header, maxRecordTimestamp: checkRecords(buf, 0, options, 'exact') };
+  return { header, maxRecordTimestamp: checkRecords(buf, 0, header, options, 'exact') };
 }
 
-/** Checks every record of the batch at `pos`; returns the largest record timestamp. */
-function checkRecords(buf: Buffer, pos: number, options: ValidateOptions, offsets: SkimRules['offsets']): number {
-  const section = recordsSection(buf, pos, options);
-  return skimRecords(section.header, section.bytes, section.start, section.end, { offsets, requireKeys: options.requireKeys ?? false });
+/** Checks every record of the batch at `pos`, whose header is checked; returns the largest record timestamp. */
+function checkRecords(buf: Buffer, pos: number, header: BatchHeader, options: ValidateOptions, offsets: SkimRules['offsets']): number {
+  const { bytes, start, end } = recordsSectionOf(buf, pos, header, options);
+  return skimRecords(header, bytes, start, end, { offsets, requireKeys: options.requireKeys ?? false });
 }
