@@ -20,7 +20,11 @@ export interface SkimRules {
   requireKeys: boolean;
 }
 
-/** Where the last varint read ended; set by `unsignedVarint`. */
+/**
+ * Where the last varint read ended; set by `unsignedVarint`. These readers repeat varint.ts's on
+ * purpose: built on the cursor readers, or the cursor readers on exported position-based ones,
+ * validation was 20-30 % slower (measured), and this walk is most of a leader append.
+ */
 let after = 0;
 
 /** An unsigned 32-bit varint at `pos`, bounded by `end`; its end goes to `after`. */
