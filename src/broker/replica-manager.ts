@@ -2,9 +2,10 @@
  * The replicas one broker hosts. Metadata decides each partition's role here (`applyMetadata`);
  * produce and fetch requests are routed to their partition with Kafka's errors
  * (UNKNOWN_TOPIC_OR_PARTITION for partitions metadata never named, NOT_LEADER_OR_FOLLOWER for
- * partitions hosted elsewhere); long polls wait in bounded queues; ISR changes the partitions
- * propose go to the controller, and are resent while their outcome is unknown; fetchers run one
- * per leader this broker follows. Nothing here touches the network or the disk directly: logs,
+ * partitions hosted elsewhere); fetches and DeleteRecords are served by the FetchServer, whose
+ * long polls it wakes as partitions change; ISR changes the partitions propose go to the
+ * controller, and are resent while their outcome is unknown; fetchers run one per leader this
+ * broker follows. Nothing here touches the network or the disk directly: logs,
  * the controller channel and fetch sessions are injected.
  */
 import type { Clock, Timer } from '../common/clock.js';
@@ -14,24 +15,13 @@ import type { Logger } from '../common/logger.js';
 import { DEFAULT_DEDUPE_BUFFER_BYTES } from '../log/cleaner/offset-map.js';
 import type { PartitionLog } from '../log/types.js';
 import { NO_LEADER, type AlterPartitionRequest, type BrokerId, type PartitionRegistration } from '../metadata/types.js';
-import { DelayedDeleteRecordsQueue, type PendingDeletion } from './delayed-delete-records.js';
-import { DelayedFetchQueue, serveWithLongPoll } from './delayed-fetch.js';
 import type { DeleteRecordsRequest, DeleteRecordsResult } from './delete-records.js';
-import {
-  NO_RECORDS,
-  repeatsWhatFollowerKnows,
-  type ConsumerFetchPartitionResponse,
-  type ConsumerFetchRequest,
-  type ConsumerFetchResponse,
-  type ReplicaFetchPartitionResponse,
-  type ReplicaFetchRequest,
-  type ReplicaFetchResponse,
-} from './fetch-messages.js';
+import type { ConsumerFetchRequest, ConsumerFetchResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './fetch-messages.js';
+import { FetchServer } from './fetch-server.js';
 import { checkRetention, type LogSettingsFor, type RetentionOutcome } from './log-retention.js';
 import { Partition, type PartitionListener } from './partition.js';
 import type { ProducePartitionResponse, ProduceRequest, ProduceResponse } from './produce-messages.js';
 import { ReplicaFetcher, ReplicaFetcherPool, type ReplicaFetchSession } from './replica-fetcher.js';
-import { FetchSessionCache } from './fetch-sessions.js';
 import { isValidAcks, partitionKey, type PartitionStatus } from './types.js';
 
 export interface ReplicaManagerLimits {
@@ -110,13 +100,9 @@ export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
   /** Every partition metadata has named, hosted here or not, by `topic:partition` name. */
   private readonly knownByName = new Map<string, string>();
-  /** Followers' fetch sessions: what each one fetches, so its fetches list only what changed. */
-  private readonly fetchSessions = new FetchSessionCache();
   /** Ids of the fetch sessions this broker's fetchers start: unique for this broker epoch. */
   private lastFetchSessionId = 0;
-  private readonly replicaFetchWaits: DelayedFetchQueue;
-  private readonly consumerFetchWaits: DelayedFetchQueue;
-  private readonly deleteRecordsWaits: DelayedDeleteRecordsQueue;
+  private readonly fetchServer: FetchServer;
   private readonly fetchers: ReplicaFetcherPool | undefined;
   private readonly limits: ReplicaManagerLimits;
   private readonly listener: PartitionListener;
@@ -140,18 +126,24 @@ export class ReplicaManager {
       replicaFetchMinBytes: 1,
       ...options.limits,
     };
-    this.replicaFetchWaits = new DelayedFetchQueue(clock, this.limits.maxWaitingFetches);
-    this.consumerFetchWaits = new DelayedFetchQueue(clock, this.limits.maxWaitingFetches);
-    this.deleteRecordsWaits = new DelayedDeleteRecordsQueue(clock, this.limits.maxWaitingFetches);
-    this.listener = {
-      logEndOffsetChanged: (p) => this.replicaFetchWaits.wake(keyOf(p)),
-      highWatermarkChanged: (p) => this.consumerFetchWaits.wake(keyOf(p)),
-      isrChangeProposed: (p, request) => this.sendIsrChange(p, request),
-      roleChanged: (p) => {
-        this.replicaFetchWaits.wake(keyOf(p));
-        this.consumerFetchWaits.wake(keyOf(p));
-        this.deleteRecordsWaits.wake(keyOf(p));
+    this.fetchServer = new FetchServer({
+      brokerId: options.brokerId,
+      clock,
+      timing,
+      maxWaiting: this.limits.maxWaitingFetches,
+      maxDeleteTimeoutMs: this.limits.maxProduceTimeoutMs,
+      replicas: {
+        byKey: (key) => this.partitions.get(key),
+        byName: (topic, partition) => this.lookupByName(topic, partition),
+        keyOfName: (topic, partition) => this.knownByName.get(nameKey(topic, partition)),
       },
+    });
+    const server = this.fetchServer;
+    this.listener = {
+      logEndOffsetChanged: (p) => server.logEndOffsetChanged(p),
+      highWatermarkChanged: (p) => server.highWatermarkChanged(p),
+      isrChangeProposed: (p, request) => this.sendIsrChange(p, request),
+      roleChanged: (p) => server.roleChanged(p),
     };
     const openSession = options.openFetchSession;
     this.fetchers = openSession && new ReplicaFetcherPool((leaderId) => this.createFetcher(leaderId, openSession(leaderId)));
@@ -184,9 +176,7 @@ export class ReplicaManager {
       partition.log.close();
     }
     this.partitions.clear();
-    this.replicaFetchWaits.completeAll();
-    this.consumerFetchWaits.completeAll();
-    this.deleteRecordsWaits.completeAll();
+    this.fetchServer.stop();
   }
 
   /** Makes this broker leader or follower of each partition assigned to it; drops the rest. */
@@ -226,10 +216,7 @@ export class ReplicaManager {
       } else changes.becameFollower.push(ref);
     }
     this.fetchers?.reconcile(this.followedLeaders());
-    // Their parked fetches do not name these partitions yet: answer them now, so each follower
-    // asks for the new ones at once (a failover's first acks=all write waits for exactly that)
-    // instead of after the rest of its long poll.
-    for (const id of newFollowers) this.replicaFetchWaits.completeFetchesOf(id);
+    this.fetchServer.newLeadershipFor(newFollowers);
     return changes;
   }
 
@@ -251,88 +238,16 @@ export class ReplicaManager {
     });
   }
 
-  /** Serves a follower's multi-partition fetch, holding it up to its max wait when nothing is new. */
   handleReplicaFetch(request: ReplicaFetchRequest, done: (response: ReplicaFetchResponse) => void): void {
-    if (this.stopped) return done({ error: errors.notLeaderOrFollower('broker is shutting down'), partitions: [] });
-    const fetched = this.fetchSessions.resolve(request);
-    if (fetched instanceof BrokerError) return done({ error: fetched, partitions: [] });
-    // Every partition is read (the read records the follower's position), but only those with
-    // news go back: an idle follower of thousands of partitions gets a short answer.
-    const read = (): ReplicaFetchResponse => {
-      const partitions: ReplicaFetchPartitionResponse[] = [];
-      for (const [key, part] of fetched) {
-        const partition = this.partitions.get(key);
-        if (!partition) {
-          const error = errors.unknownTopicOrPartition(`no replica of ${part.topicId}:${part.partition} on broker ${this.options.brokerId}`);
-          partitions.push({ topicId: part.topicId, partition: part.partition, error, highWatermark: -1, logStartOffset: -1, records: NO_RECORDS });
-          continue;
-        }
-        const answer = partition.readForFollower(part, request);
-        if (!repeatsWhatFollowerKnows(part, answer)) partitions.push(partition.answerFollower(answer));
-      }
-      return { partitions };
-    };
-    serveWithLongPoll(this.replicaFetchWaits, {
-      watchKeys: fetched,
-      fetcherId: request.replicaId,
-      maxWaitMs: Math.min(request.maxWaitMs, this.options.timing.requestTimeoutMs),
-      read,
-      isSatisfied: (r) => isSatisfied(r.partitions, request.minBytes),
-      respond: done,
-    });
-    // The fetch (read at once above) told the leader each follower's log start: deletions waiting for it may be done.
-    if (this.deleteRecordsWaits.size() > 0) for (const key of fetched.keys()) this.deleteRecordsWaits.wake(key);
+    this.fetchServer.handleReplicaFetch(request, done);
   }
 
-  /**
-   * Kafka's DeleteRecords: each partition's leader moves its log start up, then the answer waits
-   * (up to the request's timeout) until every live replica's log start has reached the offset.
-   */
   deleteRecords(request: DeleteRecordsRequest, done: (results: DeleteRecordsResult[]) => void): void {
-    const results: DeleteRecordsResult[] = [];
-    const pending = new Map<number, PendingDeletion>();
-    request.partitions.forEach((part, index) => {
-      const { topic, partition } = part;
-      const routed = this.stopped ? errors.notLeaderOrFollower('broker is shutting down') : this.lookupByName(topic, partition);
-      const required = routed instanceof Partition ? routed.deleteRecords(part.offset) : routed;
-      if (typeof required !== 'number') return void (results[index] = { topic, partition, error: required, lowWatermark: -1 });
-      const p = routed as Partition;
-      results[index] = { topic, partition, lowWatermark: -1 };
-      pending.set(index, { key: keyOf(p), topic, partition, requiredOffset: required, check: () => p.lowWatermark(request.isAlive) });
-    });
-    const timeoutMs = Math.min(Math.max(0, request.timeoutMs), this.limits.maxProduceTimeoutMs);
-    this.deleteRecordsWaits.add(results, pending, timeoutMs, done);
+    this.fetchServer.deleteRecords(request, done);
   }
 
-  /** Serves a consumer's fetch: committed data only, held up to its max wait when there is none. */
   handleConsumerFetch(request: ConsumerFetchRequest, done: (response: ConsumerFetchResponse) => void): void {
-    const read = (): ConsumerFetchResponse => {
-      let budgetBytes = request.maxBytes;
-      return {
-        partitions: request.partitions.map((part): ConsumerFetchPartitionResponse => {
-          const routed = this.lookupByName(part.topic, part.partition);
-          if (!(routed instanceof Partition)) {
-            return { topic: part.topic, partition: part.partition, error: routed, highWatermark: -1, logStartOffset: -1, records: NO_RECORDS };
-          }
-          // The request's byte budget spans partitions; once spent, later partitions only report positions.
-          const limit = Math.min(part.maxBytes ?? request.maxBytes, budgetBytes);
-          const response = routed.fetchForConsumer(part.fetchOffset, Math.max(limit, 0), part.currentLeaderEpoch);
-          if (limit <= 0 && response.records.length > 0) return { ...response, records: NO_RECORDS };
-          budgetBytes -= response.records.length;
-          return response;
-        }),
-      };
-    };
-    serveWithLongPoll(this.consumerFetchWaits, {
-      watchKeys: request.partitions.flatMap((p) => {
-        const key = this.knownByName.get(nameKey(p.topic, p.partition));
-        return key ? [key] : [];
-      }),
-      maxWaitMs: this.stopped ? 0 : Math.min(request.maxWaitMs, this.options.timing.requestTimeoutMs),
-      read,
-      isSatisfied: (r) => isSatisfied(r.partitions, request.minBytes),
-      respond: done,
-    });
+    this.fetchServer.handleConsumerFetch(request, done);
   }
 
   /** Leaders propose dropping lagging ISR members (run periodically by `start`, callable directly). */
@@ -396,7 +311,7 @@ export class ReplicaManager {
 
   /** Fetches held in long polls now, by kind: Kafka's Fetch purgatory. */
   waitingFetches(): { replica: number; consumer: number } {
-    return { replica: this.replicaFetchWaits.size(), consumer: this.consumerFetchWaits.size() };
+    return this.fetchServer.waitingFetches();
   }
 
   /** Leaders this broker currently runs fetchers against. */
@@ -493,14 +408,4 @@ function keyOf(partition: Partition): string {
 
 function nameKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
-}
-
-/** Answer now: an error or divergence to report, or at least `minBytes` of records. */
-function isSatisfied(partitions: readonly { error?: BrokerError; records: Buffer; divergingEpoch?: unknown }[], minBytes: number): boolean {
-  let bytes = 0;
-  for (const p of partitions) {
-    if (p.error || p.divergingEpoch) return true;
-    bytes += p.records.length;
-  }
-  return bytes >= minBytes;
 }
