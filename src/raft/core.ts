@@ -69,14 +69,24 @@ export class RaftCore {
 
   /** Appends `data` to the log; throws NOT_CONTROLLER with the known leader's id on any other node. */
   propose(data: Uint8Array): { index: number; term: number } {
+    return this.proposeAll([data]);
+  }
+
+  /**
+   * Appends each of `data` to the log, in order, and returns the first one's position (the others
+   * follow it at consecutive indexes). One call sends each follower one append for all of them,
+   * where a call per entry would send a message per entry. Throws NOT_CONTROLLER like propose().
+   */
+  proposeAll(data: readonly Uint8Array[]): { index: number; term: number } {
     const s = this.state;
     if (s.role !== 'leader') {
       throw errors.notController(`node ${this.id} is not the Raft leader`, { leaderId: s.lead });
     }
-    const entry: Entry = { index: s.log.lastIndex() + 1, term: s.term, type: 'normal', data };
-    s.log.append([entry]);
+    const first = s.log.lastIndex() + 1;
+    const entries: Entry[] = data.map((d, i) => ({ index: first + i, term: s.term, type: 'normal', data: d }));
+    s.log.append(entries);
     broadcastAppend(s, false);
-    return { index: entry.index, term: entry.term };
+    return { index: first, term: s.term };
   }
 
   hasReady(): boolean {

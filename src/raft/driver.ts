@@ -36,7 +36,7 @@ export type DrivenCore = Pick<
   | 'tick'
   | 'step'
   | 'peerLost'
-  | 'propose'
+  | 'proposeAll'
   | 'hasReady'
   | 'ready'
   | 'advance'
@@ -321,14 +321,20 @@ export class RaftDriver {
       else this.core.step(input);
     }
     const proposals = this.inboxProposals;
+    if (proposals.length === 0) return;
     this.inboxProposals = [];
     const deadline = this.options.clock.monotonic() + this.proposalTimeoutMs;
-    for (const proposal of proposals) {
-      try {
-        this.pending.add(this.core.propose(proposal.data), deadline, proposal.resolve, proposal.reject);
-      } catch (error) {
-        proposal.reject(error);
-      }
+    let first: ProposalResult;
+    try {
+      // All at once: each follower gets one append for them, not one message per proposal.
+      first = this.core.proposeAll(proposals.map((p) => p.data));
+    } catch (error) {
+      for (const proposal of proposals) proposal.reject(error);
+      return;
+    }
+    for (let i = 0; i < proposals.length; i++) {
+      const proposal = proposals[i]!;
+      this.pending.add({ index: first.index + i, term: first.term }, deadline, proposal.resolve, proposal.reject);
     }
   }
 

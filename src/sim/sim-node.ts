@@ -186,8 +186,8 @@ export class SimNode implements Host, FaultableNode {
         core.peerLost(peer);
         changed();
       },
-      propose: (data) => {
-        const proposed = core.propose(data);
+      proposeAll: (data) => {
+        const proposed = core.proposeAll(data);
         changed();
         return proposed;
       },

@@ -19,6 +19,23 @@ describe('log replication', () => {
     for (const id of [1, 2, 3]) expect(h.appliedData(id)).toEqual(['a', 'b', 'c']);
   });
 
+  it('sends each follower one append for proposals made together, at consecutive indexes', () => {
+    const h = new Harness({ voters: [1, 2, 3] });
+    h.elect(1);
+    const before = h.sent.length;
+    const first = h.node(1).proposeAll(['a', 'b', 'c'].map(bytes));
+    expect(first.index).toBe(h.node(1).lastIndex() - 2);
+    h.collect();
+    const sent = h.sent.slice(before);
+    for (const to of [2, 3] as const) {
+      const appends = appendsTo(sent, to);
+      expect(appends).toHaveLength(1);
+      expect(appends[0]!.type === 'Append' && appends[0]!.entries.map((e) => e.index)).toEqual([first.index, first.index + 1, first.index + 2]);
+    }
+    h.flush();
+    for (const id of [1, 2, 3]) expect(h.appliedData(id)).toEqual(['a', 'b', 'c']);
+  });
+
   it('backs off past a whole diverging term per round trip instead of one entry at a time', () => {
     // Leader-to-be 1 and node 3 hold 1 1 1 then fifty entries of term 3; node 2 has fifty of term 2.
     const leaderLog = [1, 1, 1, ...Array<number>(50).fill(3)];
