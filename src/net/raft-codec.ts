@@ -1,20 +1,17 @@
 /**
  * Raft messages to and from their protobuf shape (proto/raft.proto, loaded with PROTO_OPTIONS):
- * the message kind is the `oneof body` field that is set; entries carry their data as bytes.
- * Decoding checks the kind and the numbers so a malformed frame is refused, not half-applied.
+ * the message kind is the `oneof body` field that is set; an append's entries travel as one bytes
+ * field of log frames (src/raft/storage/log-frame.ts). Decoding checks the kind, the numbers and
+ * each frame's CRC and order, so a malformed message is refused, not half-applied.
  */
 import { errors } from '../common/errors.js';
-import type { Entry, EntryType, Message, Snapshot } from '../raft/types.js';
+import { decodeFrames, encodeFrames } from '../raft/storage/log-frame.js';
+import type { Entry, Message, Snapshot } from '../raft/types.js';
 import { asBuffer, toSafeInteger } from './grpc.js';
 
 type WireLong = string | number;
 
-export interface WireEntry {
-  index: WireLong;
-  term: WireLong;
-  type: string;
-  data: Uint8Array;
-}
+const NO_BYTES = Buffer.alloc(0);
 
 /** A RaftMessage as protobufjs accepts it for encoding and produces on decoding. */
 export interface WireRaftMessage {
@@ -26,7 +23,7 @@ export interface WireRaftMessage {
   vote?: { last_log_index: WireLong; last_log_term: WireLong };
   pre_vote_response?: { granted: boolean };
   vote_response?: { granted: boolean };
-  append?: { prev_log_index: WireLong; prev_log_term: WireLong; entries: WireEntry[]; commit: WireLong };
+  append?: { prev_log_index: WireLong; prev_log_term: WireLong; entry_frames: Uint8Array; commit: WireLong };
   append_response?: { success: boolean; index: WireLong; reject_hint: WireLong; reject_hint_term: WireLong };
   heartbeat?: { commit: WireLong };
   heartbeat_response?: Record<string, never>;
@@ -61,7 +58,7 @@ export function messageToWire(message: Message): WireRaftMessage {
         append: {
           prev_log_index: message.prevLogIndex,
           prev_log_term: message.prevLogTerm,
-          entries: message.entries.map(entryToWire),
+          entry_frames: message.entries.length > 0 ? encodeFrames(message.entries) : NO_BYTES,
           commit: message.commit,
         },
       };
@@ -112,7 +109,7 @@ export function messageFromWire(wire: WireRaftMessage): Message {
         type: 'Append',
         prevLogIndex: n(body.prev_log_index),
         prevLogTerm: n(body.prev_log_term),
-        entries: (body.entries ?? []).map(entryFromWire),
+        entries: entriesFromWire(body.entry_frames),
         commit: n(body.commit),
       };
     }
@@ -140,13 +137,11 @@ export function messageFromWire(wire: WireRaftMessage): Message {
   }
 }
 
-function entryToWire(entry: Entry): WireEntry {
-  return { index: entry.index, term: entry.term, type: entry.type, data: asBuffer(entry.data) };
-}
-
-function entryFromWire(wire: WireEntry): Entry {
-  if (wire.type !== 'normal' && wire.type !== 'noop') throw errors.invalidRequest(`unknown raft entry type "${wire.type}"`);
-  return { index: toSafeInteger(wire.index), term: toSafeInteger(wire.term), type: wire.type as EntryType, data: wire.data ?? new Uint8Array(0) };
+function entriesFromWire(frames: Uint8Array | null | undefined): Entry[] {
+  if (!frames || frames.length === 0) return [];
+  const decoded = decodeFrames(asBuffer(frames));
+  if (decoded.stopReason !== undefined) throw errors.invalidRequest(`raft append with malformed entries: ${decoded.stopReason}`);
+  return decoded.entries;
 }
 
 function snapshotToWire(snapshot: Snapshot): NonNullable<WireRaftMessage['install_snapshot']> {

@@ -14,7 +14,7 @@ import type { Logger } from '../../common/logger.js';
 import type { Entry } from '../types.js';
 import { deferred, type Deferred } from './deferred.js';
 import { TEMP_SUFFIX, removeTempFile, syncDirectory } from './durable-file.js';
-import { decodeFrames, encodeFrame } from './log-frame.js';
+import { decodeFrames, encodeFrames, frameBytes } from './log-frame.js';
 import { checkAppendable, entriesDiscardedBySnapshot } from './log-rules.js';
 
 export const LOG_FILE_NAME = 'raft.log';
@@ -150,12 +150,11 @@ export class RaftLogFile {
         await this.truncateFrom(start);
       }
       for (const entry of job.entries) {
-        const frame = encodeFrame(entry);
         this.positions.push(this.end);
         this.terms.push(entry.term);
-        this.end += frame.length;
-        buffered.push(frame);
+        this.end += frameBytes(entry);
       }
+      buffered.push(encodeFrames(job.entries));
       accepted.push(job);
     }
     await this.writeBuffered(buffered);

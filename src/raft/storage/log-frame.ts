@@ -1,8 +1,9 @@
 /**
- * On-disk framing of Raft log entries: `[payloadLength u32][crc32c(payload) u32][payload]`, with
- * payload `[index u64][term u64][type u8][data...]`, all little-endian. Decoding stops at the first
- * frame that is short, fails its CRC, or breaks the log's shape (index not contiguous, term going
- * down): everything from there on is a torn or stale tail that was never acknowledged.
+ * Framing of Raft log entries, on disk and in Append messages between nodes:
+ * `[payloadLength u32][crc32c(payload) u32][payload]`, with payload
+ * `[index u64][term u64][type u8][data...]`, all little-endian. Decoding stops at the first frame
+ * that is short, fails its CRC, or breaks the log's shape (index not contiguous, term going down):
+ * on disk, everything from there on is a torn or stale tail that was never acknowledged.
  */
 import { crc32c } from '@node-rs/crc32';
 import type { Entry, EntryType } from '../types.js';
@@ -15,16 +16,63 @@ export const MAX_FRAME_PAYLOAD_BYTES = 256 * 1024 * 1024;
 const TYPE_CODES: Record<EntryType, number> = { normal: 0, noop: 1 };
 const TYPE_BY_CODE: readonly EntryType[] = ['normal', 'noop'];
 
+const TWO_32 = 2 ** 32;
+
+/** The bytes `entry` takes framed. */
+export function frameBytes(entry: Entry): number {
+  return FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES + entry.data.length;
+}
+
 export function encodeFrame(entry: Entry): Buffer {
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES + entry.data.length);
-  const payload = frame.subarray(FRAME_HEADER_BYTES);
-  payload.writeBigUInt64LE(BigInt(entry.index), 0);
-  payload.writeBigUInt64LE(BigInt(entry.term), 8);
-  payload.writeUInt8(TYPE_CODES[entry.type], 16);
-  payload.set(entry.data, PAYLOAD_FIXED_BYTES);
-  frame.writeUInt32LE(payload.length, 0);
-  frame.writeUInt32LE(crc32c(payload), 4);
-  return frame;
+  return encodeFrames([entry]);
+}
+
+/**
+ * The last entries framed and their frames. A leader frames the same new entries for its own disk
+ * and for each follower's append; entries are immutable, and a log cut and rebuilt holds new
+ * objects, so the same first and last objects with the same count mean the same entries.
+ */
+let lastFramed: { first: Entry; last: Entry; count: number; frames: Buffer } | undefined;
+
+/** Frames `entries` back to back into one buffer (one allocation however many entries). */
+export function encodeFrames(entries: readonly Entry[]): Buffer {
+  const first = entries[0];
+  const last = entries[entries.length - 1];
+  if (first === undefined || last === undefined) return Buffer.alloc(0);
+  const memo = lastFramed;
+  if (memo !== undefined && memo.first === first && memo.last === last && memo.count === entries.length) return memo.frames;
+  const frames = frame(entries);
+  lastFramed = { first, last, count: entries.length, frames };
+  return frames;
+}
+
+function frame(entries: readonly Entry[]): Buffer {
+  let total = 0;
+  for (const entry of entries) total += frameBytes(entry);
+  const buffer = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const entry of entries) {
+    const payloadStart = at + FRAME_HEADER_BYTES;
+    const payloadLength = PAYLOAD_FIXED_BYTES + entry.data.length;
+    // Indexes and terms are safe integers: two 32-bit halves, without a BigInt per field.
+    writeUInt64LE(buffer, entry.index, payloadStart);
+    writeUInt64LE(buffer, entry.term, payloadStart + 8);
+    buffer[payloadStart + 16] = TYPE_CODES[entry.type];
+    buffer.set(entry.data, payloadStart + PAYLOAD_FIXED_BYTES);
+    buffer.writeUInt32LE(payloadLength, at);
+    buffer.writeUInt32LE(crc32c(buffer.subarray(payloadStart, payloadStart + payloadLength)), at + 4);
+    at = payloadStart + payloadLength;
+  }
+  return buffer;
+}
+
+function writeUInt64LE(buffer: Buffer, value: number, at: number): void {
+  buffer.writeUInt32LE(value % TWO_32, at);
+  buffer.writeUInt32LE(Math.floor(value / TWO_32), at + 4);
+}
+
+function readUInt64LE(buffer: Buffer, at: number): number {
+  return buffer.readUInt32LE(at) + buffer.readUInt32LE(at + 4) * TWO_32;
 }
 
 export interface DecodedLog {
@@ -47,7 +95,7 @@ export function decodeFrames(buffer: Buffer, baseOffset = 0): DecodedLog {
     stopReason = checkFrameAt(buffer, offset);
     if (stopReason) break;
     const length = buffer.readUInt32LE(offset);
-    const entry = decodePayload(buffer.subarray(offset + FRAME_HEADER_BYTES, offset + FRAME_HEADER_BYTES + length));
+    const entry = decodePayload(buffer, offset + FRAME_HEADER_BYTES, length);
     stopReason = checkShape(entries[entries.length - 1], entry);
     if (stopReason) break;
     entries.push(entry);
@@ -63,20 +111,23 @@ function checkFrameAt(buffer: Buffer, offset: number): string | undefined {
   const length = buffer.readUInt32LE(offset);
   if (length < PAYLOAD_FIXED_BYTES || length > MAX_FRAME_PAYLOAD_BYTES) return `implausible frame length ${length} at byte ${offset}`;
   if (remaining < FRAME_HEADER_BYTES + length) return `partial frame at byte ${offset}`;
-  const payload = buffer.subarray(offset + FRAME_HEADER_BYTES, offset + FRAME_HEADER_BYTES + length);
-  if (crc32c(payload) !== buffer.readUInt32LE(offset + 4)) return `CRC mismatch in frame at byte ${offset}`;
-  const typeCode = payload.readUInt8(16);
+  const payload = offset + FRAME_HEADER_BYTES;
+  if (crc32c(buffer.subarray(payload, payload + length)) !== buffer.readUInt32LE(offset + 4)) return `CRC mismatch in frame at byte ${offset}`;
+  const typeCode = buffer[payload + 16]!;
   if (TYPE_BY_CODE[typeCode] === undefined) return `unknown entry type ${typeCode} at byte ${offset}`;
+  // A high half of 2^21 or more puts the index or term beyond JavaScript's safe integers.
+  if (buffer.readUInt32LE(payload + 4) >= 2 ** 21 || buffer.readUInt32LE(payload + 12) >= 2 ** 21) return `index or term beyond 2^53 at byte ${offset}`;
   return undefined;
 }
 
-function decodePayload(payload: Buffer): Entry {
+/** The entry whose payload is `length` bytes at `at` in `buffer`. */
+function decodePayload(buffer: Buffer, at: number, length: number): Entry {
   return {
-    index: Number(payload.readBigUInt64LE(0)),
-    term: Number(payload.readBigUInt64LE(8)),
-    type: TYPE_BY_CODE[payload.readUInt8(16)]!,
-    // Copy so the entry does not pin the whole file buffer.
-    data: Uint8Array.prototype.slice.call(payload, PAYLOAD_FIXED_BYTES),
+    index: readUInt64LE(buffer, at),
+    term: readUInt64LE(buffer, at + 8),
+    type: TYPE_BY_CODE[buffer[at + 16]!]!,
+    // Copy so the entry does not pin the whole file (or message) buffer.
+    data: Uint8Array.prototype.slice.call(buffer, at + PAYLOAD_FIXED_BYTES, at + length),
   };
 }
 

@@ -23,6 +23,16 @@ const samples: Message[] = [
       { index: 11, term: 6, type: 'normal', data: bytes(0, 1, 255) },
     ],
   },
+  {
+    type: 'Append',
+    from: 1,
+    to: 2,
+    term: 2 ** 33,
+    prevLogIndex: 2 ** 52,
+    prevLogTerm: 2 ** 33,
+    commit: 2 ** 52,
+    entries: [{ index: 2 ** 52 + 1, term: 2 ** 33 + 7, type: 'normal', data: bytes(1) }],
+  },
   { type: 'AppendResponse', from: 3, to: 1, term: 6, success: false, index: 11, rejectHint: 7, rejectHintTerm: 3 },
   { type: 'Heartbeat', from: 1, to: 2, term: 6, commit: 11 },
   { type: 'HeartbeatResponse', from: 2, to: 1, term: 6 },
@@ -62,6 +72,37 @@ describe('raft message codec', () => {
     expect(() => messageFromWire({ from: 1, to: 2, term: '18014398509481984', heartbeat: { commit: 0 }, body: 'heartbeat' })).toThrow(
       /safe range/,
     );
+  });
+});
+
+describe('append entries on the wire', () => {
+  const entries = [5, 6, 7].map((index) => ({ index, term: 3, type: 'normal' as const, data: bytes(index, index) }));
+  const append: Message = {
+    type: 'Append',
+    from: 1,
+    to: 2,
+    term: 3,
+    prevLogIndex: 4,
+    prevLogTerm: 3,
+    commit: 4,
+    entries,
+  };
+  const framesOf = (message: Message): Buffer => Buffer.from(messageToWire(message).append!.entry_frames);
+  const withFrames = (frames: Uint8Array): WireRaftMessage => ({ ...messageToWire(append), body: 'append', append: { ...messageToWire(append).append!, entry_frames: frames } });
+
+  it('refuses entries whose frames are damaged, cut short, or out of order', () => {
+    const frames = framesOf(append);
+    const flipped = Buffer.from(frames);
+    flipped[frames.length - 1]! ^= 0xff;
+    expect(() => messageFromWire(withFrames(flipped))).toThrow(/INVALID_REQUEST.*CRC mismatch/);
+    expect(() => messageFromWire(withFrames(frames.subarray(0, frames.length - 1)))).toThrow(/INVALID_REQUEST.*partial frame/);
+    const swapped = framesOf({ ...append, entries: [entries[1]!, entries[0]!] });
+    expect(() => messageFromWire(withFrames(swapped))).toThrow(/INVALID_REQUEST.*does not follow/);
+  });
+
+  it('decodes a well-formed append from its frames', () => {
+    const decoded = messageFromWire(withFrames(framesOf(append)));
+    expect(plain(decoded)).toEqual(plain(append));
   });
 });
 

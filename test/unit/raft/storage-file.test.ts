@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isBrokerError } from '../../../src/common/errors.js';
 import { writeDurableFile } from '../../../src/raft/storage/durable-file.js';
 import { FileRaftStorage } from '../../../src/raft/storage/index.js';
-import { encodeFrame } from '../../../src/raft/storage/log-frame.js';
+import { decodeFrames, encodeFrame, encodeFrames } from '../../../src/raft/storage/log-frame.js';
 import { encodeSnapshot } from '../../../src/raft/storage/state-codec.js';
 import type { RaftStorage } from '../../../src/raft/types.js';
 import { describeRaftStorageContract, entry, range, shape, snapshotAt } from './storage-contract.js';
@@ -157,5 +157,20 @@ describe('FileRaftStorage recovery', () => {
     await Promise.all(Array.from({ length: 100 }, (_, i) => storage.append([entry(i + 1, 1)])));
     expect(datasync.mock.calls.length).toBeGreaterThan(0);
     expect(datasync.mock.calls.length).toBeLessThan(20);
+  });
+});
+
+describe('log frames', () => {
+  it('frames a run of entries as the concatenation of their single frames, again after other entries', () => {
+    const run = [entry(1, 1), entry(2, 1, 'abc'), entry(3, 2)];
+    const other = [entry(7, 3, 'zz')];
+    const expected = Buffer.concat(run.map(encodeFrame));
+    expect(encodeFrames(run)).toEqual(expected);
+    expect(encodeFrames(run.slice())).toEqual(expected);
+    expect(encodeFrames(other)).toEqual(encodeFrame(other[0]!));
+    expect(encodeFrames(run.slice(0, 2))).toEqual(Buffer.concat(run.slice(0, 2).map(encodeFrame)));
+    const decoded = decodeFrames(encodeFrames(run));
+    expect(decoded.stopReason).toBeUndefined();
+    expect(decoded.entries.map((e) => [e.index, e.term, Buffer.from(e.data).toString()])).toEqual(run.map((e) => [e.index, e.term, Buffer.from(e.data).toString()]));
   });
 });
