@@ -4,10 +4,15 @@
  *
  * - throughput: a pipelined client keeps `--window` 200-byte proposals in flight on the leader's
  *   Propose stream; committed-and-applied proposals per second and per-proposal commit latency.
+ *   That latency is the window divided by the throughput (Little's law): it says how deep the
+ *   queue was, not how fast a commit is.
+ * - commit latency at a fixed rate (`--rate`, 5,000 proposals/s by default; 0 skips it): proposals
+ *   sent as they fall due, each one on its own, as the produce benchmark's fixed rate does;
+ *   p50/p99 from send to committed-and-applied.
  * - failover: SIGKILL the leader, then probe the survivors until one commits a proposal; the time
  *   from the kill to that commit. The killed node is restarted and caught up between runs.
  *
- *   npm run bench -- raft [--runs 3] [--failovers 5] [--seconds 3] [--window 256]
+ *   npm run bench -- raft [--runs 3] [--failovers 5] [--seconds 3] [--window 256] [--rate 5000]
  */
 import { errors, isBrokerError } from '../src/common/errors.js';
 import type { NodeId } from '../src/raft/types.js';
@@ -25,15 +30,16 @@ interface Args {
   failovers: number;
   seconds: number;
   window: number;
+  rate: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { runs: 3, failovers: 5, seconds: 3, window: 256 };
+  const args: Args = { runs: 3, failovers: 5, seconds: 3, window: 256, rate: 5_000 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, '') as keyof Args;
     const value = Number(argv[i + 1]);
     // --failovers 0 measures throughput alone (and leaves the leader alive for a CPU profile).
-    const least = key === 'failovers' ? 0 : 1;
+    const least = key === 'failovers' || key === 'rate' ? 0 : 1;
     if (!(key in args) || !Number.isFinite(value) || value < least) throw errors.invalidConfig(`bad argument ${argv[i]} ${argv[i + 1]}`);
     args[key] = value;
   }
@@ -67,6 +73,33 @@ async function measureThroughput(cluster: RaftProcessCluster, leader: NodeId, se
   };
   await Promise.all(Array.from({ length: window }, worker));
   return { perSecond: latenciesMs.length / seconds, latenciesMs };
+}
+
+/** Proposes at `rate` per second for `seconds` after the same warm-up; each proposal's commit latency. */
+async function measureFixedRate(cluster: RaftProcessCluster, leader: NodeId, seconds: number, rate: number): Promise<number[]> {
+  const client = cluster.client(leader);
+  const payload = new Uint8Array(ENTRY_BYTES).fill(0x63);
+  const started = performance.now();
+  const measureFrom = started + 3_000;
+  const stopAt = measureFrom + seconds * 1000;
+  const latenciesMs: number[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let sent = 0;
+  while (performance.now() < stopAt) {
+    const due = Math.floor(((performance.now() - started) * rate) / 1000);
+    for (; sent < due; sent++) {
+      const sentAt = performance.now();
+      const proposal = client.propose(payload).then(() => {
+        const done = performance.now();
+        if (sentAt >= measureFrom && done <= stopAt) latenciesMs.push(done - sentAt);
+        inFlight.delete(proposal);
+      });
+      inFlight.add(proposal);
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inFlight);
+  return latenciesMs;
 }
 
 /** SIGKILLs the leader and returns the ms until a survivor commits a proposal. */
@@ -130,6 +163,23 @@ async function main(): Promise<void> {
         `throughput run ${run + 1}: ${Math.round(result.perSecond)} proposals/s, p50 ${round(percentile(result.latenciesMs, 50), 2)} ms, p99 ${round(percentile(result.latenciesMs, 99), 2)} ms\n`,
       );
     }
+    const fixedRate: number[][] = [];
+    for (let run = 0; run < (args.rate > 0 ? args.runs : 0); run++) {
+      const leader = await cluster.waitForLeader(STARTUP_MS);
+      let latencies: number[];
+      try {
+        latencies = await measureFixedRate(cluster, leader, args.seconds, args.rate);
+      } catch (error) {
+        if (!isBrokerError(error, 'NOT_CONTROLLER') || ++disturbed > MAX_DISTURBED_RUNS) throw error;
+        process.stdout.write(`${args.rate}/s run ${run + 1} disturbed by a leader change; running it again\n`);
+        run--;
+        continue;
+      }
+      fixedRate.push(latencies);
+      process.stdout.write(
+        `${args.rate}/s run ${run + 1}: ${Math.round(latencies.length / args.seconds)} proposals/s committed, p50 ${round(percentile(latencies, 50), 2)} ms, p99 ${round(percentile(latencies, 99), 2)} ms\n`,
+      );
+    }
     const failovers: number[] = [];
     for (let run = 0; run < args.failovers; run++) {
       const leader = await cluster.waitForLeader(STARTUP_MS);
@@ -158,6 +208,13 @@ async function main(): Promise<void> {
       proposalsPerSec: Math.round(median(throughput.map((t) => t.perSecond))),
       commitP50Ms: round(median(throughput.map((t) => percentile(t.latenciesMs, 50))), 2),
       commitP99Ms: round(median(throughput.map((t) => percentile(t.latenciesMs, 99))), 2),
+      ...(fixedRate.length > 0
+        ? {
+            fixedRate: args.rate,
+            fixedRateP50Ms: round(median(fixedRate.map((l) => percentile(l, 50))), 2),
+            fixedRateP99Ms: round(median(fixedRate.map((l) => percentile(l, 99))), 2),
+          }
+        : {}),
       ...(failovers.length > 0 ? { failoverMs: Math.round(median(failovers)), failoverMaxMs: Math.round(Math.max(...failovers)) } : {}),
       runs: args.runs,
       failoverRuns: args.failovers,

@@ -1,7 +1,7 @@
 /**
  * Runs a pure RaftCore in a real process: ticks it on a Clock, feeds it incoming messages and
  * proposals, and carries out each Ready in the order Raft's safety needs: persist (see
- * driver-persistence.ts) -> send -> apply committed entries -> advance.
+ * driver-persistence.ts) -> send -> apply committed entries -> advance (see handleReady).
  *
  * Readies are handled one at a time. Inputs that arrive while one is being persisted wait in a
  * bounded inbox and are stepped together afterwards, so one fsync covers everything that arrived
@@ -102,6 +102,13 @@ interface SnapshotRequest {
   readonly data: Uint8Array;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** How many of `entries` (in index order) come before `index`. */
+function countBelow(entries: readonly Entry[], index: number): number {
+  let count = 0;
+  while (count < entries.length && entries[count]!.index < index) count++;
+  return count;
 }
 
 export class RaftDriver {
@@ -361,8 +368,9 @@ export class RaftDriver {
   }
 
   /**
-   * Persist -> send -> apply; a leader whose term and vote are already durable sends first.
-   * Protected only so a test can show that the simulation catches a broken order.
+   * Persist -> send -> apply; a leader whose term and vote are already durable sends first, and
+   * entries an earlier Ready made durable are applied while this one is written. Protected only so
+   * a test can show that the simulation catches a broken order.
    *
    * The leader's early sends are safe (Raft thesis §10.2.1, the leader writing its log in parallel
    * with replicating it): they acknowledge nothing, and the commit index they carry was reached in
@@ -373,15 +381,25 @@ export class RaftDriver {
   protected async handleReady(ready: Ready): Promise<void> {
     const sendFirst = this.core.role() === 'leader' && this.persister.onlyLogAndCommit(ready);
     if (sendFirst) for (const message of ready.messages) this.options.transport.send(message);
-    await this.persister.persist(ready);
+    const persisted = this.persister.persist(ready);
+    // Committed entries before this Ready's new ones were made durable by an earlier Ready: apply
+    // them while this one's write runs, instead of making their proposers wait for the next fsync.
+    const alreadyDurable = ready.snapshot ? 0 : countBelow(ready.committed, ready.entries[0]?.index ?? Infinity);
+    if (alreadyDurable > 0) {
+      persisted.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+      await this.applyCommitted(alreadyDurable === ready.committed.length ? ready.committed : ready.committed.slice(0, alreadyDurable));
+    }
+    await persisted;
     if (!sendFirst) for (const message of ready.messages) this.options.transport.send(message);
     if (ready.snapshot) await this.restoreSnapshot(ready.snapshot);
-    if (ready.committed.length > 0) {
-      await this.options.apply(ready.committed);
-      this.applied = ready.committed[ready.committed.length - 1]!.index;
-      this.pending.applied(ready.committed);
-    }
+    if (alreadyDurable < ready.committed.length) await this.applyCommitted(ready.committed.slice(alreadyDurable));
     if (ready.softState) this.announce(ready.softState.role, ready.softState.leader);
+  }
+
+  private async applyCommitted(entries: readonly Entry[]): Promise<void> {
+    await this.options.apply(entries);
+    this.applied = entries[entries.length - 1]!.index;
+    this.pending.applied(entries);
   }
 
   private async restoreSnapshot(snapshot: Snapshot): Promise<void> {

@@ -313,6 +313,47 @@ describe('RaftDriver', () => {
   });
 });
 
+describe('applying committed entries', () => {
+  it('applies entries an earlier Ready made durable while this Ready is written, and its own new ones only after', async () => {
+    const entry = (index: number): Entry => ({ index, term: 1, type: 'normal', data: new Uint8Array(0) });
+    let readyPending = true;
+    // Entries 1-2 are durable from an earlier Ready; this one brings 3-4, and the commit covers 1-3.
+    const core = {
+      tick: () => undefined,
+      step: () => undefined,
+      hasReady: () => readyPending,
+      ready: () => ({ entries: [entry(3), entry(4)], messages: [], committed: [entry(1), entry(2), entry(3)] }),
+      advance: () => void (readyPending = false),
+      role: () => 'follower' as const,
+      leader: () => 2,
+      term: () => 1,
+      commitIndex: () => 3,
+      lastIndex: () => 4,
+    } as unknown as DrivenCore;
+    let finishAppend: (() => void) | undefined;
+    const storage = new MemoryRaftStorage();
+    storage.append = () => new Promise<void>((resolve) => (finishAppend = resolve));
+    const applied: number[] = [];
+    const driver = new RaftDriver({
+      core,
+      storage,
+      transport: { send: () => undefined, onMessage: () => undefined },
+      clock: new ManualClock(),
+      tickMs: 10,
+      apply: (entries) => void applied.push(...entries.map((e) => e.index)),
+      membership: { voters: [1, 2, 3], learners: [] },
+      logger: silentLogger(),
+    });
+    running.push(driver);
+    driver.start();
+    await until(() => finishAppend !== undefined && applied.length > 0);
+    expect(applied).toEqual([1, 2]);
+    finishAppend!();
+    await until(() => !readyPending);
+    expect(applied).toEqual([1, 2, 3]);
+  });
+});
+
 describe('ReadyPersister', () => {
   function recorder(): { storage: MemoryRaftStorage; written: HardState[] } {
     const storage = new MemoryRaftStorage();
