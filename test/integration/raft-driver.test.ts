@@ -12,7 +12,7 @@ import { NetworkFaults, faultyTransport } from '../../src/net/faults.js';
 import { ReadyPersister } from '../../src/raft/driver-persistence.js';
 import { RaftDriver, type DrivenCore } from '../../src/raft/driver.js';
 import { MemoryRaftStorage } from '../../src/raft/storage/index.js';
-import type { Entry, HardState, Message, NodeId, RaftTransport, Snapshot } from '../../src/raft/types.js';
+import type { Entry, HardState, Message, NodeId, RaftTransport, Ready, Snapshot } from '../../src/raft/types.js';
 
 class Hub {
   private readonly handlers = new Map<NodeId, (m: Message) => void>();
@@ -113,6 +113,24 @@ async function cluster(options: { proposalTimeoutMs?: number } = {}): Promise<Me
       return member;
     }),
   );
+}
+
+/** A scripted follower core that hands out `ready` once; `steps` records the ticks and messages it is given. */
+function coreWithOneReady(ready: Pick<Ready, 'entries' | 'messages' | 'committed'>, steps: string[] = []): { core: DrivenCore; advanced: () => boolean } {
+  let pending = true;
+  const core = {
+    tick: () => void steps.push('tick'),
+    step: (m: Message) => void steps.push(`step:${m.type}`),
+    hasReady: () => pending,
+    ready: () => ready,
+    advance: () => void (pending = false),
+    role: () => 'follower' as const,
+    leader: () => 2,
+    term: () => 1,
+    commitIndex: () => ready.committed.at(-1)?.index ?? 0,
+    lastIndex: () => ready.entries.at(-1)?.index ?? 0,
+  } as unknown as DrivenCore;
+  return { core, advanced: () => !pending };
 }
 
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
@@ -274,19 +292,7 @@ describe('RaftDriver', () => {
   it('steps ticks and messages that arrived during a slow persist in their arrival order', async () => {
     const clock = new ManualClock();
     const calls: string[] = [];
-    let readyPending = true;
-    const core = {
-      tick: () => void calls.push('tick'),
-      step: (m: Message) => void calls.push(`step:${m.type}`),
-      hasReady: () => readyPending,
-      ready: () => ({ entries: [{ index: 1, term: 1, type: 'noop' as const, data: new Uint8Array(0) }], messages: [], committed: [] }),
-      advance: () => void (readyPending = false),
-      role: () => 'follower' as const,
-      leader: () => 2,
-      term: () => 1,
-      commitIndex: () => 0,
-      lastIndex: () => 1,
-    } as unknown as DrivenCore;
+    const { core } = coreWithOneReady({ entries: [{ index: 1, term: 1, type: 'noop', data: new Uint8Array(0) }], messages: [], committed: [] }, calls);
     let finishAppend!: () => void;
     const storage = new MemoryRaftStorage();
     storage.append = () => new Promise<void>((resolve) => (finishAppend = resolve));
@@ -316,20 +322,8 @@ describe('RaftDriver', () => {
 describe('applying committed entries', () => {
   it('applies entries an earlier Ready made durable while this Ready is written, and its own new ones only after', async () => {
     const entry = (index: number): Entry => ({ index, term: 1, type: 'normal', data: new Uint8Array(0) });
-    let readyPending = true;
     // Entries 1-2 are durable from an earlier Ready; this one brings 3-4, and the commit covers 1-3.
-    const core = {
-      tick: () => undefined,
-      step: () => undefined,
-      hasReady: () => readyPending,
-      ready: () => ({ entries: [entry(3), entry(4)], messages: [], committed: [entry(1), entry(2), entry(3)] }),
-      advance: () => void (readyPending = false),
-      role: () => 'follower' as const,
-      leader: () => 2,
-      term: () => 1,
-      commitIndex: () => 3,
-      lastIndex: () => 4,
-    } as unknown as DrivenCore;
+    const { core, advanced } = coreWithOneReady({ entries: [entry(3), entry(4)], messages: [], committed: [entry(1), entry(2), entry(3)] });
     let finishAppend: (() => void) | undefined;
     const storage = new MemoryRaftStorage();
     storage.append = () => new Promise<void>((resolve) => (finishAppend = resolve));
@@ -349,7 +343,7 @@ describe('applying committed entries', () => {
     await until(() => finishAppend !== undefined && applied.length > 0);
     expect(applied).toEqual([1, 2]);
     finishAppend!();
-    await until(() => !readyPending);
+    await until(advanced);
     expect(applied).toEqual([1, 2, 3]);
   });
 });
