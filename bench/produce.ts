@@ -9,7 +9,7 @@
  *
  *   npm run bench -- produce [--runs 3] [--seconds 5] [--partitions 3] [--rate 5000 (0: skip)]
  *                            [--batch-bytes 1000000] [--linger-ms 20] [--records-per-send 1000] [--window 100000]
- *                            [--rate-linger-ms 5]
+ *                            [--rate-linger-ms 5] [--acks -1 (all) | 1 | 0]
  *
  * Full load uses large batches (batch.size about 1 MB, linger 20 ms): per-batch costs (gRPC
  * messages, appends, fetch round trips) dominate on two cores. The window of records in flight
@@ -30,6 +30,11 @@ import { produceBenchOptions, runNativeProducer, type ProducerRunResult } from '
 import { median, printResult, round } from './_stats.js';
 
 const { runs, seconds, partitions, rate, batchSizeBytes, lingerMs, recordsPerSend, windowRecords, rateLingerMs } = produceBenchOptions();
+/** acks=all by default; `--acks 1` shows what the followers' round trips add to the latency. */
+const acksFlag = process.argv.indexOf('--acks');
+const acks = acksFlag >= 0 ? Number(process.argv[acksFlag + 1]) : -1;
+if (acks !== -1 && acks !== 0 && acks !== 1) throw new Error(`--acks must be -1 (all), 0 or 1, got ${process.argv[acksFlag + 1]}`);
+const acksName = acks === -1 ? 'all' : String(acks);
 const RECORD_BYTES = 100;
 const TOPIC = 'bench-produce';
 const profileDir = process.env['BROKERLAB_BENCH_PROFILE_DIR'];
@@ -58,13 +63,13 @@ async function main(): Promise<void> {
       warmupMs: 1_000,
       durationMs: seconds * 1000,
       recordBytes: RECORD_BYTES,
-      acks: 'all' as const,
+      acks: acks === -1 ? ('all' as const) : (acks as 0 | 1),
       batchSizeBytes,
       lingerMs,
     };
     console.log(
       `produce: 3 node processes, topic ${TOPIC} with ${partitions} partitions, RF 3, min.insync.replicas 2; one producer process; ` +
-        `${RECORD_BYTES}-byte records, acks=all; full load: batch ${batchSizeBytes} B, linger ${lingerMs} ms, ${recordsPerSend} records/send, ` +
+        `${RECORD_BYTES}-byte records, acks=${acksName}; full load: batch ${batchSizeBytes} B, linger ${lingerMs} ms, ${recordsPerSend} records/send, ` +
         `at most ${windowRecords} records in flight; fixed rate: linger ${rateLingerMs} ms, one record/send; ${runs} runs of ${seconds} s each`,
     );
 
@@ -109,7 +114,7 @@ async function main(): Promise<void> {
     // this share is a lower bound on the loopback capacity the path uses.
     console.log(`${describeMachine(machine)}; full-load payload ${figures.mbPerSecond} MB/s is ${percentOf(figures.mbPerSecond, machine.loopbackTcp)} of loopback TCP`);
     console.log(`load average (1 min) at the end: ${round(loadavg()[0], 2)} on this machine`);
-    printResult('produce', { loadAverage1m: round(loadavg()[0], 2), ...machineFigures(machine), produceOfLoopback: round(figures.mbPerSecond / machine.loopbackTcp.mbPerSecond, 4), runs, seconds, partitions, recordBytes: RECORD_BYTES, batchSizeBytes, lingerMs, recordsPerSend, windowRecords, rateLingerMs, ...figures });
+    printResult('produce', { loadAverage1m: round(loadavg()[0], 2), ...machineFigures(machine), produceOfLoopback: round(figures.mbPerSecond / machine.loopbackTcp.mbPerSecond, 4), runs, seconds, partitions, recordBytes: RECORD_BYTES, acks: acksName, batchSizeBytes, lingerMs, recordsPerSend, windowRecords, rateLingerMs, ...figures });
   } finally {
     await cluster.stop();
   }
