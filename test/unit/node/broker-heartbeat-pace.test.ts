@@ -88,17 +88,18 @@ describe('broker heartbeats', () => {
   });
 
   it('never have more than four unanswered at once, and each gives up after a third of the session', async () => {
-    // A 3 s session: each heartbeat waits up to 1 s, ten intervals.
-    const { clock, controller, host } = await startedBroker({ ...fast, brokerSessionTimeoutMs: 3_000 });
+    // A 3 s session and a 100 ms interval: each heartbeat waits up to 1 s, ten intervals.
+    const timing = { ...fast, brokerHeartbeatIntervalMs: 100, brokerSessionTimeoutMs: 3_000 };
+    const { clock, controller, host } = await startedBroker(timing);
     for (let i = 0; i < 9; i++) {
-      clock.advance(fast.brokerHeartbeatIntervalMs);
+      clock.advance(timing.brokerHeartbeatIntervalMs);
       await settle();
     }
     expect(controller.heartbeats).toHaveLength(4);
     // The first gives up at 1 s, which frees its slot for the next.
-    clock.advance(fast.brokerHeartbeatIntervalMs * 2);
+    clock.advance(timing.brokerHeartbeatIntervalMs * 2);
     await settle();
-    clock.advance(fast.brokerHeartbeatIntervalMs);
+    clock.advance(timing.brokerHeartbeatIntervalMs);
     await settle();
     expect(controller.heartbeats).toHaveLength(5);
     host.stop();
