@@ -58,7 +58,7 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<TimingConfig>>> = {
     controllerQuorumElectionTimeoutMs: 300,
     controllerQuorumHeartbeatMs: 50,
     // Four heartbeats per session, as Kafka's defaults give about four and a half. Each one is a
-    // gRPC call the active controller answers: at 100 ms they cost every node about 1 % CPU at rest.
+    // message the active controller answers: at 100 ms they cost every node about 1 % CPU at rest.
     brokerHeartbeatIntervalMs: 150,
     brokerSessionTimeoutMs: 600,
     replicaLagTimeMaxMs: 2000,
