@@ -31,7 +31,7 @@ export function runNativeProducer(options: ProducerRunOptions): Promise<Producer
 }
 
 /** A numeric `--name value` flag of the bench's command line. */
-function option(name: string, fallback: number): number {
+export function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }

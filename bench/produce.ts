@@ -26,14 +26,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadavg } from 'node:os';
 import { startCluster, type LocalCluster } from '../cluster/index.js';
 import { describeMachine, machineFigures, measureMachine, percentOf } from './_machine.js';
-import { produceBenchOptions, runNativeProducer, type ProducerRunResult } from './_native-producer.js';
+import { option, produceBenchOptions, runNativeProducer, type ProducerRunResult } from './_native-producer.js';
 import { median, printResult, round } from './_stats.js';
 
 const { runs, seconds, partitions, rate, batchSizeBytes, lingerMs, recordsPerSend, windowRecords, rateLingerMs } = produceBenchOptions();
 /** acks=all by default; `--acks 1` shows what the followers' round trips add to the latency. */
-const acksFlag = process.argv.indexOf('--acks');
-const acks = acksFlag >= 0 ? Number(process.argv[acksFlag + 1]) : -1;
-if (acks !== -1 && acks !== 0 && acks !== 1) throw new Error(`--acks must be -1 (all), 0 or 1, got ${process.argv[acksFlag + 1]}`);
+const acks = option('acks', -1);
+if (acks !== -1 && acks !== 0 && acks !== 1) throw new Error(`--acks must be -1 (all), 0 or 1, got ${acks}`);
 const acksName = acks === -1 ? 'all' : String(acks);
 const RECORD_BYTES = 100;
 const TOPIC = 'bench-produce';

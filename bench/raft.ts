@@ -127,6 +127,38 @@ async function measureFailover(cluster: RaftProcessCluster, leader: NodeId): Pro
   return committedAt - killedAt;
 }
 
+/**
+ * `count` runs of `measure` on the current leader, each printed with `describe`. A run a leader
+ * change interrupts (the machine stalled a heartbeat) measured the election, not the quorum: it is
+ * run again, at most MAX_DISTURBED_RUNS times over the whole benchmark (`disturbed` counts them).
+ */
+async function measuredRuns<T>(
+  cluster: RaftProcessCluster,
+  count: number,
+  label: string,
+  disturbed: { runs: number },
+  measure: (leader: NodeId) => Promise<T>,
+  describe: (result: T) => string,
+): Promise<T[]> {
+  const results: T[] = [];
+  while (results.length < count) {
+    const leader = await cluster.waitForLeader(STARTUP_MS);
+    try {
+      results.push(await measure(leader));
+    } catch (error) {
+      if (!isBrokerError(error, 'NOT_CONTROLLER') || ++disturbed.runs > MAX_DISTURBED_RUNS) throw error;
+      process.stdout.write(`${label} run ${results.length + 1} disturbed by a leader change; running it again\n`);
+      continue;
+    }
+    process.stdout.write(`${label} run ${results.length}: ${describe(results[results.length - 1]!)}\n`);
+  }
+  return results;
+}
+
+function latencyFigures(latenciesMs: readonly number[]): string {
+  return `p50 ${round(percentile(latenciesMs, 50), 2)} ms, p99 ${round(percentile(latenciesMs, 99), 2)} ms`;
+}
+
 async function waitUntilCaughtUp(cluster: RaftProcessCluster): Promise<void> {
   await cluster.waitFor(async () => {
     const statuses = await Promise.all(cluster.ids().map((id) => cluster.status(id)));
@@ -144,42 +176,23 @@ async function main(): Promise<void> {
   const onSignal = (): void => void cluster.destroy().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
   try {
-    const throughput: ThroughputRun[] = [];
-    let disturbed = 0;
-    for (let run = 0; run < args.runs; run++) {
-      const leader = await cluster.waitForLeader(STARTUP_MS);
-      let result: ThroughputRun;
-      try {
-        result = await measureThroughput(cluster, leader, args.seconds, args.window);
-      } catch (error) {
-        // A leader change mid-run (the machine stalled a heartbeat) measures the election, not throughput.
-        if (!isBrokerError(error, 'NOT_CONTROLLER') || ++disturbed > MAX_DISTURBED_RUNS) throw error;
-        process.stdout.write(`throughput run ${run + 1} disturbed by a leader change; running it again\n`);
-        run--;
-        continue;
-      }
-      throughput.push(result);
-      process.stdout.write(
-        `throughput run ${run + 1}: ${Math.round(result.perSecond)} proposals/s, p50 ${round(percentile(result.latenciesMs, 50), 2)} ms, p99 ${round(percentile(result.latenciesMs, 99), 2)} ms\n`,
-      );
-    }
-    const fixedRate: number[][] = [];
-    for (let run = 0; run < (args.rate > 0 ? args.runs : 0); run++) {
-      const leader = await cluster.waitForLeader(STARTUP_MS);
-      let latencies: number[];
-      try {
-        latencies = await measureFixedRate(cluster, leader, args.seconds, args.rate);
-      } catch (error) {
-        if (!isBrokerError(error, 'NOT_CONTROLLER') || ++disturbed > MAX_DISTURBED_RUNS) throw error;
-        process.stdout.write(`${args.rate}/s run ${run + 1} disturbed by a leader change; running it again\n`);
-        run--;
-        continue;
-      }
-      fixedRate.push(latencies);
-      process.stdout.write(
-        `${args.rate}/s run ${run + 1}: ${Math.round(latencies.length / args.seconds)} proposals/s committed, p50 ${round(percentile(latencies, 50), 2)} ms, p99 ${round(percentile(latencies, 99), 2)} ms\n`,
-      );
-    }
+    const disturbed = { runs: 0 };
+    const throughput = await measuredRuns(
+      cluster,
+      args.runs,
+      'throughput',
+      disturbed,
+      (leader) => measureThroughput(cluster, leader, args.seconds, args.window),
+      (r) => `${Math.round(r.perSecond)} proposals/s, ${latencyFigures(r.latenciesMs)}`,
+    );
+    const fixedRate = await measuredRuns(
+      cluster,
+      args.rate > 0 ? args.runs : 0,
+      `${args.rate}/s`,
+      disturbed,
+      (leader) => measureFixedRate(cluster, leader, args.seconds, args.rate),
+      (latencies) => `${Math.round(latencies.length / args.seconds)} proposals/s committed, ${latencyFigures(latencies)}`,
+    );
     const failovers: number[] = [];
     for (let run = 0; run < args.failovers; run++) {
       const leader = await cluster.waitForLeader(STARTUP_MS);
@@ -218,7 +231,7 @@ async function main(): Promise<void> {
       ...(failovers.length > 0 ? { failoverMs: Math.round(median(failovers)), failoverMaxMs: Math.round(Math.max(...failovers)) } : {}),
       runs: args.runs,
       failoverRuns: args.failovers,
-      disturbedRuns: disturbed,
+      disturbedRuns: disturbed.runs,
     });
   } finally {
     process.off('SIGINT', onSignal);
