@@ -11,8 +11,6 @@ import { asBuffer, toSafeInteger } from './grpc.js';
 
 type WireLong = string | number;
 
-const NO_BYTES = Buffer.alloc(0);
-
 /** A RaftMessage as protobufjs accepts it for encoding and produces on decoding. */
 export interface WireRaftMessage {
   from: number;
@@ -58,7 +56,7 @@ export function messageToWire(message: Message): WireRaftMessage {
         append: {
           prev_log_index: message.prevLogIndex,
           prev_log_term: message.prevLogTerm,
-          entry_frames: message.entries.length > 0 ? encodeFrames(message.entries) : NO_BYTES,
+          entry_frames: encodeFrames(message.entries),
           commit: message.commit,
         },
       };

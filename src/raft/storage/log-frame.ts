@@ -17,6 +17,7 @@ const TYPE_CODES: Record<EntryType, number> = { normal: 0, noop: 1 };
 const TYPE_BY_CODE: readonly EntryType[] = ['normal', 'noop'];
 
 const TWO_32 = 2 ** 32;
+const NO_FRAMES = Buffer.alloc(0);
 
 /** The bytes `entry` takes framed. */
 export function frameBytes(entry: Entry): number {
@@ -38,7 +39,7 @@ let lastFramed: { first: Entry; last: Entry; count: number; frames: Buffer } | u
 export function encodeFrames(entries: readonly Entry[]): Buffer {
   const first = entries[0];
   const last = entries[entries.length - 1];
-  if (first === undefined || last === undefined) return Buffer.alloc(0);
+  if (first === undefined || last === undefined) return NO_FRAMES;
   const memo = lastFramed;
   if (memo !== undefined && memo.first === first && memo.last === last && memo.count === entries.length) return memo.frames;
   const frames = frame(entries);
